@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""Set up and run Signoff with nothing but Python 3.11+.
+
+    python3 scripts/dev.py run     # venv, install, migrate, serve on http://127.0.0.1:8000
+    python3 scripts/dev.py test    # venv, install, the whole test suite on SQLite and PostgreSQL
+    python3 scripts/dev.py check   # ruff, ruff format, mypy --strict, import-linter
+    python3 scripts/dev.py lock    # re-pin constraints.txt from the current virtualenv
+
+Dependencies are pinned by constraints.txt, so every machine installs what CI installed.
+Uses only the standard library: it runs before anything is installed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import subprocess
+import sys
+import venv
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = Path(os.environ.get("SIGNOFF_VENV", ROOT / ".venv"))
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+STAMP = VENV / ".signoff-installed"
+DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+START_POSTGRES = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
+
+
+def say(message: str) -> None:
+    print(f"==> {message}", flush=True)
+
+
+def run(*args: str | Path, env: dict[str, str] | None = None) -> None:
+    result = subprocess.run([str(a) for a in args], cwd=ROOT, env=env, check=False)
+    if result.returncode != 0:
+        sys.exit(result.returncode)
+
+
+def setup() -> None:
+    """Create the virtualenv and install the pinned dependencies, once per change of pins."""
+    if sys.version_info < (3, 11):
+        sys.exit(f"Signoff needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
+    if not (BIN / "python").exists():
+        say(f"creating a virtualenv in {VENV}")
+        try:
+            venv.create(VENV, with_pip=True)
+        except (OSError, subprocess.CalledProcessError) as exc:
+            sys.exit(f"cannot create a virtualenv ({exc}); on Debian: apt-get install python3-venv")
+    wanted = _fingerprint()
+    if STAMP.exists() and STAMP.read_text() == wanted:
+        return
+    say("installing Signoff and its pinned dependencies")
+    pip = [BIN / "python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    run(*pip, "--upgrade", "pip")
+    run(*pip, "-c", ROOT / "constraints.txt", "-e", f"{ROOT}[dev]")
+    STAMP.write_text(wanted)
+
+
+def _fingerprint() -> str:
+    digest = hashlib.sha256()
+    for name in ("pyproject.toml", "constraints.txt"):
+        digest.update((ROOT / name).read_bytes())
+    return digest.hexdigest()
+
+
+def serve() -> None:
+    setup()
+    # `signoff serve` applies migrations first on the embedded default (SQLite in ./signoff.db).
+    os.execv(BIN / "signoff", [str(BIN / "signoff"), "serve", *sys.argv[2:]])
+
+
+def postgres_reachable(url: str) -> bool:
+    parts = urlsplit(url.replace("+asyncpg", ""))
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 5432), 3):
+            return True
+    except OSError:
+        return False
+
+
+def test() -> None:
+    setup()
+    extra = [a for a in sys.argv[2:] if a != "--sqlite-only"]
+    pytest = [BIN / "python", "-m", "pytest", "-p", "no:cacheprovider", "-n", "2", *extra]
+    env = {k: v for k, v in os.environ.items() if k != "SIGNOFF_TEST_DATABASE_URL"}
+    say("tests on SQLite")
+    run(*pytest, env=env)
+    if "--sqlite-only" in sys.argv:
+        return
+    url = os.environ.get("SIGNOFF_TEST_POSTGRES_URL", DEFAULT_POSTGRES)
+    if not postgres_reachable(url):
+        sys.exit(
+            f"PostgreSQL is not reachable at {url}; start it ({START_POSTGRES}), point "
+            "SIGNOFF_TEST_POSTGRES_URL at another server, or pass --sqlite-only."
+        )
+    say("tests on PostgreSQL")
+    run(*pytest, env=env | {"SIGNOFF_TEST_DATABASE_URL": url})
+
+
+def check() -> None:
+    setup()
+    for tool in (
+        ["ruff", "check", "."],
+        ["ruff", "format", "--check", "."],
+        ["mypy"],
+        ["lint-imports"],
+    ):
+        say(" ".join(tool))
+        run(BIN / tool[0], *tool[1:])
+
+
+def lock() -> None:
+    if not (BIN / "python").exists():
+        sys.exit("no virtualenv to pin from: run `python3 scripts/dev.py setup` first")
+    frozen = subprocess.run(
+        [BIN / "python", "-m", "pip", "freeze", "--exclude-editable", "--disable-pip-version-check"],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    pins = sorted(
+        (line for line in frozen.splitlines() if line and not line.startswith(("-e", "#"))),
+        key=str.lower,
+    )
+    header = "# Pinned by `python3 scripts/dev.py lock`; used as pip constraints everywhere.\n"
+    (ROOT / "constraints.txt").write_text(header + "\n".join(pins) + "\n")
+    STAMP.write_text(_fingerprint())
+    say(f"constraints.txt: {len(pins)} pins")
+
+
+COMMANDS = {"run": serve, "test": test, "check": check, "lock": lock, "setup": setup}
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
+        sys.exit(__doc__)
+    COMMANDS[sys.argv[1]]()

@@ -1,0 +1,134 @@
+"""``create_app(settings)``: wiring of settings, infrastructure, middleware and routers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
+
+import signoff
+from signoff import api, health
+from signoff.core.auth import Authenticator, NoAuthenticator
+from signoff.core.clock import Clock, SystemClock
+from signoff.core.config import Environment, Settings, load_settings
+from signoff.core.db import Database
+from signoff.core.idempotency import install_idempotency
+from signoff.core.logging import configure_logging, get_logger
+from signoff.core.metrics import Metrics
+from signoff.core.middleware import BodyLimitMiddleware, EdgeMiddleware, TimeoutMiddleware
+from signoff.core.openapi import install_openapi
+from signoff.core.pagination import CursorCodec
+from signoff.core.problems import install_problem_handlers
+from signoff.dbmigrate import head_revision
+
+log = get_logger("signoff.app")
+
+DESCRIPTION = """\
+Design documents on a standard template, traced from requirements through sections to API
+operations and tests, reviewed section by section, and signed off.
+
+Every error is `application/problem+json` (RFC 9457) with a stable `code`.
+"""
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    database: Database | None = None,
+    clock: Clock | None = None,
+    authenticator: Authenticator | None = None,
+) -> FastAPI:
+    settings = settings or load_settings()
+    db = database or Database.from_settings(settings.database)
+    metrics = Metrics()
+    metrics.watch_pools(db.engines)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        log.info(
+            "app.started", version=signoff.__version__, env=settings.env.value, database=db.dialect
+        )
+        try:
+            yield
+        finally:
+            await db.dispose()
+
+    app = FastAPI(
+        title="Signoff",
+        version=signoff.__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        debug=settings.debug,
+        redoc_url=None,
+        redirect_slashes=False,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.clock = clock or SystemClock()
+    app.state.metrics = metrics
+    app.state.authenticator = authenticator or NoAuthenticator()
+    app.state.cursors = CursorCodec(settings.secret_key.get_secret_value())
+    app.state.readiness_checks = readiness_checks(settings, db)
+
+    install_problem_handlers(app)
+    install_idempotency(app)
+    install_openapi(app)
+    app.include_router(health.router)
+    app.include_router(api.router)
+    _add_middleware(app, settings, metrics)
+    return app
+
+
+def readiness_checks(settings: Settings, db: Database) -> dict[str, health.Check]:
+    checks = {
+        "database": health.database_check(db),
+        "migrations": health.migrations_check(db, head_revision()),
+    }
+    if db.replica is not None:
+        checks["database_replica"] = health.database_check(db, replica=True)
+    if settings.redis.url is not None:
+        checks["redis"] = health.redis_check(settings.redis.url.get_secret_value())
+    if settings.nats.url is not None:
+        checks["nats"] = health.nats_check(settings.nats.url.get_secret_value())
+    return checks
+
+
+def _add_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> None:
+    # Starlette wraps in reverse: the last one added is the outermost.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.server.max_body_bytes)
+    app.add_middleware(TimeoutMiddleware, seconds=settings.server.request_timeout_s)
+    app.add_middleware(GZipMiddleware, minimum_size=settings.server.gzip_min_bytes)
+    if settings.cors.allow_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors.allow_origins,
+            allow_credentials=settings.cors.allow_credentials,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "If-Match",
+                "If-None-Match",
+                "Idempotency-Key",
+                "X-Request-ID",
+            ],
+            expose_headers=[
+                "ETag",
+                "Location",
+                "X-Request-ID",
+                "Retry-After",
+                "Idempotent-Replayed",
+            ],
+            max_age=settings.cors.max_age_s,
+        )
+    app.add_middleware(EdgeMiddleware, metrics=metrics, hsts=settings.env is Environment.PRODUCTION)
+
+
+def app_from_environment() -> FastAPI:
+    """The factory ``signoff serve`` gives uvicorn (each worker process calls it)."""
+    settings = load_settings()
+    configure_logging(settings.log.level, settings.log_format)
+    return create_app(settings)

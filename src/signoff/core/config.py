@@ -1,0 +1,253 @@
+"""Settings: environment variables with the ``SIGNOFF_`` prefix, ``__`` for nesting.
+
+Every secret (a ``SecretStr`` field) can also be read from a file named by the same variable
+with ``_FILE`` appended (``SIGNOFF_SECRET_KEY_FILE=/run/secrets/signoff_key``), the way Docker
+and Kubernetes mount secrets. Production refuses settings that are only safe on a laptop.
+"""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Literal, get_args, get_origin
+
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+ENV_PREFIX = "SIGNOFF_"
+NESTED_DELIMITER = "__"
+
+# Known on every laptop that ran Signoff: never acceptable where real data lives.
+DEVELOPMENT_SECRET = "signoff-development-secret-do-not-use-in-production"  # noqa: S105
+MIN_SECRET_LENGTH = 32
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class SettingsError(ValueError):
+    """Settings that must not be used; each problem names the variable that causes it."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{var}: {msg}" for var, msg in problems))
+
+
+def env_name(*path: str) -> str:
+    return ENV_PREFIX + NESTED_DELIMITER.join(p.upper() for p in path)
+
+
+def _comma_list(value: Any) -> Any:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+CommaList = Annotated[list[str], NoDecode]
+
+
+class DatabaseSettings(BaseModel):
+    url: SecretStr = SecretStr("sqlite+aiosqlite:///./signoff.db")
+    replica_url: SecretStr | None = None
+    pool_size: int = Field(default=10, ge=1, le=200)
+    max_overflow: int = Field(default=10, ge=0, le=200)
+    pool_timeout_s: float = Field(default=10.0, gt=0)
+    connect_timeout_s: float = Field(default=5.0, gt=0)
+    statement_timeout_ms: int = Field(default=15_000, ge=0)
+    sqlite_busy_timeout_ms: int = Field(default=5_000, ge=0)
+    auto_migrate: bool | None = None
+    echo: bool = False
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.get_secret_value().startswith("sqlite")
+
+
+class ServerSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)
+    request_timeout_s: float = Field(default=30.0, gt=0)
+    graceful_shutdown_s: float = Field(default=30.0, ge=0)
+    max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    gzip_min_bytes: int = Field(default=1024, ge=0)
+    trusted_proxies: CommaList = Field(default_factory=list)
+    public_url: str | None = None
+
+    _split = field_validator("trusted_proxies", mode="before")(_comma_list)
+
+
+class CorsSettings(BaseModel):
+    allow_origins: CommaList = Field(default_factory=list)
+    allow_credentials: bool = False
+    max_age_s: int = 600
+
+    _split = field_validator("allow_origins", mode="before")(_comma_list)
+
+
+class LogSettings(BaseModel):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: Literal["auto", "json", "console"] = "auto"
+
+
+class RedisSettings(BaseModel):
+    url: SecretStr | None = None
+
+
+class NatsSettings(BaseModel):
+    url: SecretStr | None = None
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter=NESTED_DELIMITER,
+        extra="ignore",
+        frozen=True,
+    )
+
+    env: Environment = Environment.DEVELOPMENT
+    debug: bool = False
+    secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
+    signup: Literal["open", "closed"] | None = None
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    cors: CorsSettings = Field(default_factory=CorsSettings)
+    log: LogSettings = Field(default_factory=LogSettings)
+    redis: RedisSettings = Field(default_factory=RedisSettings)
+    nats: NatsSettings = Field(default_factory=NatsSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # A value given directly wins over one from a file, which wins over nothing.
+        return (init_settings, env_settings, SecretFileSource(settings_cls))
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.env is not Environment.PRODUCTION:
+            return self
+        problems: list[tuple[str, str]] = []
+        secret = self.secret_key.get_secret_value()
+        if secret == DEVELOPMENT_SECRET:
+            problems.append((env_name("secret_key"), "the development secret is not allowed"))
+        elif len(secret) < MIN_SECRET_LENGTH:
+            problems.append(
+                (env_name("secret_key"), f"must be at least {MIN_SECRET_LENGTH} characters")
+            )
+        if self.database.is_sqlite:
+            problems.append((env_name("database", "url"), "SQLite is for development only"))
+        if self.signup == "open":
+            problems.append((env_name("signup"), "open signup is not allowed in production"))
+        if self.debug:
+            problems.append((env_name("debug"), "debug must be off in production"))
+        if problems:
+            raise SettingsError(problems)
+        return self
+
+    @cached_property
+    def signup_open(self) -> bool:
+        if self.signup is None:
+            return self.env is not Environment.PRODUCTION
+        return self.signup == "open"
+
+    @cached_property
+    def auto_migrate(self) -> bool:
+        if self.database.auto_migrate is None:
+            return self.env is not Environment.PRODUCTION
+        return self.database.auto_migrate
+
+    @cached_property
+    def log_format(self) -> Literal["json", "console"]:
+        if self.log.format == "auto":
+            return "console" if self.env is Environment.DEVELOPMENT else "json"
+        return self.log.format
+
+
+class SecretFileSource(PydanticBaseSettingsSource):
+    """Reads ``SIGNOFF_<PATH>_FILE`` for every ``SecretStr`` setting, at any nesting depth."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        raise NotImplementedError  # __call__ does all the work; pydantic never calls this
+
+    def __call__(self) -> dict[str, Any]:
+        return _secrets_from_files(self.settings_cls.model_fields, ())
+
+    def field_is_complex(self, field: FieldInfo) -> bool:
+        return False
+
+
+def _secrets_from_files(fields: dict[str, FieldInfo], path: tuple[str, ...]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for name, field in fields.items():
+        annotation = field.annotation
+        model = _nested_model(annotation)
+        if model is not None:
+            nested = _secrets_from_files(model.model_fields, (*path, name))
+            if nested:
+                found[name] = nested
+        elif _is_secret(annotation):
+            variable = env_name(*path, name) + "_FILE"
+            file_name = os.environ.get(variable)
+            if file_name:
+                found[name] = _read_secret_file(variable, file_name)
+    return found
+
+
+def _nested_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return None
+
+
+def _is_secret(annotation: Any) -> bool:
+    if annotation is SecretStr:
+        return True
+    return get_origin(annotation) is not None and SecretStr in get_args(annotation)
+
+
+def _read_secret_file(variable: str, file_name: str) -> str:
+    try:
+        # Secret files conventionally end with a newline that is not part of the secret.
+        return Path(file_name).read_text(encoding="utf-8").rstrip("\r\n")
+    except OSError as exc:
+        raise SettingsError([(variable, f"cannot read {file_name!r}: {exc.strerror}")]) from exc
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings from the environment; raise ``SettingsError`` naming each bad variable."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise SettingsError(_problems_of(exc)) from exc
+
+
+def _problems_of(exc: Any) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    for error in exc.errors():
+        cause = (error.get("ctx") or {}).get("error")
+        if isinstance(cause, SettingsError):
+            problems.extend(cause.problems)
+            continue
+        path = [str(part) for part in error["loc"] if not isinstance(part, int)]
+        problems.append((env_name(*path) if path else ENV_PREFIX + "*", error["msg"]))
+    return problems

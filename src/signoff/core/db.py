@@ -1,0 +1,209 @@
+"""Engines, sessions and the declarative base.
+
+SQLite (aiosqlite) is the embedded default; PostgreSQL (asyncpg) is the production database.
+The URL decides. An optional read replica serves read-only requests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import MetaData, event, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from signoff.core.config import DatabaseSettings
+from signoff.core.errors import ConflictError, ServiceUnavailableError, SignoffError
+
+# Constraint names must be deterministic, or Alembic cannot drop or alter them later
+# (SQLite batch mode recreates tables and needs every constraint named).
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def create_engine(url: str, settings: DatabaseSettings) -> AsyncEngine:
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url, settings)
+    if url.startswith("postgresql"):
+        return _postgres_engine(url, settings)
+    raise ValueError(f"unsupported database URL scheme: {url.split(':', 1)[0]!r}")
+
+
+def _sqlite_engine(url: str, settings: DatabaseSettings) -> AsyncEngine:
+    engine = create_async_engine(
+        url,
+        echo=settings.echo,
+        connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000},
+    )
+    busy_ms = settings.sqlite_busy_timeout_ms
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        # pysqlite's implicit transactions break SAVEPOINT and SERIALIZABLE semantics;
+        # SQLAlchemy's documented fix is to take control of BEGIN ourselves (below).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in (
+            "PRAGMA journal_mode=WAL",
+            "PRAGMA foreign_keys=ON",
+            f"PRAGMA busy_timeout={int(busy_ms)}",
+            "PRAGMA synchronous=NORMAL",
+        ):
+            cursor.execute(pragma)
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # A deferred transaction that reads then writes can fail with SQLITE_BUSY without
+        # waiting when another writer got there first; writers take the lock up front.
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def _postgres_engine(url: str, settings: DatabaseSettings) -> AsyncEngine:
+    return create_async_engine(
+        url,
+        echo=settings.echo,
+        pool_size=settings.pool_size,
+        max_overflow=settings.max_overflow,
+        pool_timeout=settings.pool_timeout_s,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+        connect_args={
+            "timeout": settings.connect_timeout_s,
+            "server_settings": {
+                "application_name": "signoff",
+                "timezone": "UTC",
+                "statement_timeout": str(settings.statement_timeout_ms),
+                "idle_in_transaction_session_timeout": str(
+                    max(settings.statement_timeout_ms * 2, 60_000)
+                ),
+            },
+        },
+    )
+
+
+@dataclass
+class Database:
+    """The primary engine, an optional replica, and the session factories bound to them."""
+
+    primary: AsyncEngine | AsyncConnection
+    replica: AsyncEngine | AsyncConnection | None = None
+    owns_engines: bool = True
+
+    def __post_init__(self) -> None:
+        self._writer = _sessionmaker(_writer_bind(self.primary))
+        self._reader = _sessionmaker(self.replica if self.replica is not None else self.primary)
+
+    @classmethod
+    def from_settings(cls, settings: DatabaseSettings) -> Database:
+        primary = create_engine(settings.url.get_secret_value(), settings)
+        replica = None
+        if settings.replica_url is not None:
+            replica = create_engine(settings.replica_url.get_secret_value(), settings)
+        return cls(primary=primary, replica=replica)
+
+    @classmethod
+    def bound_to(cls, connection: AsyncConnection) -> Database:
+        """Sessions that run inside the caller's transaction, as savepoints (for tests)."""
+        return cls(primary=connection, owns_engines=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.primary.dialect.name
+
+    def session(self, *, read_only: bool = False) -> AsyncSession:
+        return (self._reader if read_only else self._writer)()
+
+    def engines(self) -> list[tuple[str, AsyncEngine]]:
+        named = [("primary", self.primary), ("replica", self.replica)]
+        return [(name, e) for name, e in named if isinstance(e, AsyncEngine)]
+
+    async def ping(self, *, replica: bool = False) -> None:
+        target = self.replica if replica and self.replica is not None else self.primary
+        if isinstance(target, AsyncConnection):
+            await target.execute(text("SELECT 1"))
+            return
+        async with target.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        if self.owns_engines:
+            for _, engine in self.engines():
+                await engine.dispose()
+
+
+def _writer_bind(bind: AsyncEngine | AsyncConnection) -> AsyncEngine | AsyncConnection:
+    if isinstance(bind, AsyncEngine) and bind.dialect.name == "sqlite":
+        return bind.execution_options(sqlite_begin="IMMEDIATE")
+    return bind
+
+
+def _sessionmaker(bind: AsyncEngine | AsyncConnection) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(
+        bind,
+        expire_on_commit=False,
+        autoflush=False,
+        join_transaction_mode="create_savepoint",
+    )
+
+
+class ConcurrentUpdateError(ConflictError):
+    code = "concurrent_update"
+    title = "Another request changed the same data at the same time; retry"
+
+
+class DatabaseUnavailableError(ServiceUnavailableError):
+    code = "database_unavailable"
+    title = "The database is unavailable"
+
+
+class DatabaseTimeoutError(ServiceUnavailableError):
+    code = "database_timeout"
+    title = "The database did not answer in time"
+
+
+# SQLSTATEs: serialization_failure, deadlock_detected, lock_not_available, query_canceled.
+_RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
+_TIMEOUT_SQLSTATES = frozenset({"57014"})
+
+
+def classify_db_error(exc: DBAPIError, *, at_commit: bool = False) -> SignoffError | None:
+    """The client-facing meaning of a database failure, or None when it is a bug (a 500)."""
+    retry = {"Retry-After": "1"}
+    sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    message = str(exc.orig).lower()
+    if sqlstate in _RETRYABLE_SQLSTATES or "database is locked" in message:
+        return ConcurrentUpdateError(headers=retry)
+    if at_commit and isinstance(exc, IntegrityError):
+        return ConcurrentUpdateError(headers=retry)
+    if sqlstate in _TIMEOUT_SQLSTATES:
+        return DatabaseTimeoutError(headers=retry)
+    if exc.connection_invalidated or isinstance(exc, InterfaceError) or _is_connect_error(exc):
+        return DatabaseUnavailableError(headers=retry)
+    return None
+
+
+def _is_connect_error(exc: DBAPIError) -> bool:
+    return isinstance(exc.orig, OSError) or "connection" in type(exc.orig).__name__.lower()

@@ -1,0 +1,82 @@
+"""The transactional outbox: services record events in the same transaction as the change.
+
+Nothing leaves the process here. A relay reads committed rows and publishes them (webhooks,
+NATS, email), so an event exists if and only if its change was committed.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Index, String, text
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from signoff.core.clock import Clock
+from signoff.core.db import Base
+from signoff.core.types import JSONType, UTCDateTime, new_id
+
+ENVELOPE_VERSION = 1
+_EVENT_TYPE = re.compile(r"^[a-z][a-z_]*(\.[a-z][a-z_]*)+$")
+
+
+class OutboxEvent(Base):
+    __tablename__ = "outbox_event"
+    __table_args__ = (
+        # The relay's query: the oldest undelivered events. Delivered rows stay out of it.
+        Index(
+            "ix_outbox_event_pending",
+            "id",
+            postgresql_where=text("published_at IS NULL"),
+            sqlite_where=text("published_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    type: Mapped[str] = mapped_column(String(100))
+    org_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    subject: Mapped[str] = mapped_column(String(300))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    version: Mapped[int] = mapped_column(default=ENVELOPE_VERSION)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def envelope(self) -> dict[str, Any]:
+        """The wire format every channel carries (architecture.md, "Events")."""
+        return {
+            "id": str(self.id),
+            "type": self.type,
+            "occurred_at": self.occurred_at.isoformat(),
+            "org_id": str(self.org_id) if self.org_id else None,
+            "subject": self.subject,
+            "data": self.data,
+            "version": self.version,
+        }
+
+
+class EventRecorder:
+    """What services call to say something happened; it becomes a row in their transaction."""
+
+    def __init__(self, session: AsyncSession, clock: Clock) -> None:
+        self._session = session
+        self._clock = clock
+
+    def record(
+        self, type: str, *, org_id: uuid.UUID | None, subject: str, data: dict[str, Any]
+    ) -> OutboxEvent:
+        if not _EVENT_TYPE.match(type):
+            raise ValueError(f"event type {type!r} is not <domain>.<event> in snake_case")
+        event = OutboxEvent(
+            id=new_id(),
+            type=type,
+            org_id=org_id,
+            subject=subject,
+            data=data,
+            version=ENVELOPE_VERSION,
+            occurred_at=self._clock.now(),
+        )
+        self._session.add(event)
+        return event

@@ -1,0 +1,154 @@
+"""``Idempotency-Key`` on POST: a retried request gets the first response, not a second write.
+
+The key and the response are stored in the same transaction as the write, so either both
+exist or neither does. A replay with the same key and the same request returns the stored
+response with ``Idempotent-Replayed: true``; the same key with a different request is refused
+(422 ``idempotency_key_reused``). Keys are scoped to the caller and kept for 24 hours. Only
+successful responses are stored: a failed request changed nothing and may be retried as is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Annotated, Any, TypeVar
+
+from fastapi import FastAPI, Header, Request
+from sqlalchemy import LargeBinary, String, UniqueConstraint, delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+from starlette.responses import Response
+
+from signoff.core.auth import OptionalPrincipal
+from signoff.core.db import Base
+from signoff.core.errors import UnprocessableError
+from signoff.core.transaction import UoW
+from signoff.core.types import JSONType, UTCDateTime, new_id
+
+TTL = timedelta(hours=24)
+_KEY_FORMAT = re.compile(r"^[\x21-\x7e]{1,255}$")
+# Headers worth replaying: the ones that describe the created resource.
+_REPLAYED_HEADERS = ("location", "etag", "content-type")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class IdempotencyRecord(Base):
+    __tablename__ = "idempotency_key"
+    __table_args__ = (UniqueConstraint("scope", "key"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    scope: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str] = mapped_column(String(255))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int]
+    response_headers: Mapped[dict[str, str]] = mapped_column(JSONType)
+    response_body: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class IdempotencyKeyReusedError(UnprocessableError):
+    code = "idempotency_key_reused"
+    title = "This Idempotency-Key was used for a different request"
+
+
+class IdempotentReplay(Exception):
+    """Not an error: the signal that answers a retried request with its stored response."""
+
+    def __init__(self, record: IdempotencyRecord) -> None:
+        # Copied out: the session (and the record with it) is closed before this is answered.
+        self.status = record.status_code
+        self.headers = dict(record.response_headers)
+        self.body = bytes(record.response_body)
+
+
+def not_idempotent(endpoint: F) -> F:
+    """Exclude a POST from ``Idempotency-Key`` handling (its responses must not be stored,
+    e.g. because they carry fresh credentials)."""
+    endpoint.__signoff_idempotent__ = False  # type: ignore[attr-defined]
+    return endpoint
+
+
+def is_idempotent(endpoint: Callable[..., Any]) -> bool:
+    return bool(getattr(endpoint, "__signoff_idempotent__", True))
+
+
+async def idempotency_guard(
+    request: Request,
+    uow: UoW,
+    principal: OptionalPrincipal,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            description="A unique key (up to 255 printable ASCII characters) that makes "
+            "retrying this POST safe: a retry returns the first response.",
+        ),
+    ] = None,
+) -> None:
+    if idempotency_key is None:
+        return
+    if not _KEY_FORMAT.match(idempotency_key):
+        raise UnprocessableError(
+            "Idempotency-Key must be 1 to 255 printable ASCII characters.",
+            errors=[{"parameter": "Idempotency-Key", "in": "header", "detail": "bad format"}],
+        )
+    scope = principal.key if principal is not None else "anonymous"
+    fingerprint = await _fingerprint(request)
+    session = uow.session()
+    now = request.app.state.clock.now()
+    existing = await session.scalar(
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.scope == scope, IdempotencyRecord.key == idempotency_key
+        )
+    )
+    if existing is not None and existing.expires_at > now:
+        if existing.request_hash != fingerprint:
+            raise IdempotencyKeyReusedError(
+                "Use a new Idempotency-Key for a new request; this one was used for another."
+            )
+        raise IdempotentReplay(existing)
+    if existing is not None:
+        await session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == existing.id))
+
+    async def store(session: AsyncSession, response: Response) -> None:
+        if not 200 <= response.status_code < 300:
+            return
+        session.add(
+            IdempotencyRecord(
+                scope=scope,
+                key=idempotency_key,
+                request_hash=fingerprint,
+                status_code=response.status_code,
+                response_headers={
+                    k: v for k, v in response.headers.items() if k in _REPLAYED_HEADERS
+                },
+                response_body=bytes(response.body),
+                created_at=now,
+                expires_at=now + TTL,
+            )
+        )
+        await session.flush()
+
+    uow.before_commit(store)
+
+
+async def _fingerprint(request: Request) -> str:
+    digest = hashlib.sha256()
+    digest.update(request.method.encode())
+    digest.update(b"\0" + request.url.path.encode())
+    digest.update(b"\0" + request.url.query.encode())
+    digest.update(b"\0" + await request.body())
+    return digest.hexdigest()
+
+
+async def _replay(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, IdempotentReplay)
+    return Response(exc.body, exc.status, headers={**exc.headers, "Idempotent-Replayed": "true"})
+
+
+def install_idempotency(app: FastAPI) -> None:
+    app.add_exception_handler(IdempotentReplay, _replay)

@@ -1,0 +1,246 @@
+"""The request pipeline around the routes, as plain ASGI (no per-request task or copy).
+
+Outermost first: ``EdgeMiddleware`` (request id, security headers, access log, metrics, the
+last-resort 500), then CORS and gzip (Starlette's), ``TimeoutMiddleware``,
+``BodyLimitMiddleware``, and FastAPI's own exception handling and routing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from signoff.core.logging import bind_request, clear_request, get_logger
+from signoff.core.metrics import Metrics
+from signoff.core.problems import send_problem
+from signoff.core.types import new_id
+
+log = get_logger("signoff.access")
+error_log = get_logger("signoff.errors")
+
+# Accept a caller's id only when it is short and boring; anything else could be a log
+# injection or a way to make ids collide on purpose.
+_SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{7,127}$")
+
+API_CSP = "default-src 'none'; frame-ancestors 'none'"
+# Swagger UI and ReDoc load their scripts and styles from jsDelivr and run inline setup code.
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "img-src 'self' data: https://fastapi.tiangolo.com; frame-ancestors 'none'"
+)
+DOCS_PATHS = frozenset({"/docs", "/redoc", "/docs/oauth2-redirect"})
+
+
+def request_id_for(headers: Headers) -> str:
+    incoming = headers.get("x-request-id")
+    if incoming and _SANE_REQUEST_ID.match(incoming):
+        return incoming
+    return new_id().hex
+
+
+class EdgeMiddleware:
+    def __init__(self, app: ASGIApp, metrics: Metrics, *, hsts: bool) -> None:
+        self.app = app
+        self.metrics = metrics
+        self._api_headers = _security_headers(API_CSP, hsts=hsts)
+        self._docs_headers = _security_headers(DOCS_CSP, hsts=hsts)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = request_id_for(Headers(scope=scope))
+        scope.setdefault("state", {})["request_id"] = request_id
+        clear_request()
+        bind_request(request_id=request_id)
+        status = 500
+        started = False
+        fixed = self._docs_headers if scope["path"] in DOCS_PATHS else self._api_headers
+        request_id_header = (b"x-request-id", request_id.encode())
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status, started
+            if message["type"] == "http.response.start":
+                started = True
+                status = message["status"]
+                raw = message.setdefault("headers", [])
+                if not isinstance(raw, list):
+                    raw = message["headers"] = list(raw)
+                present = {name.lower() for name, _ in raw}
+                raw.append(request_id_header)
+                raw.extend(pair for pair in fixed if pair[0] not in present)
+            await send(message)
+
+        begin = time.perf_counter()
+        self.metrics.in_flight.inc()
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            error_log.exception("request.failed", method=scope["method"], path=scope["path"])
+            if not started:
+                await send_problem(
+                    scope,
+                    receive,
+                    send_with_headers,
+                    500,
+                    "internal_error",
+                    detail="An unexpected error occurred; it has been logged.",
+                )
+        finally:
+            self.metrics.in_flight.dec()
+            self._record(scope, status, time.perf_counter() - begin)
+
+    def _record(self, scope: Scope, status: int, seconds: float) -> None:
+        route = scope.get("route")
+        template = getattr(route, "path", None)
+        if template is None:
+            # Unmatched paths share one label: a scanner must not create a series per URL.
+            template = "<unmatched>" if status in (404, 405) else scope["path"]
+        method = scope["method"]
+        labels = {"method": method, "route": template, "status": str(status)}
+        self.metrics.requests.labels(**labels).inc()
+        self.metrics.latency.labels(**labels).observe(seconds)
+        client = scope.get("client")
+        log.info(
+            "request",
+            method=method,
+            route=template,
+            path=scope["path"],
+            status=status,
+            duration_ms=round(seconds * 1000, 2),
+            client=client[0] if client else None,
+        )
+
+
+def _security_headers(csp: str, *, hsts: bool) -> list[tuple[bytes, bytes]]:
+    """Headers every response carries unless the route set its own, encoded once."""
+    headers = {
+        "x-content-type-options": "nosniff",
+        "x-frame-options": "DENY",
+        "referrer-policy": "no-referrer",
+        "cross-origin-opener-policy": "same-origin",
+        "content-security-policy": csp,
+        "cache-control": "no-store",
+    }
+    if hsts:
+        headers["strict-transport-security"] = "max-age=63072000; includeSubDomains"
+    return [(name.encode(), value.encode()) for name, value in headers.items()]
+
+
+class TimeoutMiddleware:
+    """Give up on a request that takes too long, and tell the client which side was slow."""
+
+    def __init__(self, app: ASGIApp, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+        body_complete = not _has_body(Headers(scope=scope))
+
+        async def tracking_receive() -> Message:
+            nonlocal body_complete
+            message = await receive()
+            if message["type"] == "http.request" and not message.get("more_body", False):
+                body_complete = True
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            async with asyncio.timeout(self.seconds) as deadline:
+                await self.app(scope, tracking_receive, tracking_send)
+        except TimeoutError:
+            if not deadline.expired() or started:
+                raise
+            if body_complete:
+                await send_problem(
+                    scope,
+                    receive,
+                    send,
+                    503,
+                    "request_timeout",
+                    headers={"Retry-After": "1"},
+                    detail=f"The request took longer than {self.seconds:g} s.",
+                )
+            else:
+                await send_problem(
+                    scope,
+                    receive,
+                    send,
+                    408,
+                    "request_timeout",
+                    headers={"Connection": "close"},
+                    detail="The request body did not arrive in time.",
+                )
+
+
+def _has_body(headers: Headers) -> bool:
+    if "transfer-encoding" in headers:
+        return True
+    length = headers.get("content-length")
+    return length is not None and length != "0"
+
+
+class BodyLimitMiddleware:
+    """Refuse a body over the limit before reading it when its length is declared, and stop
+    reading it the moment it goes over when it is not (chunked uploads)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length")
+        if declared is not None:
+            if not declared.isdigit():
+                await send_problem(
+                    scope,
+                    receive,
+                    send,
+                    400,
+                    "bad_request",
+                    detail="Content-Length is not a number.",
+                )
+                return
+            if int(declared) > self.max_bytes:
+                await send_problem(
+                    scope,
+                    receive,
+                    send,
+                    413,
+                    "payload_too_large",
+                    headers={"Connection": "close"},
+                    detail=self._detail(),
+                )
+                return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise HTTPException(413, self._detail(), headers={"Connection": "close"})
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+    def _detail(self) -> str:
+        return f"The request body is larger than {self.max_bytes} bytes."

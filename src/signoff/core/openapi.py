@@ -1,0 +1,78 @@
+"""The OpenAPI document, with every error response declared as problem+json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from signoff.core.problems import PROBLEM_MEDIA_TYPE, Problem, ProblemError
+
+_PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+_FASTAPI_ERROR_SCHEMAS = ("HTTPValidationError", "ValidationError")
+_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+
+# Answers any route can give, whatever it declares itself.
+_ALWAYS = {"500": "`internal_error`: an unexpected error (logged; nothing is leaked)"}
+_WITH_BODY = {
+    "400": "`malformed_json`: the body is not valid JSON",
+    "413": "`payload_too_large`: the body is over the size limit",
+    "415": "`unsupported_media_type`: the body is not in a media type the route accepts",
+    "422": "`validation_failed`: the input breaks the schema; `errors[]` says where",
+}
+_WITH_PARAMS = {"422": _WITH_BODY["422"]}
+
+
+def install_openapi(app: FastAPI) -> None:
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+            )
+            app.openapi_schema = with_problems(schema)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def with_problems(schema: dict[str, Any]) -> dict[str, Any]:
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    components["ProblemError"] = ProblemError.model_json_schema()
+    components["Problem"].pop("$defs", None)
+    for path_item in schema.get("paths", {}).values():
+        for method in _METHODS:
+            operation = path_item.get(method)
+            if operation is not None:
+                _declare_problems(operation)
+    for name in _FASTAPI_ERROR_SCHEMAS:
+        components.pop(name, None)
+    return schema
+
+
+def _declare_problems(operation: dict[str, Any]) -> None:
+    responses: dict[str, Any] = operation.setdefault("responses", {})
+    implied = dict(_ALWAYS)
+    if "requestBody" in operation:
+        implied.update(_WITH_BODY)
+    elif operation.get("parameters"):
+        implied.update(_WITH_PARAMS)
+    for status, description in implied.items():
+        entry = responses.setdefault(status, {"description": description})
+        if entry.get("description") in ("Validation Error", None):
+            entry["description"] = description
+    for status, entry in responses.items():
+        if status.isdigit() and int(status) >= 400 and _is_problem(entry):
+            entry["content"] = {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_REF}}
+
+
+def _is_problem(entry: dict[str, Any]) -> bool:
+    content = entry.get("content")
+    if not content:
+        return True
+    refs = [str(media.get("schema", {}).get("$ref", "")) for media in content.values()]
+    return all(ref.rsplit("/", 1)[-1] in ("Problem", *_FASTAPI_ERROR_SCHEMAS) for ref in refs)

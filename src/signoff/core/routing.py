@@ -1,0 +1,72 @@
+"""The route class and router every part of the API uses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
+
+from fastapi import Depends, Request, params
+from fastapi.routing import APIRouter
+from starlette.responses import Response
+
+from signoff.core.errors import UnsupportedMediaTypeError
+from signoff.core.idempotency import idempotency_guard, is_idempotent
+from signoff.core.transaction import TransactionalRoute
+
+
+class SignoffRoute(TransactionalRoute):
+    """A transactional route; a POST also honours ``Idempotency-Key``."""
+
+    def __init__(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        *,
+        methods: set[str] | list[str] | None = None,
+        dependencies: Sequence[params.Depends] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        deps = list(dependencies or [])
+        posts = methods is not None and "POST" in {m.upper() for m in methods}
+        # Including a router re-creates its routes with their dependencies: add once.
+        present = any(d.dependency is idempotency_guard for d in deps)
+        if posts and is_idempotent(endpoint) and not present:
+            deps.insert(0, Depends(idempotency_guard))
+        super().__init__(path, endpoint, methods=methods, dependencies=deps, **kwargs)
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        field = self.body_field
+        if field is None or isinstance(field.field_info, params.Form):
+            return handler
+
+        async def require_json(request: Request) -> Response:
+            # FastAPI would try to validate a non-JSON body as JSON and answer 422; the client
+            # deserves to hear that the media type is the problem.
+            if _has_body(request) and not _is_json(request.headers.get("content-type")):
+                raise UnsupportedMediaTypeError(
+                    "Send the body as application/json.",
+                    headers={"Accept-Post": "application/json"},
+                )
+            return await handler(request)
+
+        return require_json
+
+
+def signoff_router(**kwargs: Any) -> APIRouter:
+    """A router whose routes each run in one transaction (and honour Idempotency-Key)."""
+    return APIRouter(route_class=SignoffRoute, **kwargs)
+
+
+def _is_json(content_type: str | None) -> bool:
+    if content_type is None:
+        return False
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
+
+
+def _has_body(request: Request) -> bool:
+    length = request.headers.get("content-length")
+    return "transfer-encoding" in request.headers or (length is not None and length != "0")

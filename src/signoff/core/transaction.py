@@ -1,0 +1,104 @@
+"""One request is one transaction, committed before the response is sent.
+
+``TransactionalRoute`` wraps every route handler: the handler (dependencies, endpoint and
+response serialization) runs, then the unit of work commits, and only then does the response
+leave. A failed commit therefore becomes an error response instead of a success the client
+saw for a change that never happened. This module and the worker are the only places that
+commit; everything else may ``flush()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.routing import APIRoute
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.responses import Response
+
+from signoff.core.db import Database, classify_db_error
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+BeforeCommit = Callable[[AsyncSession, Response], Awaitable[None]]
+
+
+class UnitOfWork:
+    """A lazily opened session: requests that never touch the database never open one."""
+
+    def __init__(self, db: Database, *, read_only: bool) -> None:
+        self._db = db
+        self.read_only = read_only
+        self._session: AsyncSession | None = None
+        self._before_commit: list[BeforeCommit] = []
+
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            self._session = self._db.session(read_only=self.read_only)
+        return self._session
+
+    def before_commit(self, hook: BeforeCommit) -> None:
+        """Run ``hook`` with the finished response inside the transaction, just before commit."""
+        self._before_commit.append(hook)
+
+    async def commit(self, response: Response) -> None:
+        if self._session is None:
+            return
+        for hook in self._before_commit:
+            await hook(self._session, response)
+        try:
+            await self._session.commit()
+        except DBAPIError as exc:
+            # Constraints are checked at commit for rows flushed late: on a race the loser
+            # learns it here, and must hear "retry", not "internal error".
+            mapped = classify_db_error(exc, at_commit=True)
+            if mapped is None:
+                raise
+            raise mapped from exc
+
+    async def close(self, *, rollback: bool) -> None:
+        if self._session is None:
+            return
+        try:
+            if rollback:
+                await self._session.rollback()
+        finally:
+            await self._session.close()
+
+
+class TransactionalRoute(APIRoute):
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def run_in_transaction(request: Request) -> Response:
+            db: Database = request.app.state.db
+            uow = UnitOfWork(db, read_only=request.method in SAFE_METHODS)
+            request.state.uow = uow
+            failed = True
+            try:
+                response = await handler(request)
+                if response.status_code < 400:
+                    await uow.commit(response)
+                failed = response.status_code >= 400
+            finally:
+                await uow.close(rollback=failed)
+            return response
+
+        return run_in_transaction
+
+
+def unit_of_work(request: Request) -> UnitOfWork:
+    uow = getattr(request.state, "uow", None)
+    if not isinstance(uow, UnitOfWork):
+        raise RuntimeError(f"{request.url.path} is not served by a TransactionalRoute")
+    return uow
+
+
+def get_session(request: Request) -> AsyncSession:
+    return unit_of_work(request).session()
+
+
+DbSession = Annotated[AsyncSession, Depends(get_session)]
+UoW = Annotated[UnitOfWork, Depends(unit_of_work)]

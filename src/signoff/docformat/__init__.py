@@ -1,0 +1,1 @@
+"""docformat: Signoff's design-document format, as a pure library (no web, no database)."""

@@ -1,0 +1,160 @@
+"""Liveness, readiness and metrics: the routes an orchestrator and a scraper call.
+
+They bypass the per-request transaction on purpose: a probe must not take a pooled session
+for its whole duration, and ``/health/live`` must answer even when the database cannot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel, Field
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from signoff.core.db import Database
+
+HEALTH_MEDIA_TYPE = "application/health+json"
+CHECK_TIMEOUT_S = 2.0
+
+router = APIRouter(tags=["operations"])
+
+
+class CheckResult(BaseModel):
+    status: Literal["pass", "fail"]
+    duration_ms: float
+    output: str | None = Field(default=None, description="Why the check failed.")
+    observed: dict[str, Any] | None = None
+
+
+class HealthReport(BaseModel):
+    status: Literal["pass", "fail"]
+    checks: dict[str, CheckResult] = Field(default_factory=dict)
+
+
+Check = Callable[[], Awaitable[dict[str, Any] | None]]
+
+
+async def run_check(check: Check) -> CheckResult:
+    begin = time.perf_counter()
+    try:
+        async with asyncio.timeout(CHECK_TIMEOUT_S):
+            observed = await check()
+    except TimeoutError:
+        return _failed(begin, f"no answer within {CHECK_TIMEOUT_S:g} s")
+    except Exception as exc:  # a probe reports every failure; it must never raise
+        return _failed(begin, f"{type(exc).__name__}: {exc}"[:300])
+    return CheckResult(status="pass", duration_ms=_ms(begin), observed=observed)
+
+
+def _failed(begin: float, output: str) -> CheckResult:
+    return CheckResult(status="fail", duration_ms=_ms(begin), output=output)
+
+
+def _ms(begin: float) -> float:
+    return round((time.perf_counter() - begin) * 1000, 2)
+
+
+def database_check(db: Database, *, replica: bool = False) -> Check:
+    async def check() -> dict[str, Any] | None:
+        await db.ping(replica=replica)
+        return None
+
+    return check
+
+
+def migrations_check(db: Database, head: str | None) -> Check:
+    async def check() -> dict[str, Any] | None:
+        current = await _current(db)
+        if current != head:
+            raise RuntimeError(
+                f"database at {current}, code expects {head}: run signoff db upgrade"
+            )
+        return {"revision": current}
+
+    return check
+
+
+async def _current(db: Database) -> str | None:
+    # Read the table directly: Alembic's MigrationContext would log a line per probe.
+    query = text("SELECT version_num FROM alembic_version")
+    if isinstance(db.primary, AsyncConnection):
+        return (await db.primary.execute(query)).scalar_one_or_none()
+    async with db.primary.connect() as conn:
+        return (await conn.execute(query)).scalar_one_or_none()
+
+
+@router.get("/health/live", summary="Liveness", response_model=HealthReport)
+async def get_liveness() -> Response:
+    """The process is up and serving requests; nothing else is checked."""
+    return JSONResponse({"status": "pass", "checks": {}}, media_type=HEALTH_MEDIA_TYPE)
+
+
+@router.get(
+    "/health/ready",
+    summary="Readiness",
+    response_model=HealthReport,
+    responses={503: {"model": HealthReport, "description": "A dependency is not ready."}},
+)
+async def get_readiness(request: Request) -> Response:
+    """Ready to serve: database reachable, migrations at head, configured services reachable."""
+    checks: dict[str, Check] = request.app.state.readiness_checks
+    results = await asyncio.gather(*(run_check(c) for c in checks.values()))
+    report = HealthReport(
+        status="pass" if all(r.status == "pass" for r in results) else "fail",
+        checks=dict(zip(checks, results, strict=True)),
+    )
+    return JSONResponse(
+        report.model_dump(exclude_none=True),
+        status_code=200 if report.status == "pass" else 503,
+        media_type=HEALTH_MEDIA_TYPE,
+    )
+
+
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}},
+)
+async def get_metrics(request: Request) -> Response:
+    """Metrics in the Prometheus text exposition format."""
+    return Response(
+        generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST
+    )
+
+
+def redis_check(url: str) -> Check:
+    async def check() -> dict[str, Any] | None:
+        from redis.asyncio import Redis
+
+        client = Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+        try:
+            await client.ping()
+        finally:
+            await client.aclose()
+        return None
+
+    return check
+
+
+def nats_check(url: str) -> Check:
+    async def check() -> dict[str, Any] | None:
+        import nats
+
+        client = await nats.connect(
+            url, connect_timeout=1, allow_reconnect=False, max_reconnect_attempts=0
+        )
+        try:
+            await client.flush(timeout=1)
+        finally:
+            await client.close()
+        return None
+
+    return check

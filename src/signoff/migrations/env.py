@@ -1,0 +1,49 @@
+"""Alembic environment: runs on a connection handed over by ``signoff.dbmigrate``."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from alembic import context
+from alembic.autogenerate.api import AutogenContext
+from sqlalchemy import JSON
+from sqlalchemy.engine import Connection
+
+from signoff.core.types import UTCDateTime
+from signoff.dbmigrate import run_async_migrations
+from signoff.models import metadata
+
+
+def render_item(kind: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
+    """Write column types as plain SQLAlchemy types: a migration must keep meaning the same
+    thing when application types change later."""
+    if kind != "type":
+        return False
+    if isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    if isinstance(obj, JSON) and "postgresql" in getattr(obj, "_variant_mapping", {}):
+        autogen_context.imports.add("from sqlalchemy.dialects import postgresql")
+        return 'sa.JSON().with_variant(postgresql.JSONB(), "postgresql")'
+    return False
+
+
+def run_on(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        # SQLite cannot ALTER most things; batch mode recreates the table instead.
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+        compare_server_default=True,
+        transaction_per_migration=True,
+        render_item=render_item,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+connection = context.config.attributes.get("connection")
+if connection is not None:
+    run_on(connection)
+else:
+    run_async_migrations(context.config, run_on)

@@ -1,0 +1,130 @@
+"""The fixture chain: a database built by ``alembic upgrade head`` once per test process, one
+transaction per test rolled back at the end, the app wired to it, and an HTTP client.
+
+The backend comes from ``SIGNOFF_TEST_DATABASE_URL``: unset means SQLite (a file in a
+temporary folder); a ``postgresql+asyncpg://`` URL names a server on which each test process
+creates, and at the end drops, a database of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from hypothesis import settings as hypothesis_settings
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from signoff.app import create_app
+from signoff.core.config import DatabaseSettings, Environment, Settings
+from signoff.core.db import Database, create_engine
+from signoff.core.logging import configure_logging
+from signoff.dbmigrate import upgrade_on
+from tests.support.databases import (
+    backend_of,
+    create_postgres_database,
+    drop_postgres_database,
+)
+
+TEST_SECRET = "test-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
+
+
+# A shared, noisy machine makes per-example deadlines flaky; example counts are set per test.
+hypothesis_settings.register_profile("signoff", deadline=None, print_blob=True)
+hypothesis_settings.load_profile("signoff")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    configure_logging("INFO", "json")
+
+
+def pytest_report_header() -> str:
+    return f"signoff database backend: {backend_of(os.environ.get('SIGNOFF_TEST_DATABASE_URL'))}"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if backend_of(os.environ.get("SIGNOFF_TEST_DATABASE_URL")) == "postgresql":
+        return
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(pytest.mark.skip(reason="PostgreSQL only: runs in the PostgreSQL pass"))
+
+
+@pytest.fixture(scope="session")
+def worker_id_safe(request: pytest.FixtureRequest) -> str:
+    worker = getattr(request.config, "workerinput", {}).get("workerid", "main")
+    return f"{worker}_{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture(scope="session")
+async def database_url(
+    tmp_path_factory: pytest.TempPathFactory, worker_id_safe: str
+) -> AsyncIterator[str]:
+    base = os.environ.get("SIGNOFF_TEST_DATABASE_URL")
+    if backend_of(base) == "sqlite":
+        path = tmp_path_factory.mktemp("db") / "signoff.db"
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    assert base is not None
+    url = await create_postgres_database(base, f"signoff_test_{worker_id_safe}")
+    try:
+        yield url
+    finally:
+        await drop_postgres_database(url)
+
+
+@pytest.fixture(scope="session")
+def database_settings(database_url: str) -> DatabaseSettings:
+    return DatabaseSettings(url=database_url, pool_size=5, max_overflow=5)
+
+
+@pytest.fixture(scope="session")
+async def engine(database_settings: DatabaseSettings) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_settings.url.get_secret_value(), database_settings)
+    async with engine.begin() as conn:
+        await conn.run_sync(upgrade_on)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """One transaction for the whole test; everything the test wrote is rolled back."""
+    async with engine.connect() as conn:
+        transaction = await conn.begin()
+        try:
+            yield conn
+        finally:
+            await transaction.rollback()
+
+
+@pytest.fixture
+def db(connection: AsyncConnection) -> Database:
+    return Database.bound_to(connection)
+
+
+@pytest.fixture
+def settings(database_settings: DatabaseSettings) -> Settings:
+    return Settings(env=Environment.TEST, secret_key=TEST_SECRET, database=database_settings)
+
+
+@pytest.fixture
+def app(settings: Settings, db: Database) -> FastAPI:
+    return create_app(settings, database=db)
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://signoff.test") as client:
+        yield client
+
+
+@pytest.fixture
+def tmp_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    return tmp_path

@@ -1,0 +1,54 @@
+"""The OpenAPI document: every error response of every route is a declared problem."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+
+METHODS = ("get", "put", "post", "delete", "patch")
+
+
+def operations(app: FastAPI) -> list[tuple[str, str, dict[str, Any]]]:
+    schema = app.openapi()
+    return [
+        (path, method, op)
+        for path, item in schema["paths"].items()
+        for method, op in item.items()
+        if method in METHODS
+    ]
+
+
+def test_every_error_response_is_problem_json(app: FastAPI, probe: FastAPI) -> None:
+    for each in (app, probe):
+        ops = operations(each)
+        assert ops
+        for path, method, op in ops:
+            responses = op["responses"]
+            assert isinstance(responses, dict)
+            assert "500" in responses, f"{method} {path} does not declare 500"
+            for status, response in responses.items():
+                if int(status) >= 400 and not path.startswith("/health"):
+                    content = response["content"]
+                    assert list(content) == ["application/problem+json"], (method, path, status)
+                    assert content["application/problem+json"]["schema"] == {
+                        "$ref": "#/components/schemas/Problem"
+                    }
+
+
+def test_routes_with_bodies_declare_body_problems(probe: FastAPI) -> None:
+    op = probe.openapi()["paths"]["/probe/shape"]["post"]
+    assert {"400", "413", "415", "422", "500"} <= set(op["responses"])
+
+
+def test_no_fastapi_default_error_schemas(app: FastAPI, probe: FastAPI) -> None:
+    for each in (app, probe):
+        schemas = each.openapi()["components"]["schemas"]
+        assert "HTTPValidationError" not in schemas
+        assert "Problem" in schemas
+        assert "ProblemError" in schemas
+
+
+def test_operation_ids_are_the_route_function_names(probe: FastAPI) -> None:
+    ids = {op["operationId"] for _, _, op in operations(probe)}
+    assert "get_readiness" in ids or any(i.startswith("get_readiness") for i in ids)
