@@ -41,7 +41,8 @@ def run(*args: str | Path, env: dict[str, str] | None = None) -> None:
 
 def setup() -> None:
     """Create the virtualenv and install the pinned dependencies, once per change of pins."""
-    if sys.version_info < (3, 11):
+    # This script is the first thing a new machine runs: say plainly when Python is too old.
+    if sys.version_info < (3, 11):  # noqa: UP036
         sys.exit(f"Signoff needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
     if not (BIN / "python").exists():
         say(f"creating a virtualenv in {VENV}")
@@ -53,7 +54,14 @@ def setup() -> None:
     if STAMP.exists() and STAMP.read_text() == wanted:
         return
     say("installing Signoff and its pinned dependencies")
-    pip = [BIN / "python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    pip: list[str | Path] = [
+        BIN / "python",
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+    ]
     run(*pip, "--upgrade", "pip")
     run(*pip, "-c", ROOT / "constraints.txt", "-e", f"{ROOT}[dev]")
     STAMP.write_text(wanted)
@@ -84,7 +92,16 @@ def postgres_reachable(url: str) -> bool:
 def test() -> None:
     setup()
     extra = [a for a in sys.argv[2:] if a != "--sqlite-only"]
-    pytest = [BIN / "python", "-m", "pytest", "-p", "no:cacheprovider", "-n", "2", *extra]
+    pytest: list[str | Path] = [
+        BIN / "python",
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "-n",
+        "2",
+        *extra,
+    ]
     env = {k: v for k, v in os.environ.items() if k != "SIGNOFF_TEST_DATABASE_URL"}
     say("tests on SQLite")
     run(*pytest, env=env)
@@ -116,8 +133,17 @@ def lock() -> None:
     if not (BIN / "python").exists():
         sys.exit("no virtualenv to pin from: run `python3 scripts/dev.py setup` first")
     frozen = subprocess.run(
-        [BIN / "python", "-m", "pip", "freeze", "--exclude-editable", "--disable-pip-version-check"],
-        capture_output=True, text=True, check=True,
+        [
+            BIN / "python",
+            "-m",
+            "pip",
+            "freeze",
+            "--exclude-editable",
+            "--disable-pip-version-check",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     pins = sorted(
         (line for line in frozen.splitlines() if line and not line.startswith(("-e", "#"))),
