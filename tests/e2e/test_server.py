@@ -78,7 +78,7 @@ async def test_sigterm_lets_in_flight_requests_finish(tmp_path: Path, database_u
     dbmigrate_env_url = env["SIGNOFF_DATABASE__URL"]
     await asyncio.to_thread(
         dbmigrate.upgrade,
-        DatabaseSettings(url=dbmigrate_env_url),  # type: ignore[arg-type]
+        DatabaseSettings(url=dbmigrate_env_url),
     )
     command = [sys.executable, "-m", "tests.support.probe_server", str(port)]
     with running(command, cwd=REPO, env=env, port=port) as (base, process):
