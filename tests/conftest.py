@@ -20,7 +20,13 @@ from hypothesis import settings as hypothesis_settings
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from signoff.app import create_app
-from signoff.core.config import DatabaseSettings, Environment, Settings
+from signoff.core.config import (
+    AuthSettings,
+    DatabaseSettings,
+    Environment,
+    Settings,
+    WorkerSettings,
+)
 from signoff.core.db import Database, create_engine
 from signoff.core.logging import configure_logging
 from signoff.dbmigrate import upgrade_on
@@ -107,9 +113,20 @@ def db(connection: AsyncConnection) -> Database:
     return Database.bound_to(connection)
 
 
+# Hashing at production cost (19 MiB, 2 passes) in every test that signs someone up would
+# dominate the suite; tests/accounts/test_passwords.py checks the production parameters.
+FAST_HASHING = AuthSettings(argon2_memory_kib=8192, argon2_time_cost=1)
+
+
 @pytest.fixture
 def settings(database_settings: DatabaseSettings) -> Settings:
-    return Settings(env=Environment.TEST, secret_key=TEST_SECRET, database=database_settings)
+    return Settings(
+        env=Environment.TEST,
+        secret_key=TEST_SECRET,
+        database=database_settings,
+        auth=FAST_HASHING,
+        worker=WorkerSettings(in_process=False),
+    )
 
 
 @pytest.fixture

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 
 import typer
 
@@ -17,6 +19,10 @@ cli = typer.Typer(
 )
 db_cli = typer.Typer(help="Database migrations.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
+admin_cli = typer.Typer(
+    help="Administration (accounts, organizations, keys).", no_args_is_help=True
+)
+cli.add_typer(admin_cli, name="admin")
 
 
 def _settings() -> Settings:
@@ -147,6 +153,69 @@ def db_current() -> None:
     from signoff import dbmigrate
 
     typer.echo(dbmigrate.current(_settings().database) or "empty (no migrations applied)")
+
+
+def _admin(work: Callable[[Settings], Coroutine[Any, Any, str]]) -> None:
+    from signoff.core.errors import SignoffError
+
+    settings = _settings()
+    _configure_logging(settings)
+    try:
+        typer.echo(asyncio.run(work(settings)))
+    except (SignoffError, LookupError) as exc:
+        typer.echo(f"refused: {exc}", err=True)
+        raise typer.Exit(1) from exc
+
+
+@admin_cli.command("create-user")
+def admin_create_user(
+    email: Annotated[str, typer.Option(help="The user's email (their sign-in name).")],
+    name: Annotated[str, typer.Option(help="Display name.")],
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            envvar="SIGNOFF_ADMIN_PASSWORD",
+            help="Prompted when not given.",
+        ),
+    ],
+) -> None:
+    """Create a user who signs in with a password."""
+    from signoff import admin
+
+    _admin(lambda s: admin.create_user(s, email, name, password))
+
+
+@admin_cli.command("create-org")
+def admin_create_org(
+    slug: Annotated[str, typer.Option(help="URL name: lower case, digits, hyphens.")],
+    name: Annotated[str, typer.Option(help="Display name.")],
+    owner: Annotated[str, typer.Option(help="Email of an existing user who will own it.")],
+) -> None:
+    """Create an organization owned by an existing user."""
+    from signoff import admin
+
+    _admin(lambda s: admin.create_org(s, slug, name, owner))
+
+
+@admin_cli.command("rotate-keys")
+def admin_rotate_keys() -> None:
+    """Start signing access tokens with a new key now."""
+    from signoff import admin
+
+    _admin(admin.rotate_keys)
+
+
+@cli.command()
+def worker() -> None:
+    """Run the scheduled jobs alone (set SIGNOFF_WORKER__IN_PROCESS=false on the servers)."""
+    from signoff.worker import run_worker
+
+    settings = _settings()
+    _configure_logging(settings)
+    asyncio.run(run_worker(settings))
 
 
 @cli.command()

@@ -10,8 +10,11 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 
 import signoff
-from signoff import api, health
-from signoff.core.auth import Authenticator, NoAuthenticator
+from signoff import api, health, worker
+from signoff.accounts.authenticator import AccountsAuthenticator
+from signoff.accounts.runtime import AccountsRuntime
+from signoff.audit.service import append as audit_append
+from signoff.core.auth import Authenticator
 from signoff.core.clock import Clock, SystemClock
 from signoff.core.config import Environment, Settings, load_settings
 from signoff.core.db import Database
@@ -23,6 +26,7 @@ from signoff.core.openapi import install_openapi
 from signoff.core.pagination import CursorCodec
 from signoff.core.problems import install_problem_handlers
 from signoff.dbmigrate import head_revision
+from signoff.worker import Scheduler
 
 log = get_logger("signoff.app")
 
@@ -43,17 +47,24 @@ def create_app(
 ) -> FastAPI:
     settings = settings or load_settings()
     db = database or Database.from_settings(settings.database)
+    clock = clock or SystemClock()
     metrics = Metrics()
     metrics.watch_pools(db.engines)
+    accounts = AccountsRuntime.from_settings(settings)
+    scheduler = Scheduler(db, clock, worker.jobs(settings, accounts))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         log.info(
             "app.started", version=signoff.__version__, env=settings.env.value, database=db.dialect
         )
+        if settings.worker.in_process:
+            scheduler.start()
         try:
             yield
         finally:
+            await scheduler.stop()
+            await accounts.close()
             await db.dispose()
 
     app = FastAPI(
@@ -67,9 +78,13 @@ def create_app(
     )
     app.state.settings = settings
     app.state.db = db
-    app.state.clock = clock or SystemClock()
+    app.state.clock = clock
     app.state.metrics = metrics
-    app.state.authenticator = authenticator or NoAuthenticator()
+    app.state.accounts = accounts
+    app.state.scheduler = scheduler
+    app.state.authenticator = authenticator or AccountsAuthenticator(accounts)
+    # Every recorded event is also appended to the audit log, in the same transaction.
+    app.state.event_listeners = (audit_append,)
     app.state.cursors = CursorCodec(settings.secret_key.get_secret_value())
     app.state.readiness_checks = readiness_checks(settings, db)
 
@@ -77,6 +92,7 @@ def create_app(
     install_idempotency(app)
     install_openapi(app)
     app.include_router(health.router)
+    app.include_router(api.root)
     app.include_router(api.router)
     _add_middleware(app, settings, metrics)
     return app

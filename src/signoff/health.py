@@ -18,12 +18,14 @@ from pydantic import BaseModel, Field
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from signoff.core.access import PUBLIC
 from signoff.core.db import Database
 
 HEALTH_MEDIA_TYPE = "application/health+json"
 CHECK_TIMEOUT_S = 2.0
 
-router = APIRouter(tags=["operations"])
+# Probes and scrapers carry no credentials; nothing here reveals tenant data.
+router = APIRouter(tags=["operations"], dependencies=[PUBLIC])
 
 
 class CheckResult(BaseModel):

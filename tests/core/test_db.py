@@ -31,7 +31,7 @@ async def test_postgres_session_settings(connection: AsyncConnection, db: Databa
 async def test_datetimes_come_back_aware_and_utc(db: Database) -> None:
     plus_two = datetime(2026, 11, 26, 12, 0, tzinfo=timezone(timedelta(hours=2)))
     async with db.session() as session:
-        event = EventRecorder(session, FrozenClock(plus_two)).record(
+        event = await EventRecorder(session, FrozenClock(plus_two)).record(
             "probe.timed", org_id=None, subject="t", data={}
         )
         await session.flush()
@@ -54,8 +54,8 @@ async def test_naive_datetimes_are_refused(db: Database) -> None:
         await session.rollback()
 
 
-def test_event_types_are_checked() -> None:
+async def test_event_types_are_checked() -> None:
     recorder = EventRecorder(None, FrozenClock(datetime.now(UTC)))  # type: ignore[arg-type]
     for bad in ("Documents.Created", "documents", "documents.", "documents created"):
         with pytest.raises(ValueError, match="event type"):
-            recorder.record(bad, org_id=None, subject="s", data={})
+            await recorder.record(bad, org_id=None, subject="s", data={})

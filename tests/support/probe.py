@@ -13,17 +13,17 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from signoff.core.auth import CurrentPrincipal, Principal
-from signoff.core.concurrency import IfMatchHeader, etag_of, require_if_match
+from signoff.core.concurrency import etag_of, require_if_match
 from signoff.core.errors import ConflictError, NotFoundError, UnauthorizedError
 from signoff.core.events import EventRecorder, OutboxEvent
 from signoff.core.idempotency import not_idempotent
-from signoff.core.pagination import Page, PageRequest, keyset_page, page_request
+from signoff.core.pagination import Page, PageRequest, keyset_page
 from signoff.core.problems import problems
 from signoff.core.routing import signoff_router
-from signoff.core.transaction import DbSession
+from signoff.core.transaction import DbSession, UnitOfWork
+from signoff.core.web import IfMatchHeader, page_request
 
 router = signoff_router(prefix="/probe", tags=["probe"])
 
@@ -31,7 +31,7 @@ router = signoff_router(prefix="/probe", tags=["probe"])
 class HeaderAuthenticator:
     """``Authorization: Bearer probe:<uuid>`` names the caller; anything else is refused."""
 
-    async def authenticate(self, request: Request, session: AsyncSession) -> Principal | None:
+    async def authenticate(self, request: Request, uow: UnitOfWork) -> Principal | None:
         header = request.headers.get("authorization")
         if header is None:
             return None
@@ -78,7 +78,7 @@ async def create_event(
     body: EventIn, who: CurrentPrincipal, events: Recorder, session: DbSession, response: Response
 ) -> EventOut:
     """Record an event (an authenticated write)."""
-    event = events.record(body.type, org_id=None, subject=body.subject, data=body.data)
+    event = await events.record(body.type, org_id=None, subject=body.subject, data=body.data)
     await session.flush()
     response.headers["Location"] = f"/probe/events/{event.id}"
     return EventOut(id=event.id, type=event.type, subject=event.subject)
@@ -88,7 +88,7 @@ async def create_event(
 @not_idempotent
 async def create_anonymous_event(body: EventIn, events: Recorder) -> EventOut:
     """Record an event without idempotency."""
-    event = events.record(body.type, org_id=None, subject=body.subject, data=body.data)
+    event = await events.record(body.type, org_id=None, subject=body.subject, data=body.data)
     return EventOut(id=event.id, type=event.type, subject=event.subject)
 
 
@@ -151,7 +151,7 @@ async def update_event(
 @not_idempotent
 async def fail_after_write(body: EventIn, events: Recorder, session: DbSession) -> None:
     """Write, then fail: nothing must remain."""
-    events.record(body.type, org_id=None, subject=body.subject, data=body.data)
+    await events.record(body.type, org_id=None, subject=body.subject, data=body.data)
     await session.flush()
     raise ConflictError("refused after writing")
 
@@ -160,7 +160,7 @@ async def fail_after_write(body: EventIn, events: Recorder, session: DbSession) 
 @not_idempotent
 async def crash(body: EventIn, events: Recorder, session: DbSession) -> None:
     """Write, then fail unexpectedly with a secret in the message."""
-    events.record(body.type, org_id=None, subject=body.subject, data=body.data)
+    await events.record(body.type, org_id=None, subject=body.subject, data=body.data)
     await session.flush()
     raise RuntimeError("database password=hunter2 leaked?")
 

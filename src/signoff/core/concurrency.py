@@ -3,22 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Annotated
-
-from fastapi import Header
 
 from signoff.core.errors import PreconditionFailedError, PreconditionRequiredError
-
-# Declare with a default of None (``if_match: IfMatchHeader = None``): a missing header must
-# reach ``require_if_match`` and become 428, not a 422 from validation.
-IfMatchHeader = Annotated[
-    str | None,
-    Header(
-        alias="If-Match",
-        description="The ETag of the representation being changed (from a previous GET).",
-    ),
-]
-IfNoneMatchHeader = Annotated[str | None, Header(alias="If-None-Match")]
 
 
 def etag_of(*parts: object) -> str:

@@ -101,6 +101,75 @@ class LogSettings(BaseModel):
     format: Literal["auto", "json", "console"] = "auto"
 
 
+class AuthSettings(BaseModel):
+    issuer: str | None = Field(
+        default=None, description="`iss` of access tokens; defaults to the public URL."
+    )
+    audience: str = "signoff-api"
+    access_token_ttl_s: int = Field(default=900, ge=60, le=3600)
+    refresh_token_ttl_s: int = Field(default=30 * 86400, ge=3600)
+    refresh_family_max_s: int = Field(default=90 * 86400, ge=3600)
+    leeway_s: int = Field(default=30, ge=0, le=60)
+    # PEM of an Ed25519 private key; without it keys are generated, stored encrypted in the
+    # database and rotated every `key_rotation_days`.
+    signing_key: SecretStr | None = None
+    previous_public_keys: str | None = Field(
+        default=None, description="PEM public keys still accepted (rotation with key files)."
+    )
+    key_encryption_key: SecretStr | None = Field(
+        default=None, description="Encrypts stored signing keys; derived from the secret key."
+    )
+    key_rotation_days: int = Field(default=30, ge=1)
+    password_min_length: int = Field(default=12, ge=8, le=64)
+    argon2_memory_kib: int = Field(default=19_456, ge=8_192)
+    argon2_time_cost: int = Field(default=2, ge=1)
+    argon2_parallelism: int = Field(default=1, ge=1)
+
+
+class ThrottleSettings(BaseModel):
+    """Failed-login limits, `limits` notation, several tiers separated by `;`.
+
+    Each tier adds a longer wait after more failures (progressive). See accounts/throttle.py.
+    """
+
+    per_address: str = "30/minute;300/day"
+    per_account_and_address: str = "5/15 minutes;20/day"
+    per_account: str = "50/hour;200/day"
+
+    @field_validator("per_address", "per_account_and_address", "per_account")
+    @classmethod
+    def _parses(cls, value: str) -> str:
+        from limits import parse_many
+
+        parse_many(value)  # raises ValueError with the offending part
+        return value
+
+
+class OidcSettings(BaseModel):
+    issuer: str | None = None
+    audience: str | None = None
+    jwks_url: str | None = Field(default=None, description="Default: from OIDC discovery.")
+    algorithms: CommaList = Field(default_factory=lambda: ["RS256", "ES256", "EdDSA"])
+    org_claim: str | None = Field(
+        default=None, description="Claim listing `slug` or `slug:role` entries to join."
+    )
+    default_role: Literal["viewer", "member"] = "member"
+    http_timeout_s: float = Field(default=5.0, gt=0)
+    jwks_min_refresh_s: float = Field(default=30.0, ge=0)
+    allow_insecure_http: bool = False
+
+    _split = field_validator("algorithms", mode="before")(_comma_list)
+
+
+class WorkerSettings(BaseModel):
+    in_process: bool = Field(
+        default=True,
+        description="Run scheduled jobs inside `signoff serve` (else `signoff worker`).",
+    )
+    key_rotation_check_s: float = Field(default=3600.0, gt=0)
+    purge_interval_s: float = Field(default=3600.0, gt=0)
+
+
 class RedisSettings(BaseModel):
     url: SecretStr | None = None
 
@@ -125,6 +194,10 @@ class Settings(BaseSettings):
     server: ServerSettings = Field(default_factory=ServerSettings)
     cors: CorsSettings = Field(default_factory=CorsSettings)
     log: LogSettings = Field(default_factory=LogSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    throttle: ThrottleSettings = Field(default_factory=ThrottleSettings)
+    oidc: OidcSettings = Field(default_factory=OidcSettings)
+    worker: WorkerSettings = Field(default_factory=WorkerSettings)
     redis: RedisSettings = Field(default_factory=RedisSettings)
     nats: NatsSettings = Field(default_factory=NatsSettings)
 
@@ -158,6 +231,12 @@ class Settings(BaseSettings):
             problems.append((env_name("signup"), "open signup is not allowed in production"))
         if self.debug:
             problems.append((env_name("debug"), "debug must be off in production"))
+        if self.oidc.issuer is not None and self.oidc.audience is None:
+            problems.append((env_name("oidc", "audience"), "required when an issuer is set"))
+        if self.oidc.allow_insecure_http:
+            problems.append(
+                (env_name("oidc", "allow_insecure_http"), "the issuer must be reached over https")
+            )
         if problems:
             raise SettingsError(problems)
         return self

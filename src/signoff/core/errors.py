@@ -14,6 +14,10 @@ class SignoffError(Exception):
     status: ClassVar[int] = 400
     code: ClassVar[str] = "bad_request"
     title: ClassVar[str] = "The request cannot be processed"
+    # Security bookkeeping that must survive the refusal (a revoked token family, an audit
+    # record of a failed login) sets this: the request's changes are committed, then the
+    # error is answered. Everything else is rolled back.
+    keep_changes: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -48,6 +52,8 @@ class UnauthorizedError(SignoffError):
         challenge = 'Bearer realm="signoff"' + (f', error="{error}"' if error else "")
         headers = {"WWW-Authenticate": challenge}
         headers.update(kw.pop("headers", None) or {})
+        if error:
+            kw.setdefault("error", error)
         super().__init__(detail, headers=headers, **kw)
 
 

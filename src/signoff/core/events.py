@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Index, String, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -57,14 +59,44 @@ class OutboxEvent(Base):
         }
 
 
+@dataclass(frozen=True)
+class EventContext:
+    """Who caused an event and from where: kept for the audit log, not sent to consumers."""
+
+    actor: str | None = None
+    client_address: str | None = None
+    request_id: str | None = None
+
+
+class EventListener(Protocol):
+    """Runs inside the recording transaction for every event (the audit log is one)."""
+
+    async def __call__(
+        self, session: AsyncSession, event: OutboxEvent, context: EventContext
+    ) -> None: ...
+
+
 class EventRecorder:
     """What services call to say something happened; it becomes a row in their transaction."""
 
-    def __init__(self, session: AsyncSession, clock: Clock) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        clock: Clock,
+        *,
+        context: EventContext | None = None,
+        listeners: Sequence[EventListener] = (),
+    ) -> None:
         self._session = session
         self._clock = clock
+        self._context = context or EventContext()
+        self._listeners = tuple(listeners)
 
-    def record(
+    @property
+    def context(self) -> EventContext:
+        return self._context
+
+    async def record(
         self, type: str, *, org_id: uuid.UUID | None, subject: str, data: dict[str, Any]
     ) -> OutboxEvent:
         if not _EVENT_TYPE.match(type):
@@ -79,4 +111,6 @@ class EventRecorder:
             occurred_at=self._clock.now(),
         )
         self._session.add(event)
+        for listener in self._listeners:
+            await listener(self._session, event, self._context)
         return event

@@ -11,6 +11,7 @@ import asyncio
 import re
 import time
 
+from fastapi.routing import iter_route_contexts
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -48,6 +49,7 @@ class EdgeMiddleware:
     def __init__(self, app: ASGIApp, metrics: Metrics, *, hsts: bool) -> None:
         self.app = app
         self.metrics = metrics
+        self._templates: dict[int, str] = {}
         self._api_headers = _security_headers(API_CSP, hsts=hsts)
         self._docs_headers = _security_headers(DOCS_CSP, hsts=hsts)
 
@@ -96,9 +98,23 @@ class EdgeMiddleware:
             self.metrics.in_flight.dec()
             self._record(scope, status, time.perf_counter() - begin)
 
-    def _record(self, scope: Scope, status: int, seconds: float) -> None:
+    def _template(self, scope: Scope) -> str | None:
         route = scope.get("route")
-        template = getattr(route, "path", None)
+        if route is None:
+            return None
+        # Routes of included routers know only their own path, not the prefixes above them.
+        template = self._templates.get(id(route))
+        if template is None:
+            self._templates = {
+                id(rc.original_route): rc.path
+                for rc in iter_route_contexts(scope["app"].routes)
+                if rc.path is not None
+            }
+            template = self._templates.get(id(route), getattr(route, "path", None))
+        return template
+
+    def _record(self, scope: Scope, status: int, seconds: float) -> None:
+        template = self._template(scope)
         if template is None:
             # Unmatched paths share one label: a scanner must not create a series per URL.
             template = "<unmatched>" if status in (404, 405) else scope["path"]

@@ -13,9 +13,8 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, Generic, TypeAlias, TypeVar
+from typing import Any, Generic, TypeAlias, TypeVar
 
-from fastapi import Query
 from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, Row, Select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,15 +42,6 @@ class Page(BaseModel, Generic[T]):
 class PageRequest:
     limit: int = DEFAULT_LIMIT
     cursor: str | None = None
-
-
-def page_request(
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")] = DEFAULT_LIMIT,
-    cursor: Annotated[
-        str | None, Query(max_length=1024, description="`next_cursor` of the previous page.")
-    ] = None,
-) -> PageRequest:
-    return PageRequest(limit=limit, cursor=cursor)
 
 
 def _encode_value(value: Any) -> Any:
@@ -131,6 +121,13 @@ async def keyset_page(
     if len(rows) <= page.limit:
         return rows, None
     rows = rows[: page.limit]
-    last = rows[-1]._mapping
-    next_key = [last[k] for k in keys]
-    return rows, codec.encode(scope, next_key)
+    return rows, codec.encode(scope, [_key_value(rows[-1], k) for k in keys])
+
+
+def _key_value(row: Row[*tuple[Any, ...]], key: SortKey) -> Any:
+    try:
+        return row._mapping[key]
+    except KeyError:
+        # The select returned an ORM entity rather than the key column itself.
+        name = key.key if isinstance(key, QueryableAttribute) else str(key)
+        return getattr(row[0], name)

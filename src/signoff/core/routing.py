@@ -37,20 +37,22 @@ class SignoffRoute(TransactionalRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         field = self.body_field
-        if field is None or isinstance(field.field_info, params.Form):
+        if field is None:
             return handler
+        form = isinstance(field.field_info, params.Form)
+        accepted = _FORM_TYPES if form else ("application/json",)
 
-        async def require_json(request: Request) -> Response:
-            # FastAPI would try to validate a non-JSON body as JSON and answer 422; the client
-            # deserves to hear that the media type is the problem.
-            if _has_body(request) and not _is_json(request.headers.get("content-type")):
+        async def require_media_type(request: Request) -> Response:
+            # FastAPI would read the body anyway and answer 422 (or accept an empty form):
+            # the client deserves to hear that the media type is the problem.
+            if _has_body(request) and not _accepts(accepted, request.headers.get("content-type")):
                 raise UnsupportedMediaTypeError(
-                    "Send the body as application/json.",
-                    headers={"Accept-Post": "application/json"},
+                    f"Send the body as {' or '.join(accepted)}.",
+                    headers={"Accept-Post": ", ".join(accepted)},
                 )
             return await handler(request)
 
-        return require_json
+        return require_media_type
 
 
 def signoff_router(**kwargs: Any) -> APIRouter:
@@ -58,13 +60,18 @@ def signoff_router(**kwargs: Any) -> APIRouter:
     return APIRouter(route_class=SignoffRoute, **kwargs)
 
 
-def _is_json(content_type: str | None) -> bool:
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _accepts(accepted: tuple[str, ...], content_type: str | None) -> bool:
     if content_type is None:
         return False
     media = content_type.split(";", 1)[0].strip().lower()
-    return media == "application/json" or (
-        media.startswith("application/") and media.endswith("+json")
-    )
+    if media in accepted:
+        return True
+    # Structured-syntax suffixes (RFC 6839): application/merge+json is JSON.
+    json_ok = "application/json" in accepted
+    return json_ok and media.startswith("application/") and media.endswith("+json")
 
 
 def _has_body(request: Request) -> bool:

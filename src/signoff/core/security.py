@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import os
 
 
 def b64url(data: bytes) -> str:
@@ -33,3 +34,29 @@ class Signer:
 
     def verify(self, data: bytes, signature: str, *, size: int = 16) -> bool:
         return hmac.compare_digest(self.sign(data, size=size), signature)
+
+
+class SecretBox:
+    """AES-256-GCM for secrets at rest (signing keys, webhook secrets).
+
+    The key is derived for one purpose from the configured secret, and the purpose is bound
+    as associated data: a value sealed for one purpose cannot be opened as another.
+    """
+
+    def __init__(self, secret: str, purpose: str) -> None:
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        self._purpose = purpose.encode()
+        key = hmac.new(secret.encode(), b"signoff-secretbox:" + self._purpose, "sha256").digest()
+        self._aead = AESGCM(key)
+
+    def seal(self, plaintext: bytes) -> bytes:
+        nonce = os.urandom(12)
+        return nonce + self._aead.encrypt(nonce, plaintext, self._purpose)
+
+    def open(self, sealed: bytes) -> bytes:
+        return self._aead.decrypt(sealed[:12], sealed[12:], self._purpose)
+
+
+def random_token(nbytes: int = 32) -> str:
+    return b64url(os.urandom(nbytes))

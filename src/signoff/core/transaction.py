@@ -9,7 +9,8 @@ commit; everything else may ``flush()``.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from signoff.core.db import Database, classify_db_error
+from signoff.core.errors import SignoffError
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -39,15 +41,31 @@ class UnitOfWork:
             self._session = self._db.session(read_only=self.read_only)
         return self._session
 
+    @asynccontextmanager
+    async def side_write(self) -> AsyncIterator[AsyncSession]:
+        """A session for a small write made while reading (a credential's last use, a user
+        provisioned at first sign-in). In a writing request it is the request's own session;
+        in a reading one, a separate primary session committed at once, so the write works
+        with a read replica and never waits on the request's own transaction."""
+        if not self.read_only:
+            yield self.session()
+            return
+        async with self._db.session() as session:
+            yield session
+            await session.commit()
+
     def before_commit(self, hook: BeforeCommit) -> None:
         """Run ``hook`` with the finished response inside the transaction, just before commit."""
         self._before_commit.append(hook)
 
-    async def commit(self, response: Response) -> None:
+    async def commit(self, response: Response | None) -> None:
+        """Commit; ``response`` is given to before-commit hooks (None when answering an error
+        whose changes are kept, which hooks such as idempotency must not store)."""
         if self._session is None:
             return
-        for hook in self._before_commit:
-            await hook(self._session, response)
+        if response is not None:
+            for hook in self._before_commit:
+                await hook(self._session, response)
         try:
             await self._session.commit()
         except DBAPIError as exc:
@@ -81,7 +99,12 @@ class TransactionalRoute(APIRoute):
                 response = await handler(request)
                 if response.status_code < 400:
                     await uow.commit(response)
-                failed = response.status_code >= 400
+                    failed = False
+            except SignoffError as exc:
+                if exc.keep_changes:
+                    await uow.commit(None)
+                    failed = False
+                raise
             finally:
                 await uow.close(rollback=failed)
             return response

@@ -1,0 +1,1 @@
+"""Accounts: users, passwords, tokens, signing keys, API keys, service accounts, OIDC."""

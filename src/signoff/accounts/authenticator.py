@@ -1,0 +1,107 @@
+"""Turns an ``Authorization: Bearer`` header into a ``Principal``: a Signoff access token,
+an API key, or a token from the configured OpenID Connect issuer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jwt
+from fastapi import Request
+
+from signoff.accounts.errors import InvalidToken
+from signoff.accounts.models import ServiceAccount
+from signoff.accounts.repository import AccountRepository
+from signoff.accounts.runtime import AccountsRuntime
+from signoff.accounts.service import CredentialService, UserService
+from signoff.accounts.service.credentials import API_KEY_PREFIX
+from signoff.core.auth import Principal
+from signoff.core.events import EventContext, EventRecorder
+from signoff.core.permissions import ALL_SCOPES
+from signoff.core.transaction import UnitOfWork
+
+
+class AccountsAuthenticator:
+    def __init__(self, runtime: AccountsRuntime) -> None:
+        self._runtime = runtime
+
+    async def authenticate(self, request: Request, uow: UnitOfWork) -> Principal | None:
+        header = request.headers.get("authorization")
+        if header is None:
+            return None
+        scheme, _, token = header.partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer":
+            return None  # e.g. HTTP Basic client authentication at the token endpoint
+        if not token:
+            raise InvalidToken("Send 'Authorization: Bearer <token>'.", error="invalid_request")
+        if token.startswith(API_KEY_PREFIX):
+            return await self._api_key(request, uow, token)
+        claims = _peek(token)
+        oidc = self._runtime.oidc
+        if oidc is not None and oidc.issued(claims):
+            return await self._external(request, uow, token)
+        now = request.app.state.clock.now()
+        principal = await self._runtime.access.verify(uow.session(), token, now)
+        if principal.kind == "service_account":
+            # A revoked service account loses its tokens at once, not when they expire.
+            account = await uow.session().get(ServiceAccount, principal.id)
+            if account is None or account.revoked_at is not None:
+                raise InvalidToken("The service account was revoked.")
+        return principal
+
+    async def _api_key(self, request: Request, uow: UnitOfWork, token: str) -> Principal:
+        service = self._credentials(request, AccountRepository(uow.session()))
+        principal, stale = await service.authenticate_api_key(token)
+        if stale:
+            async with uow.side_write() as session:
+                await self._credentials(request, AccountRepository(session)).touch_api_key(
+                    principal.id
+                )
+        return principal
+
+    async def _external(self, request: Request, uow: UnitOfWork, token: str) -> Principal:
+        assert self._runtime.oidc is not None
+        claims = await self._runtime.oidc.verify(token)
+        state = request.app.state
+        async with uow.side_write() as session:
+            events = EventRecorder(
+                session,
+                state.clock,
+                listeners=state.event_listeners,
+                context=EventContext(actor=f"oidc:{claims.issuer}#{claims.subject}"),
+            )
+            users = UserService(
+                AccountRepository(session),
+                self._runtime.passwords,
+                self._runtime.throttle,
+                events,
+                state.clock,
+                self._runtime.secret,
+            )
+            user = await users.from_external(claims)
+        return Principal(
+            kind="user",
+            id=user.id,
+            user_id=user.id,
+            scopes=ALL_SCOPES,
+            org_claims=claims.org_claims,
+        )
+
+    def _credentials(self, request: Request, repo: AccountRepository) -> CredentialService:
+        state = request.app.state
+        return CredentialService(
+            repo,
+            EventRecorder(repo.session, state.clock),
+            state.clock,
+            self._runtime.secret,
+            state.cursors,
+        )
+
+
+def _peek(token: str) -> dict[str, Any]:
+    """Read claims without trusting them, only to choose who must verify the token."""
+    try:
+        claims: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
+    except jwt.InvalidTokenError as exc:
+        raise InvalidToken("The token is not a well-formed JWT.") from exc
+    return claims

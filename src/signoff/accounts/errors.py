@@ -1,0 +1,82 @@
+"""Errors of the identity domain. OAuth errors also carry RFC 6749's ``error`` member."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from signoff.core.errors import (
+    BadRequestError,
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    UnauthorizedError,
+    UnprocessableError,
+)
+
+
+class OAuthError(BadRequestError):
+    """RFC 6749 §5.2 errors as problem details: ``error`` and ``error_description`` are
+    included so OAuth client libraries read them where they expect them."""
+
+    oauth_error = "invalid_request"
+
+    def __init__(self, detail: str | None = None, **kw: Any) -> None:
+        detail = detail or self.title
+        super().__init__(detail, error=self.oauth_error, error_description=detail, **kw)
+
+
+class InvalidGrant(OAuthError):
+    code = "invalid_grant"
+    title = "The credentials or grant are not valid"
+    oauth_error = "invalid_grant"
+
+
+class UnsupportedGrantType(OAuthError):
+    code = "unsupported_grant_type"
+    title = "This grant type is not supported"
+    oauth_error = "unsupported_grant_type"
+
+
+class InvalidScope(OAuthError):
+    code = "invalid_scope"
+    title = "A requested scope is unknown or not allowed"
+    oauth_error = "invalid_scope"
+
+
+class InvalidClient(UnauthorizedError):
+    code = "invalid_client"
+    title = "Client authentication failed"
+
+    def __init__(self, detail: str | None = None) -> None:
+        detail = detail or self.title
+        super().__init__(detail, error="invalid_client", error_description=detail)
+
+
+class InvalidToken(UnauthorizedError):
+    code = "invalid_token"
+    title = "The access token is not valid"
+
+
+class EmailTaken(ConflictError):
+    code = "email_taken"
+    title = "An account with this email exists"
+
+
+class WeakPassword(UnprocessableError):
+    code = "weak_password"
+    title = "The password is too weak"
+
+
+class SignupClosed(ForbiddenError):
+    code = "signup_closed"
+    title = "Signup is closed on this server"
+
+
+class UserNotFound(NotFoundError):
+    code = "user_not_found"
+    title = "No such user"
+
+
+class CredentialNotFound(NotFoundError):
+    code = "credential_not_found"
+    title = "No such API key or service account"

@@ -1,0 +1,46 @@
+"""The identity domain's long-lived parts, made once per app in ``create_app``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from signoff.accounts.keys import KeyRing
+from signoff.accounts.oidc import OidcVerifier
+from signoff.accounts.passwords import Passwords
+from signoff.accounts.throttle import LoginThrottle
+from signoff.accounts.tokens import AccessTokens, RefreshTokens
+from signoff.core.config import Settings
+
+
+@dataclass
+class AccountsRuntime:
+    passwords: Passwords
+    keys: KeyRing
+    access: AccessTokens
+    refresh: RefreshTokens
+    throttle: LoginThrottle
+    oidc: OidcVerifier | None
+    secret: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AccountsRuntime:
+        secret = settings.secret_key.get_secret_value()
+        keys = KeyRing(settings.auth, secret)
+        issuer = settings.auth.issuer or settings.server.public_url or "signoff"
+        redis = settings.redis.url.get_secret_value() if settings.redis.url else None
+        oidc = None
+        if settings.oidc.issuer is not None:
+            oidc = OidcVerifier(settings.oidc, settings.auth.leeway_s)
+        return cls(
+            passwords=Passwords(settings.auth),
+            keys=keys,
+            access=AccessTokens(settings.auth, keys, issuer),
+            refresh=RefreshTokens(settings.auth, secret),
+            throttle=LoginThrottle(settings.throttle, secret, redis),
+            oidc=oidc,
+            secret=secret,
+        )
+
+    async def close(self) -> None:
+        if self.oidc is not None:
+            await self.oidc.close()

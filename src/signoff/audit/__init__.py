@@ -1,0 +1,1 @@
+"""The audit log: every recorded event, append-only, hash-chained per organization."""

@@ -1,0 +1,80 @@
+"""Request-scoped dependencies every domain's ``deps.py`` builds on."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Query, Request
+
+from signoff.core.auth import OptionalPrincipal
+from signoff.core.clock import Clock
+from signoff.core.config import Settings
+from signoff.core.events import EventContext, EventRecorder
+from signoff.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
+from signoff.core.transaction import DbSession
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
+def client_address(request: Request) -> str | None:
+    """The client's address; behind a trusted proxy uvicorn has already put the real one here."""
+    return request.client.host if request.client else None
+
+
+def event_context(request: Request, principal: OptionalPrincipal) -> EventContext:
+    return EventContext(
+        actor=principal.key if principal is not None else None,
+        client_address=client_address(request),
+        request_id=getattr(request.state, "request_id", None),
+    )
+
+
+def get_events(
+    request: Request,
+    session: DbSession,
+    context: Annotated[EventContext, Depends(event_context)],
+) -> EventRecorder:
+    return EventRecorder(
+        session,
+        request.app.state.clock,
+        context=context,
+        listeners=request.app.state.event_listeners,
+    )
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
+ClientAddress = Annotated[str | None, Depends(client_address)]
+Events = Annotated[EventRecorder, Depends(get_events)]
+
+
+# Declare with a default of None (``if_match: IfMatchHeader = None``): a missing header must
+# reach ``require_if_match`` and become 428, not a 422 from validation.
+IfMatchHeader = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description="The ETag of the representation being changed (from a previous GET).",
+    ),
+]
+IfNoneMatchHeader = Annotated[str | None, Header(alias="If-None-Match")]
+
+
+def page_request(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")] = DEFAULT_LIMIT,
+    cursor: Annotated[
+        str | None, Query(max_length=1024, description="`next_cursor` of the previous page.")
+    ] = None,
+) -> PageRequest:
+    return PageRequest(limit=limit, cursor=cursor)
+
+
+PageDep = Annotated[PageRequest, Depends(page_request)]

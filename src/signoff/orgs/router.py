@@ -1,0 +1,300 @@
+"""Organizations, members, teams, signup and ``/v1/me``."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import Depends, Response
+
+from signoff.accounts.errors import EmailTaken, SignupClosed, UserNotFound, WeakPassword
+from signoff.accounts.schemas import UserRead
+from signoff.accounts.service.users import InvalidEmail
+from signoff.core.access import AUTHENTICATED, PUBLIC
+from signoff.core.auth import CurrentPrincipal
+from signoff.core.pagination import Page, PageRequest
+from signoff.core.permissions import Action, Role
+from signoff.core.problems import problems
+from signoff.core.routing import signoff_router
+from signoff.core.web import IfMatchHeader, SettingsDep, page_request
+from signoff.orgs.deps import MemberServiceDep, OrgServiceDep, TeamServiceDep, requires
+from signoff.orgs.errors import (
+    AlreadyMember,
+    InsufficientRole,
+    InsufficientScope,
+    LastOwner,
+    MemberNotFound,
+    OrgNotFound,
+    PeopleOnly,
+    SlugTaken,
+    TeamNotFound,
+)
+from signoff.orgs.schemas import (
+    MemberCreate,
+    MemberRead,
+    MemberUpdate,
+    MeOrg,
+    MeRead,
+    OrgCreate,
+    OrgRead,
+    OrgUpdate,
+    OrgWithRoleRead,
+    SignupCreate,
+    SignupRead,
+    TeamCreate,
+    TeamRead,
+)
+from signoff.orgs.service import OrgAccess
+from signoff.orgs.service.members import Member, member_etag
+from signoff.orgs.service.orgs import org_etag
+
+router = signoff_router(tags=["organizations"])
+PageDep = Annotated[PageRequest, Depends(page_request)]
+DENIED = (OrgNotFound, InsufficientRole, InsufficientScope)
+
+
+def _member(member: Member) -> MemberRead:
+    return MemberRead(
+        user_id=member.user.id,
+        email=member.user.email,
+        name=member.user.name,
+        role=member.membership.role,
+        joined_at=member.membership.created_at,
+    )
+
+
+@router.post(
+    "/auth/signup",
+    status_code=201,
+    dependencies=[PUBLIC],
+    responses=problems(SignupClosed, EmailTaken, SlugTaken, WeakPassword, InvalidEmail),
+)
+async def create_signup(
+    body: SignupCreate, orgs: OrgServiceDep, settings: SettingsDep, response: Response
+) -> SignupRead:
+    """Create an account and a new organization it owns (when signup is open)."""
+    if not settings.signup_open:
+        raise SignupClosed("Ask an administrator for an account.")
+    user, org = await orgs.sign_up(
+        body.email, body.password, body.name, body.org_name, body.org_slug
+    )
+    response.headers["Location"] = f"/v1/orgs/{org.slug}"
+    return SignupRead(user=UserRead.model_validate(user), org=OrgRead.model_validate(org))
+
+
+@router.get("/me", dependencies=[AUTHENTICATED])
+async def get_me(principal: CurrentPrincipal, orgs: OrgServiceDep) -> MeRead:
+    """The caller: a user, API key or service account, with their organizations and roles."""
+    mine, _ = await orgs.mine(principal, PageRequest(limit=200))
+    user = None
+    if principal.user_id is not None:
+        found = await orgs.names([principal.user_id])
+        user = UserRead.model_validate(found[principal.user_id])
+    return MeRead(
+        kind=principal.kind,
+        id=principal.id,
+        user=user,
+        scopes=sorted(principal.scopes),
+        orgs=[MeOrg(slug=o.org.slug, name=o.org.name, role=o.role.label) for o in mine],
+    )
+
+
+@router.get("/orgs", dependencies=[AUTHENTICATED])
+async def list_orgs(
+    principal: CurrentPrincipal, orgs: OrgServiceDep, page: PageDep
+) -> Page[OrgWithRoleRead]:
+    """The organizations the caller belongs to."""
+    items, cursor = await orgs.mine(principal, page)
+    return Page(
+        items=[
+            OrgWithRoleRead(**OrgRead.model_validate(o.org).model_dump(), role=o.role.label)
+            for o in items
+        ],
+        next_cursor=cursor,
+    )
+
+
+@router.post(
+    "/orgs",
+    status_code=201,
+    dependencies=[AUTHENTICATED],
+    responses=problems(SlugTaken, PeopleOnly),
+)
+async def create_org(
+    body: OrgCreate, principal: CurrentPrincipal, orgs: OrgServiceDep, response: Response
+) -> OrgRead:
+    """Create an organization; the caller becomes its owner."""
+    org = await orgs.create_for(principal, body.name, body.slug)
+    response.headers["Location"] = f"/v1/orgs/{org.slug}"
+    response.headers["ETag"] = org_etag(org)
+    return OrgRead.model_validate(org)
+
+
+@router.get("/orgs/{org}", responses=problems(*DENIED))
+async def get_org(
+    access: Annotated[OrgAccess, requires(Action.ORG_READ)], response: Response
+) -> OrgRead:
+    """One organization."""
+    response.headers["ETag"] = org_etag(access.org)
+    return OrgRead.model_validate(access.org)
+
+
+@router.patch("/orgs/{org}", responses=problems(*DENIED))
+async def update_org(
+    body: OrgUpdate,
+    access: Annotated[OrgAccess, requires(Action.ORG_UPDATE)],
+    orgs: OrgServiceDep,
+    response: Response,
+    if_match: IfMatchHeader = None,
+) -> OrgRead:
+    """Rename an organization (owners)."""
+    org = await orgs.update(access, if_match, body.name)
+    response.headers["ETag"] = org_etag(org)
+    return OrgRead.model_validate(org)
+
+
+@router.get("/orgs/{org}/members", responses=problems(*DENIED))
+async def list_members(
+    access: Annotated[OrgAccess, requires(Action.MEMBERS_READ)],
+    members: MemberServiceDep,
+    page: PageDep,
+) -> Page[MemberRead]:
+    """Members and their roles."""
+    items, cursor = await members.page(access, page)
+    return Page(items=[_member(m) for m in items], next_cursor=cursor)
+
+
+@router.post(
+    "/orgs/{org}/members", status_code=201, responses=problems(*DENIED, UserNotFound, AlreadyMember)
+)
+async def create_member(
+    body: MemberCreate,
+    access: Annotated[OrgAccess, requires(Action.MEMBERS_MANAGE)],
+    members: MemberServiceDep,
+    response: Response,
+) -> MemberRead:
+    """Add an existing user to the organization with a role."""
+    member = await members.add(access, body.email, Role.parse(body.role))
+    response.headers["Location"] = f"/v1/orgs/{access.org.slug}/members/{member.user.id}"
+    response.headers["ETag"] = member_etag(member.membership)
+    return _member(member)
+
+
+@router.get("/orgs/{org}/members/{user_id}", responses=problems(*DENIED, MemberNotFound))
+async def get_member(
+    user_id: uuid.UUID,
+    access: Annotated[OrgAccess, requires(Action.MEMBERS_READ)],
+    members: MemberServiceDep,
+    response: Response,
+) -> MemberRead:
+    """One member."""
+    member = await members.get(access, user_id)
+    response.headers["ETag"] = member_etag(member.membership)
+    return _member(member)
+
+
+@router.patch(
+    "/orgs/{org}/members/{user_id}", responses=problems(*DENIED, MemberNotFound, LastOwner)
+)
+async def update_member(
+    user_id: uuid.UUID,
+    body: MemberUpdate,
+    access: Annotated[OrgAccess, requires(Action.MEMBERS_MANAGE)],
+    members: MemberServiceDep,
+    response: Response,
+    if_match: IfMatchHeader = None,
+) -> MemberRead:
+    """Change a member's role."""
+    member = await members.change_role(access, user_id, Role.parse(body.role), if_match)
+    response.headers["ETag"] = member_etag(member.membership)
+    return _member(member)
+
+
+@router.delete(
+    "/orgs/{org}/members/{user_id}",
+    status_code=204,
+    responses=problems(*DENIED, MemberNotFound, LastOwner),
+)
+async def delete_member(
+    user_id: uuid.UUID,
+    access: Annotated[OrgAccess, requires(Action.MEMBERS_READ)],
+    members: MemberServiceDep,
+) -> Response:
+    """Remove a member (admins), or leave the organization (anyone, for themselves)."""
+    await members.remove(access, user_id)
+    return Response(status_code=204)
+
+
+@router.get("/orgs/{org}/teams", responses=problems(*DENIED))
+async def list_teams(
+    access: Annotated[OrgAccess, requires(Action.MEMBERS_READ)],
+    teams: TeamServiceDep,
+    page: PageDep,
+) -> Page[TeamRead]:
+    """Teams of the organization."""
+    items, cursor = await teams.page(access, page)
+    return Page(items=[await _team(teams, t) for t in items], next_cursor=cursor)
+
+
+@router.post("/orgs/{org}/teams", status_code=201, responses=problems(*DENIED, SlugTaken))
+async def create_team(
+    body: TeamCreate,
+    access: Annotated[OrgAccess, requires(Action.TEAMS_MANAGE)],
+    teams: TeamServiceDep,
+    response: Response,
+) -> TeamRead:
+    """Create a team."""
+    team = await teams.create(access, body.slug, body.name)
+    response.headers["Location"] = f"/v1/orgs/{access.org.slug}/teams/{team.slug}"
+    return await _team(teams, team)
+
+
+@router.get("/orgs/{org}/teams/{team}", responses=problems(*DENIED, TeamNotFound))
+async def get_team(
+    team: str, access: Annotated[OrgAccess, requires(Action.MEMBERS_READ)], teams: TeamServiceDep
+) -> TeamRead:
+    """One team and its members."""
+    return await _team(teams, await teams.get(access, team))
+
+
+@router.put(
+    "/orgs/{org}/teams/{team}/members/{user_id}",
+    responses=problems(*DENIED, TeamNotFound, MemberNotFound),
+)
+async def put_team_member(
+    team: str,
+    user_id: uuid.UUID,
+    access: Annotated[OrgAccess, requires(Action.TEAMS_MANAGE)],
+    teams: TeamServiceDep,
+) -> TeamRead:
+    """Add a member of the organization to a team (idempotent)."""
+    return await _team(teams, await teams.add_member(access, team, user_id))
+
+
+@router.delete(
+    "/orgs/{org}/teams/{team}/members/{user_id}",
+    status_code=204,
+    responses=problems(*DENIED, TeamNotFound, MemberNotFound),
+)
+async def delete_team_member(
+    team: str,
+    user_id: uuid.UUID,
+    access: Annotated[OrgAccess, requires(Action.TEAMS_MANAGE)],
+    teams: TeamServiceDep,
+) -> Response:
+    """Remove a member from a team."""
+    await teams.remove_member(access, team, user_id)
+    return Response(status_code=204)
+
+
+async def _team(teams: TeamServiceDep, team: object) -> TeamRead:
+    from signoff.orgs.models import Team
+
+    assert isinstance(team, Team)
+    return TeamRead(
+        id=team.id,
+        slug=team.slug,
+        name=team.name,
+        created_at=team.created_at,
+        member_ids=await teams.member_ids(team),
+    )

@@ -1,0 +1,97 @@
+"""Request and response bodies of the tenancy routes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from signoff.accounts.schemas import UserRead
+
+Slug = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$", max_length=63),
+    Field(description="Lower case letters, digits and inner hyphens.", examples=["acme"]),
+]
+RoleName = Literal["owner", "admin", "member", "viewer"]
+
+
+class OrgCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    slug: Slug
+
+
+class OrgUpdate(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+
+
+class OrgRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    slug: str
+    name: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class OrgWithRoleRead(OrgRead):
+    role: RoleName
+
+
+class SignupCreate(BaseModel):
+    email: str = Field(max_length=320)
+    password: str = Field(min_length=1, max_length=1024)
+    name: str = Field(min_length=1, max_length=200)
+    org_name: str = Field(min_length=1, max_length=200)
+    org_slug: Slug
+
+
+class SignupRead(BaseModel):
+    user: UserRead
+    org: OrgRead
+
+
+class MemberCreate(BaseModel):
+    email: str = Field(max_length=320)
+    role: RoleName = "member"
+
+
+class MemberUpdate(BaseModel):
+    role: RoleName
+
+
+class MemberRead(BaseModel):
+    user_id: uuid.UUID
+    email: str
+    name: str
+    role: RoleName
+    joined_at: datetime
+
+
+class TeamCreate(BaseModel):
+    slug: Slug
+    name: str = Field(min_length=1, max_length=200)
+
+
+class TeamRead(BaseModel):
+    id: uuid.UUID
+    slug: str
+    name: str
+    created_at: datetime
+    member_ids: list[uuid.UUID]
+
+
+class MeOrg(BaseModel):
+    slug: str
+    name: str
+    role: RoleName
+
+
+class MeRead(BaseModel):
+    kind: Literal["user", "api_key", "service_account"]
+    id: uuid.UUID
+    user: UserRead | None
+    scopes: list[str]
+    orgs: list[MeOrg]

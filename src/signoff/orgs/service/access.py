@@ -1,0 +1,97 @@
+"""Who may do what in an organization: resolving a principal's role there.
+
+A caller outside the organization learns nothing: the organization is "not found", exactly
+as if it did not exist. A member without the needed role or scope is told so (403).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from signoff.core.clock import Clock
+from signoff.core.events import EventRecorder
+from signoff.core.permissions import RULES, Action, Role, allowed, role_for_scopes
+from signoff.core.principal import Principal
+from signoff.orgs.errors import InsufficientRole, InsufficientScope, OrgNotFound
+from signoff.orgs.models import Membership, Organization
+from signoff.orgs.policies import claimable_role
+from signoff.orgs.repository import OrgRepository
+
+
+@dataclass(frozen=True)
+class OrgAccess:
+    org: Organization
+    principal: Principal
+    role: Role
+
+    @property
+    def org_id(self) -> uuid.UUID:
+        return self.org.id
+
+    def can(self, action: Action) -> bool:
+        return allowed(self.role, self.principal.scopes, action)
+
+    def require(self, action: Action) -> None:
+        minimum, scope = RULES[action]
+        if self.role < minimum:
+            raise InsufficientRole(
+                f"This needs the {minimum.label} role; you are {self.role.label}."
+            )
+        if not allowed(self.role, self.principal.scopes, action):
+            raise InsufficientScope(
+                f"Your credential lacks the '{scope}' scope.",
+                headers={
+                    "WWW-Authenticate": f'Bearer realm="signoff", error="insufficient_scope", '
+                    f'scope="{scope}"'
+                },
+            )
+
+
+class AccessService:
+    def __init__(self, repo: OrgRepository, clock: Clock, default_claim_role: Role) -> None:
+        self._repo = repo
+        self._clock = clock
+        self._default_claim_role = default_claim_role
+
+    async def resolve(self, slug: str, principal: Principal, events: EventRecorder) -> OrgAccess:
+        org = await self._repo.org_by_slug(slug)
+        if org is None:
+            raise OrgNotFound(f"No organization '{slug}'.")
+        if principal.kind != "user":
+            if principal.org_id != org.id:
+                raise OrgNotFound(f"No organization '{slug}'.")
+            return OrgAccess(org, principal, role_for_scopes(principal.scopes))
+        assert principal.user_id is not None
+        membership = await self._repo.membership(org.id, principal.user_id)
+        if membership is None:
+            membership = await self._join_by_claim(org, principal, events)
+        if membership is None:
+            raise OrgNotFound(f"No organization '{slug}'.")
+        return OrgAccess(org, principal, Role.parse(membership.role))
+
+    async def _join_by_claim(
+        self, org: Organization, principal: Principal, events: EventRecorder
+    ) -> Membership | None:
+        """An identity provider may vouch for membership (``SIGNOFF_OIDC__ORG_CLAIM``)."""
+        claims = dict(principal.org_claims)
+        if org.slug not in claims:
+            return None
+        assert principal.user_id is not None
+        now = self._clock.now()
+        role = claimable_role(claims[org.slug], self._default_claim_role)
+        membership = Membership(
+            org_id=org.id,
+            user_id=principal.user_id,
+            role=role.label,
+            created_at=now,
+            updated_at=now,
+        )
+        await self._repo.add(membership)
+        await events.record(
+            "orgs.member_added",
+            org_id=org.id,
+            subject=f"members/{principal.user_id}",
+            data={"user_id": str(principal.user_id), "role": role.label, "via": "oidc_claim"},
+        )
+        return membership

@@ -1,0 +1,120 @@
+"""Memberships and roles. The last owner cannot be removed or demoted."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+
+from signoff.accounts.errors import UserNotFound
+from signoff.accounts.models import User
+from signoff.accounts.service import UserService
+from signoff.core.clock import Clock
+from signoff.core.concurrency import etag_of, require_if_match
+from signoff.core.events import EventRecorder
+from signoff.core.pagination import PageRequest
+from signoff.core.permissions import Action, Role
+from signoff.orgs.errors import AlreadyMember, InsufficientRole, LastOwner, MemberNotFound
+from signoff.orgs.models import Membership
+from signoff.orgs.policies import leaves_an_owner, may_remove, may_set_role
+from signoff.orgs.repository import OrgRepository
+from signoff.orgs.service.access import OrgAccess
+
+
+def member_etag(membership: Membership) -> str:
+    return etag_of("member", membership.id, membership.version)
+
+
+@dataclass(frozen=True)
+class Member:
+    membership: Membership
+    user: User
+
+
+class MemberService:
+    def __init__(
+        self, repo: OrgRepository, users: UserService, events: EventRecorder, clock: Clock
+    ) -> None:
+        self._repo = repo
+        self._users = users
+        self._events = events
+        self._clock = clock
+
+    async def page(self, access: OrgAccess, page: PageRequest) -> tuple[list[Member], str | None]:
+        memberships, cursor = await self._repo.members(access.org_id, page)
+        users = await self._users.many([m.user_id for m in memberships])
+        return [Member(m, users[m.user_id]) for m in memberships if m.user_id in users], cursor
+
+    async def get(self, access: OrgAccess, user_id: uuid.UUID) -> Member:
+        membership = await self._membership(access, user_id)
+        return Member(membership, await self._users.get(user_id))
+
+    async def add(self, access: OrgAccess, email: str, role: Role) -> Member:
+        if not may_set_role(access.role, None, role):
+            raise InsufficientRole(f"You cannot grant the {role.label} role.")
+        user = await self._users.by_email(email)
+        if user is None:
+            raise UserNotFound(f"No user with the email {email}.")
+        if await self._repo.membership(access.org_id, user.id) is not None:
+            raise AlreadyMember()
+        now = self._clock.now()
+        membership = Membership(
+            org_id=access.org_id, user_id=user.id, role=role.label, created_at=now, updated_at=now
+        )
+        try:
+            await self._repo.add(membership)
+        except IntegrityError as exc:
+            raise AlreadyMember() from exc
+        await self._record("orgs.member_added", access, user.id, role=role.label)
+        return Member(membership, user)
+
+    async def change_role(
+        self, access: OrgAccess, user_id: uuid.UUID, role: Role, if_match: str | None
+    ) -> Member:
+        await self._repo.lock_owners(access.org_id)
+        membership = await self._membership(access, user_id)
+        require_if_match(if_match, member_etag(membership))
+        current = Role.parse(membership.role)
+        if not may_set_role(access.role, current, role):
+            raise InsufficientRole(f"You cannot change a {current.label} to {role.label}.")
+        if not leaves_an_owner(await self._repo.owners(access.org_id), current, role):
+            raise LastOwner("Make someone else an owner first.")
+        membership.role = role.label
+        membership.version += 1
+        membership.updated_at = self._clock.now()
+        await self._repo.session.flush()
+        await self._record(
+            "orgs.member_role_changed", access, user_id, role=role.label, previous=current.label
+        )
+        return Member(membership, await self._users.get(user_id))
+
+    async def remove(self, access: OrgAccess, user_id: uuid.UUID) -> None:
+        is_self = user_id == access.principal.user_id
+        if not is_self:
+            # The route lets anyone leave; removing others needs what managing members needs
+            # (role and scope), decided before the target is even looked up.
+            access.require(Action.MEMBERS_MANAGE)
+        await self._repo.lock_owners(access.org_id)
+        membership = await self._membership(access, user_id)
+        current = Role.parse(membership.role)
+        if not may_remove(access.role, current, is_self=is_self):
+            raise InsufficientRole(f"You cannot remove a {current.label}.")
+        if not leaves_an_owner(await self._repo.owners(access.org_id), current, None):
+            raise LastOwner("Make someone else an owner first.")
+        await self._repo.delete_membership(membership)
+        await self._record("orgs.member_removed", access, user_id, role=current.label)
+
+    async def _membership(self, access: OrgAccess, user_id: uuid.UUID) -> Membership:
+        membership = await self._repo.membership(access.org_id, user_id)
+        if membership is None:
+            raise MemberNotFound()
+        return membership
+
+    async def _record(self, type: str, access: OrgAccess, user_id: uuid.UUID, **data: str) -> None:
+        await self._events.record(
+            type,
+            org_id=access.org_id,
+            subject=f"members/{user_id}",
+            data={"user_id": str(user_id), **data},
+        )

@@ -1,0 +1,158 @@
+"""No cross-organization read or write, no role escalation, on every route of the app.
+
+The routes are enumerated from the app itself: a route added later is attacked too, and a
+route that declares no permission fails the first test.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from signoff.core.permissions import RULES, Action, Role, allowed, parse_scopes, role_for_scopes
+from tests.security.walker import Endpoint, endpoints
+from tests.support.identity import Actor, join, sign_in, sign_up
+
+# Routes whose service refines the declared permission for some targets. The walker targets
+# someone else, so the refined rule is what it must see (leaving is tested in tests/orgs).
+REFINED = {("DELETE", "/v1/orgs/{org}/members/{user_id}"): Action.MEMBERS_MANAGE}
+KNOWN_PARAMS = {"org", "user_id", "team", "key_id", "account_id"}
+
+
+def test_every_route_declares_exactly_one_permission(app: FastAPI) -> None:
+    found = list(endpoints(app))
+    assert len(found) > 20
+    undeclared = [f"{e.method} {e.path}" for e in found if len(e.permissions) != 1]
+    assert undeclared == [], "routes without exactly one declared permission"
+    for e in found:
+        assert e.permissions[0] in {"public", "authenticated", *Action}, e
+
+
+def test_every_path_parameter_is_known_to_the_walker(app: FastAPI) -> None:
+    params = {p for e in endpoints(app) for p in re.findall(r"{(\w+)}", e.path)}
+    assert params <= KNOWN_PARAMS, f"teach the walker about {params - KNOWN_PARAMS}"
+
+
+@dataclass
+class Victim:
+    owner: Actor
+    member: Actor
+    org: str
+    key_id: str
+    account_id: str
+
+    def url(self, path: str) -> str:
+        return path.format(
+            org=self.org, user_id=self.member.user_id, team="t1", key_id=self.key_id,
+            account_id=self.account_id,
+        )
+
+
+async def victim_org(client: httpx.AsyncClient) -> Victim:
+    owner = await sign_up(client)
+    org = owner.orgs[0]
+    member = await join(client, owner, org, "member")
+    await client.post(f"/v1/orgs/{org}/teams", json={"slug": "t1", "name": "T"}, headers=owner.headers)
+    await client.put(f"/v1/orgs/{org}/teams/t1/members/{member.user_id}", headers=owner.headers)
+    key = (await client.post(f"/v1/orgs/{org}/api-keys", json={"name": "k", "scopes": ["admin"]},
+                             headers=owner.headers)).json()
+    account = (await client.post(f"/v1/orgs/{org}/service-accounts",
+                                 json={"name": "s", "scopes": ["admin"]}, headers=owner.headers)).json()
+    return Victim(owner, member, org, key["id"], account["id"])
+
+
+async def snapshot(client: httpx.AsyncClient, victim: Victim) -> dict[str, object]:
+    h = victim.owner.headers
+    org = victim.org
+    return {
+        "org": (await client.get(f"/v1/orgs/{org}", headers=h)).json(),
+        "members": (await client.get(f"/v1/orgs/{org}/members", headers=h)).json(),
+        "teams": (await client.get(f"/v1/orgs/{org}/teams", headers=h)).json(),
+        "keys": [k["id"] for k in (await client.get(f"/v1/orgs/{org}/api-keys", headers=h)).json()["items"]],
+        "accounts": [a["id"] for a in (await client.get(f"/v1/orgs/{org}/service-accounts", headers=h)).json()["items"]],
+    }
+
+
+def org_routes(app: FastAPI) -> list[Endpoint]:
+    return [e for e in endpoints(app) if "{org}" in e.path]
+
+
+async def call(client: httpx.AsyncClient, e: Endpoint, url: str, headers: dict[str, str]) -> httpx.Response:
+    body = {} if e.method in ("POST", "PUT", "PATCH") else None
+    return await client.request(e.method, url, json=body, headers=headers | {"If-Match": "*"})
+
+
+async def attackers(client: httpx.AsyncClient) -> dict[str, dict[str, str]]:
+    outsider = await sign_up(client)
+    org = outsider.orgs[0]
+    key = (await client.post(f"/v1/orgs/{org}/api-keys", json={"name": "k", "scopes": ["admin"]},
+                             headers=outsider.headers)).json()
+    account = (await client.post(f"/v1/orgs/{org}/service-accounts",
+                                 json={"name": "s", "scopes": ["admin"]}, headers=outsider.headers)).json()
+    sa_token = (await client.post("/v1/auth/token", data={
+        "grant_type": "client_credentials", "client_id": account["client_id"],
+        "client_secret": account["client_secret"]})).json()["access_token"]
+    return {
+        "other org's owner": outsider.headers,
+        "other org's admin API key": {"Authorization": f"Bearer {key['secret']}"},
+        "other org's service account": {"Authorization": f"Bearer {sa_token}"},
+    }
+
+
+async def test_no_cross_organization_read_or_write(app: FastAPI, client: httpx.AsyncClient) -> None:
+    victim = await victim_org(client)
+    before = await snapshot(client, victim)
+    for name, headers in (await attackers(client)).items():
+        for e in org_routes(app):
+            response = await call(client, e, victim.url(e.path), headers)
+            assert response.status_code == 404, (name, e.method, e.path, response.text)
+            assert response.json()["code"] == "org_not_found", (name, e.method, e.path)
+    listed = (await client.get("/v1/orgs", headers=victim.member.headers)).json()["items"]
+    assert {o["slug"] for o in listed} == set(victim.member.orgs)
+    assert await snapshot(client, victim) == before
+
+
+@dataclass
+class Caller:
+    name: str
+    headers: dict[str, str]
+    role: Role
+    scopes: frozenset[str]
+
+
+async def callers(client: httpx.AsyncClient, victim: Victim) -> list[Caller]:
+    org, owner = victim.org, victim.owner
+    found = [Caller("owner", owner.headers, Role.OWNER, frozenset(RULES_SCOPES))]
+    for role in ("admin", "member", "viewer"):
+        person = await join(client, owner, org, role)
+        found.append(Caller(role, person.headers, Role.parse(role), frozenset(RULES_SCOPES)))
+    narrow = await sign_in(client, owner.email, scope="documents:read")
+    found.append(Caller("owner, read-only token", {"Authorization": f"Bearer {narrow['access_token']}"},
+                        Role.OWNER, parse_scopes("documents:read")))
+    for scopes in (["documents:read"], ["documents:write"], ["admin"]):
+        key = (await client.post(f"/v1/orgs/{org}/api-keys", json={"name": "k", "scopes": scopes},
+                                 headers=owner.headers)).json()
+        found.append(Caller(f"API key {scopes}", {"Authorization": f"Bearer {key['secret']}"},
+                            role_for_scopes(frozenset(scopes)), frozenset(scopes)))
+    return found
+
+
+RULES_SCOPES = {"documents:read", "documents:write", "reviews:write", "admin"}
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "PUT", "PATCH", "DELETE"])
+async def test_no_role_escalation(app: FastAPI, client: httpx.AsyncClient, method: str) -> None:
+    victim = await victim_org(client)
+    for caller in await callers(client, victim):
+        for e in [e for e in org_routes(app) if e.method == method]:
+            action = REFINED.get((e.method, e.path)) or Action(e.permissions[0])
+            assert action in RULES
+            response = await call(client, e, victim.url(e.path), caller.headers)
+            code = response.json().get("code") if response.content else None
+            denied = response.status_code in (401, 403) or code == "org_not_found"
+            expected = allowed(caller.role, caller.scopes, action)
+            assert denied != expected, (caller.name, e.method, e.path, response.status_code, code)

@@ -1,0 +1,40 @@
+"""Every API route of the app, with the permission it declares."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute, iter_route_contexts
+
+from signoff.core.access import PERMISSION_ATTRIBUTE
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str
+    permissions: tuple[str, ...]
+    route: APIRoute
+
+
+def declared(dependant: Dependant) -> list[str]:
+    found = []
+    call: Any = dependant.call
+    if call is not None and hasattr(call, PERMISSION_ATTRIBUTE):
+        found.append(getattr(call, PERMISSION_ATTRIBUTE))
+    for sub in dependant.dependencies:
+        found.extend(declared(sub))
+    return found
+
+
+def endpoints(app: FastAPI) -> Iterator[Endpoint]:
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if not isinstance(route, APIRoute) or context.path is None:
+            continue  # /openapi.json and /docs: FastAPI's own, public by nature
+        for method in sorted(context.methods or route.methods):
+            yield Endpoint(method, context.path, tuple(declared(route.dependant)), route)
