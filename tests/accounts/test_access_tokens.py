@@ -51,12 +51,14 @@ async def test_alg_none_and_symmetric_tricks_are_refused(client: httpx.AsyncClie
     owner = await sign_up(client)
     claims = claims_of(owner.token)
     kid = jwt.get_unverified_header(owner.token)["kid"]
-    unsigned = jwt.encode(claims, key=None, algorithm="none", headers={"kid": kid, "typ": "at+jwt"})
+    unsigned = jwt.encode(claims, key="", algorithm="none", headers={"kid": kid, "typ": "at+jwt"})
     await refused(client, unsigned)
     # The classic confusion: sign with HMAC using the public key as the secret.
     jwks = (await client.get("/.well-known/jwks.json")).json()
     public = next(k for k in jwks["keys"] if k["kid"] == kid)["x"]
-    hmac_signed = jwt.encode(claims, public, algorithm="HS256", headers={"kid": kid, "typ": "at+jwt"})
+    hmac_signed = jwt.encode(
+        claims, public, algorithm="HS256", headers={"kid": kid, "typ": "at+jwt"}
+    )
     await refused(client, hmac_signed)
 
 
@@ -65,10 +67,13 @@ async def test_foreign_key_is_refused(client: httpx.AsyncClient) -> None:
     claims = claims_of(owner.token)
     kid = jwt.get_unverified_header(owner.token)["kid"]
     other = Ed25519PrivateKey.generate()
-    await refused(client, jwt.encode(claims, other, algorithm="EdDSA",
-                                     headers={"kid": kid, "typ": "at+jwt"}))
-    await refused(client, jwt.encode(claims, other, algorithm="EdDSA",
-                                     headers={"kid": "made-up", "typ": "at+jwt"}))
+    await refused(
+        client, jwt.encode(claims, other, algorithm="EdDSA", headers={"kid": kid, "typ": "at+jwt"})
+    )
+    await refused(
+        client,
+        jwt.encode(claims, other, algorithm="EdDSA", headers={"kid": "made-up", "typ": "at+jwt"}),
+    )
 
 
 @pytest.mark.parametrize(
@@ -91,8 +96,9 @@ async def test_wrong_claims_are_refused(
     async with app.state.db.session() as session:
         signing_kid, key = await keys.signer(session, app.state.clock.now())
     assert signing_kid == kid
-    body = await refused(client, jwt.encode(claims, key, algorithm="EdDSA",
-                                            headers={"kid": kid, "typ": "at+jwt"}))
+    body = await refused(
+        client, jwt.encode(claims, key, algorithm="EdDSA", headers={"kid": kid, "typ": "at+jwt"})
+    )
     assert reason in str(body["detail"]).lower()
 
 
@@ -102,8 +108,9 @@ async def test_missing_required_claim_is_refused(client: httpx.AsyncClient, app:
     del claims["jti"]
     async with app.state.db.session() as session:
         kid, key = await app.state.accounts.keys.signer(session, app.state.clock.now())
-    await refused(client, jwt.encode(claims, key, algorithm="EdDSA",
-                                     headers={"kid": kid, "typ": "at+jwt"}))
+    await refused(
+        client, jwt.encode(claims, key, algorithm="EdDSA", headers={"kid": kid, "typ": "at+jwt"})
+    )
 
 
 async def test_not_a_jwt_and_wrong_scheme(client: httpx.AsyncClient) -> None:
@@ -130,8 +137,12 @@ async def test_rotation_keeps_tokens_of_the_previous_key_valid(
         jwks = {k["kid"] for k in (await c.get("/.well-known/jwks.json")).json()["keys"]}
         assert jwks == {old_kid, new_kid}
         assert (await c.get("/v1/me", headers=owner.headers)).status_code == 200
-        fresh = (await c.post("/v1/auth/token", data={
-            "grant_type": "refresh_token", "refresh_token": owner.refresh_token})).json()
+        fresh = (
+            await c.post(
+                "/v1/auth/token",
+                data={"grant_type": "refresh_token", "refresh_token": owner.refresh_token},
+            )
+        ).json()
         assert jwt.get_unverified_header(fresh["access_token"])["kid"] == new_kid
         # Once every token the old key signed has expired, it is no longer published.
         clock.advance(timedelta(seconds=900 + 31))
@@ -159,13 +170,22 @@ async def test_scheduled_rotation_rotates_only_when_due(settings: Settings, db: 
 async def test_signing_key_from_settings(settings: Settings, db: Database) -> None:
     private = Ed25519PrivateKey.generate()
     previous = Ed25519PrivateKey.generate().public_key()
-    pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
-    old_pem = previous.public_bytes(serialization.Encoding.PEM,
-                                    serialization.PublicFormat.SubjectPublicKeyInfo).decode()
-    from_file = settings.model_copy(update={"auth": AuthSettings(
-        signing_key=pem, previous_public_keys=old_pem, argon2_memory_kib=8192, argon2_time_cost=1,
-    )})
+    pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    old_pem = previous.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
+    from_file = settings.model_copy(
+        update={
+            "auth": AuthSettings(
+                signing_key=pem,
+                previous_public_keys=old_pem,
+                argon2_memory_kib=8192,
+                argon2_time_cost=1,
+            )
+        }
+    )
     app = create_app(from_file, database=db)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         owner = await sign_up(c)

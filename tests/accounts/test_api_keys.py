@@ -13,9 +13,11 @@ from tests.support.identity import sign_up
 async def test_create_use_list_and_revoke(client: httpx.AsyncClient) -> None:
     owner = await sign_up(client)
     org = owner.orgs[0]
-    created = await client.post(f"/v1/orgs/{org}/api-keys",
-                                json={"name": "ci", "scopes": ["documents:read"]},
-                                headers=owner.headers)
+    created = await client.post(
+        f"/v1/orgs/{org}/api-keys",
+        json={"name": "ci", "scopes": ["documents:read"]},
+        headers=owner.headers,
+    )
     assert created.status_code == 201
     key = created.json()
     assert key["secret"].startswith(key["prefix"] + "_")
@@ -28,8 +30,9 @@ async def test_create_use_list_and_revoke(client: httpx.AsyncClient) -> None:
     assert [k["prefix"] for k in listed] == [key["prefix"]]
     assert "secret" not in listed[0]
     assert listed[0]["last_used_at"] is not None
-    assert (await client.delete(f"/v1/orgs/{org}/api-keys/{key['id']}",
-                                headers=owner.headers)).status_code == 204
+    assert (
+        await client.delete(f"/v1/orgs/{org}/api-keys/{key['id']}", headers=owner.headers)
+    ).status_code == 204
     assert_problem(await client.get("/v1/me", headers=headers), 401, "invalid_token")
     again = await client.delete(f"/v1/orgs/{org}/api-keys/{key['id']}", headers=owner.headers)
     assert_problem(again, 404, "credential_not_found")
@@ -38,23 +41,37 @@ async def test_create_use_list_and_revoke(client: httpx.AsyncClient) -> None:
 async def test_scopes_are_enforced(client: httpx.AsyncClient) -> None:
     owner = await sign_up(client)
     org = owner.orgs[0]
-    reader = (await client.post(f"/v1/orgs/{org}/api-keys",
-                                json={"name": "r", "scopes": ["documents:read"]},
-                                headers=owner.headers)).json()
+    reader = (
+        await client.post(
+            f"/v1/orgs/{org}/api-keys",
+            json={"name": "r", "scopes": ["documents:read"]},
+            headers=owner.headers,
+        )
+    ).json()
     headers = {"Authorization": f"Bearer {reader['secret']}"}
     assert (await client.get(f"/v1/orgs/{org}/members", headers=headers)).status_code == 200
-    response = await client.post(f"/v1/orgs/{org}/teams", json={"slug": "t", "name": "T"},
-                                 headers=headers)
+    response = await client.post(
+        f"/v1/orgs/{org}/teams", json={"slug": "t", "name": "T"}, headers=headers
+    )
     assert_problem(response, 403, "insufficient_role")
-    admin = (await client.post(f"/v1/orgs/{org}/api-keys", json={"name": "a", "scopes": ["admin"]},
-                               headers=owner.headers)).json()
+    admin = (
+        await client.post(
+            f"/v1/orgs/{org}/api-keys",
+            json={"name": "a", "scopes": ["admin"]},
+            headers=owner.headers,
+        )
+    ).json()
     admin_headers = {"Authorization": f"Bearer {admin['secret']}"}
-    assert (await client.post(f"/v1/orgs/{org}/teams", json={"slug": "t", "name": "T"},
-                              headers=admin_headers)).status_code == 201
+    assert (
+        await client.post(
+            f"/v1/orgs/{org}/teams", json={"slug": "t", "name": "T"}, headers=admin_headers
+        )
+    ).status_code == 201
     # Keys never act as owners: renaming the organization stays with people.
     etag = (await client.get(f"/v1/orgs/{org}", headers=admin_headers)).headers["etag"]
-    rename = await client.patch(f"/v1/orgs/{org}", json={"name": "X"},
-                                headers=admin_headers | {"If-Match": etag})
+    rename = await client.patch(
+        f"/v1/orgs/{org}", json={"name": "X"}, headers=admin_headers | {"If-Match": etag}
+    )
     assert_problem(rename, 403, "insufficient_role")
 
 
@@ -63,8 +80,11 @@ async def test_narrow_user_token_is_held_to_its_scope(client: httpx.AsyncClient)
 
     owner = await sign_up(client)
     narrow = await sign_in(client, owner.email, scope="documents:read")
-    response = await client.post(f"/v1/orgs/{owner.orgs[0]}/teams", json={"slug": "t", "name": "T"},
-                                 headers={"Authorization": f"Bearer {narrow['access_token']}"})
+    response = await client.post(
+        f"/v1/orgs/{owner.orgs[0]}/teams",
+        json={"slug": "t", "name": "T"},
+        headers={"Authorization": f"Bearer {narrow['access_token']}"},
+    )
     assert_problem(response, 403, "insufficient_scope")
     assert 'error="insufficient_scope"' in response.headers["www-authenticate"]
 
@@ -73,29 +93,52 @@ async def test_expired_and_forged_keys_are_refused(client: httpx.AsyncClient) ->
     owner = await sign_up(client)
     org = owner.orgs[0]
     past = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
-    expired = (await client.post(f"/v1/orgs/{org}/api-keys",
-                                 json={"name": "old", "scopes": ["documents:read"], "expires_at": past},
-                                 headers=owner.headers)).json()
-    assert_problem(await client.get("/v1/me", headers={"Authorization": f"Bearer {expired['secret']}"}),
-                   401, "invalid_token")
+    expired = (
+        await client.post(
+            f"/v1/orgs/{org}/api-keys",
+            json={"name": "old", "scopes": ["documents:read"], "expires_at": past},
+            headers=owner.headers,
+        )
+    ).json()
+    assert_problem(
+        await client.get("/v1/me", headers={"Authorization": f"Bearer {expired['secret']}"}),
+        401,
+        "invalid_token",
+    )
     forged = expired["prefix"] + "_" + "A" * 43
-    assert_problem(await client.get("/v1/me", headers={"Authorization": f"Bearer {forged}"}),
-                   401, "invalid_token")
-    assert_problem(await client.get("/v1/me", headers={"Authorization": "Bearer so_nope_x"}),
-                   401, "invalid_token")
+    assert_problem(
+        await client.get("/v1/me", headers={"Authorization": f"Bearer {forged}"}),
+        401,
+        "invalid_token",
+    )
+    assert_problem(
+        await client.get("/v1/me", headers={"Authorization": "Bearer so_nope_x"}),
+        401,
+        "invalid_token",
+    )
 
 
 async def test_unknown_scope_is_refused(client: httpx.AsyncClient) -> None:
     owner = await sign_up(client)
-    response = await client.post(f"/v1/orgs/{owner.orgs[0]}/api-keys",
-                                 json={"name": "x", "scopes": ["root"]}, headers=owner.headers)
+    response = await client.post(
+        f"/v1/orgs/{owner.orgs[0]}/api-keys",
+        json={"name": "x", "scopes": ["root"]},
+        headers=owner.headers,
+    )
     assert_problem(response, 422, "validation_failed")
 
 
 async def test_a_key_only_works_in_its_own_org(client: httpx.AsyncClient) -> None:
     alice = await sign_up(client)
     bob = await sign_up(client)
-    key = (await client.post(f"/v1/orgs/{alice.orgs[0]}/api-keys",
-                             json={"name": "k", "scopes": ["admin"]}, headers=alice.headers)).json()
+    key = (
+        await client.post(
+            f"/v1/orgs/{alice.orgs[0]}/api-keys",
+            json={"name": "k", "scopes": ["admin"]},
+            headers=alice.headers,
+        )
+    ).json()
     headers = {"Authorization": f"Bearer {key['secret']}"}
-    assert_problem(await client.get(f"/v1/orgs/{bob.orgs[0]}", headers=headers), 404, "org_not_found")
+    assert_problem(
+        await client.get(f"/v1/orgs/{bob.orgs[0]}", headers=headers), 404, "org_not_found"
+    )

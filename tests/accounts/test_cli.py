@@ -33,15 +33,23 @@ def run(*args: str, password: str | None = None) -> tuple[int, str]:
 
 
 def test_create_user_and_org_for_closed_signup(database: Path) -> None:
-    code, out = run("create-user", "--email", "Root@Example.com", "--name", "Root",
-                    password="a long enough passphrase")
+    code, out = run(
+        "create-user",
+        "--email",
+        "Root@Example.com",
+        "--name",
+        "Root",
+        password="a long enough passphrase",
+    )
     assert code == 0, out
     assert "created user root@example.com" in out
     code, out = run("create-org", "--slug", "acme", "--name", "Acme", "--owner", "root@example.com")
     assert code == 0, out
     with sqlite3.connect(database) as db:
-        role = db.execute("SELECT m.role FROM membership m JOIN organization o ON o.id = m.org_id "
-                          "WHERE o.slug = 'acme'").fetchone()
+        role = db.execute(
+            "SELECT m.role FROM membership m JOIN organization o ON o.id = m.org_id "
+            "WHERE o.slug = 'acme'"
+        ).fetchone()
         audited = [r[0] for r in db.execute("SELECT type FROM audit_event ORDER BY occurred_at")]
         actors = {r[0] for r in db.execute("SELECT actor FROM audit_event")}
     assert role == ("owner",)
@@ -63,7 +71,9 @@ def test_rotate_keys(database: Path) -> None:
         code, out = run("rotate-keys")
         assert code == 0, out
     with sqlite3.connect(database) as db:
-        keys = db.execute("SELECT retired_at IS NULL FROM signing_key ORDER BY created_at").fetchall()
+        keys = db.execute(
+            "SELECT retired_at IS NULL FROM signing_key ORDER BY created_at"
+        ).fetchall()
     assert keys == [(0,), (1,)]
 
 
@@ -75,8 +85,13 @@ def test_worker_runs_jobs_and_stops_on_sigterm(database: Path, tmp_path: Path) -
         "SIGNOFF_LOG__FORMAT": "json",
         "PATH": "/usr/bin:/bin",
     }
-    process = subprocess.Popen([sys.executable, "-m", "signoff", "worker"], cwd=REPO, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "signoff", "worker"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + 20
         keys = 0

@@ -46,13 +46,17 @@ async def test_rehash_on_login_when_parameters_change(
     app = create_app(settings, database=db)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         owner = await sign_up(c)
-    before = (await connection.execute(select(User.password_hash).where(User.id == owner.user_id))).scalar_one()
+    before = (
+        await connection.execute(select(User.password_hash).where(User.id == owner.user_id))
+    ).scalar_one()
     assert "m=8192,t=1" in str(before)
     stronger = settings.model_copy(update={"auth": AuthSettings()})
     app = create_app(stronger, database=db)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         await sign_in(c, owner.email)
-    after = (await connection.execute(select(User.password_hash).where(User.id == owner.user_id))).scalar_one()
+    after = (
+        await connection.execute(select(User.password_hash).where(User.id == owner.user_id))
+    ).scalar_one()
     assert str(after).startswith("$argon2id$v=19$m=19456,t=2,p=1$")
     assert PasswordHasher().verify(str(after), PASSWORD)
 

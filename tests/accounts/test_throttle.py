@@ -26,8 +26,9 @@ def client_from(app: FastAPI, address: str) -> httpx.AsyncClient:
 
 
 async def attempt(client: httpx.AsyncClient, email: str, password: str) -> httpx.Response:
-    return await client.post("/v1/auth/token", data={
-        "grant_type": "password", "username": email, "password": password})
+    return await client.post(
+        "/v1/auth/token", data={"grant_type": "password", "username": email, "password": password}
+    )
 
 
 async def test_throttled_before_hashing_with_retry_after(settings: Settings, db: Database) -> None:
@@ -42,7 +43,8 @@ async def test_throttled_before_hashing_with_retry_after(settings: Settings, db:
 
         async def counting(stored: str | None, password: str) -> bool:
             hashed.append(password)
-            return await original(stored, password)
+            result: bool = await original(stored, password)
+            return result
 
         passwords.verify = counting
         blocked = await attempt(client, owner.email, PASSWORD)  # even the right password
@@ -78,7 +80,9 @@ async def test_distributed_attack_spares_known_addresses(settings: Settings, db:
         assert (await attempt(home, owner.email, PASSWORD)).status_code == 200
 
 
-async def test_success_clears_the_account_and_address_count(settings: Settings, db: Database) -> None:
+async def test_success_clears_the_account_and_address_count(
+    settings: Settings, db: Database
+) -> None:
     app = app_with(settings, db, TIGHT)
     async with client_from(app, "198.51.100.9") as client:
         owner = await sign_up(client)
@@ -94,10 +98,14 @@ async def test_forged_forwarded_for_is_ignored(settings: Settings, db: Database)
     async with client_from(app, "203.0.113.50") as client:
         owner = await sign_up(client)
         for n in range(3):
-            await client.post("/v1/auth/token", data={
-                "grant_type": "password", "username": owner.email, "password": "guess"},
-                headers={"X-Forwarded-For": f"10.0.0.{n}"})
-        blocked = await client.post("/v1/auth/token", data={
-            "grant_type": "password", "username": owner.email, "password": PASSWORD},
-            headers={"X-Forwarded-For": "10.0.0.200"})
+            await client.post(
+                "/v1/auth/token",
+                data={"grant_type": "password", "username": owner.email, "password": "guess"},
+                headers={"X-Forwarded-For": f"10.0.0.{n}"},
+            )
+        blocked = await client.post(
+            "/v1/auth/token",
+            data={"grant_type": "password", "username": owner.email, "password": PASSWORD},
+            headers={"X-Forwarded-For": "10.0.0.200"},
+        )
         assert blocked.status_code == 429

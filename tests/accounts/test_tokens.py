@@ -34,15 +34,24 @@ async def test_password_grant_issues_a_complete_access_token(client: httpx.Async
     assert {"iss", "aud", "exp", "iat", "jti", "sub", "scope"} <= set(claims)
     assert claims["sub"] == str(owner.user_id)
     assert claims["exp"] - claims["iat"] == 900
-    assert set(claims["scope"].split()) == {"documents:read", "documents:write", "reviews:write", "admin"}
+    assert set(claims["scope"].split()) == {
+        "documents:read",
+        "documents:write",
+        "reviews:write",
+        "admin",
+    }
 
 
 async def test_unknown_user_and_wrong_password_answer_alike(client: httpx.AsyncClient) -> None:
     owner = await sign_up(client)
-    wrong = await client.post("/v1/auth/token", data={
-        "grant_type": "password", "username": owner.email, "password": "not the password"})
-    unknown = await client.post("/v1/auth/token", data={
-        "grant_type": "password", "username": "nobody@example.com", "password": "whatever"})
+    wrong = await client.post(
+        "/v1/auth/token",
+        data={"grant_type": "password", "username": owner.email, "password": "not the password"},
+    )
+    unknown = await client.post(
+        "/v1/auth/token",
+        data={"grant_type": "password", "username": "nobody@example.com", "password": "whatever"},
+    )
     for response in (wrong, unknown):
         body = assert_problem(response, 400, "invalid_grant")
         assert body["error"] == "invalid_grant"
@@ -55,23 +64,28 @@ async def test_unknown_user_and_wrong_password_answer_alike(client: httpx.AsyncC
 async def test_refresh_rotates_and_reuse_revokes_the_family(client: httpx.AsyncClient) -> None:
     owner = await sign_up(client)
     first = owner.refresh_token
-    rotated = await client.post("/v1/auth/token", data={"grant_type": "refresh_token",
-                                                         "refresh_token": first})
+    rotated = await client.post(
+        "/v1/auth/token", data={"grant_type": "refresh_token", "refresh_token": first}
+    )
     assert rotated.status_code == 200
     second = rotated.json()["refresh_token"]
     assert second != first
-    reuse = await client.post("/v1/auth/token", data={"grant_type": "refresh_token",
-                                                       "refresh_token": first})
+    reuse = await client.post(
+        "/v1/auth/token", data={"grant_type": "refresh_token", "refresh_token": first}
+    )
     body = assert_problem(reuse, 400, "invalid_grant")
     assert "whole family has been revoked" in str(body["title"])
     # The thief's reuse also cut off the legitimate holder of the newest token.
-    after = await client.post("/v1/auth/token", data={"grant_type": "refresh_token",
-                                                       "refresh_token": second})
+    after = await client.post(
+        "/v1/auth/token", data={"grant_type": "refresh_token", "refresh_token": second}
+    )
     assert_problem(after, 400, "invalid_grant")
     # Another login's family is untouched.
     other = await sign_in(client, owner.email)
-    ok = await client.post("/v1/auth/token", data={"grant_type": "refresh_token",
-                                                    "refresh_token": other["refresh_token"]})
+    ok = await client.post(
+        "/v1/auth/token",
+        data={"grant_type": "refresh_token", "refresh_token": other["refresh_token"]},
+    )
     assert ok.status_code == 200
 
 
@@ -79,9 +93,14 @@ async def test_refresh_can_narrow_but_not_widen_scope(client: httpx.AsyncClient)
     owner = await sign_up(client)
     narrow = await sign_in(client, owner.email, scope="documents:read")
     assert narrow["scope"] == "documents:read"
-    widen = await client.post("/v1/auth/token", data={
-        "grant_type": "refresh_token", "refresh_token": narrow["refresh_token"],
-        "scope": "documents:read admin"})
+    widen = await client.post(
+        "/v1/auth/token",
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": narrow["refresh_token"],
+            "scope": "documents:read admin",
+        },
+    )
     assert_problem(widen, 400, "invalid_scope")
 
 
@@ -89,8 +108,9 @@ async def test_revocation_revokes_the_family(client: httpx.AsyncClient) -> None:
     owner = await sign_up(client)
     revoked = await client.post("/v1/auth/revoke", data={"token": owner.refresh_token})
     assert revoked.status_code == 200
-    use = await client.post("/v1/auth/token", data={"grant_type": "refresh_token",
-                                                     "refresh_token": owner.refresh_token})
+    use = await client.post(
+        "/v1/auth/token", data={"grant_type": "refresh_token", "refresh_token": owner.refresh_token}
+    )
     assert_problem(use, 400, "invalid_grant")
     unknown = await client.post("/v1/auth/revoke", data={"token": "rt_unknown"})
     assert unknown.status_code == 200  # RFC 7009 §2.2: not an error
@@ -103,8 +123,10 @@ async def test_revocation_revokes_the_family(client: httpx.AsyncClient) -> None:
         ({"grant_type": "password", "username": "a@b.c"}, "invalid_request"),
         ({"grant_type": "implicit"}, "unsupported_grant_type"),
         ({"grant_type": "refresh_token"}, "invalid_request"),
-        ({"grant_type": "password", "username": "a@b.c", "password": "x", "scope": "root"},
-         "invalid_scope"),
+        (
+            {"grant_type": "password", "username": "a@b.c", "password": "x", "scope": "root"},
+            "invalid_scope",
+        ),
     ],
 )
 async def test_malformed_token_requests(
@@ -124,19 +146,25 @@ async def test_client_credentials_in_form_and_basic(client: httpx.AsyncClient) -
     owner = await sign_up(client)
     created = await client.post(
         f"/v1/orgs/{owner.orgs[0]}/service-accounts",
-        json={"name": "ci", "scopes": ["documents:read", "documents:write"]}, headers=owner.headers,
+        json={"name": "ci", "scopes": ["documents:read", "documents:write"]},
+        headers=owner.headers,
     )
     assert created.status_code == 201
     account = created.json()
-    form = {"grant_type": "client_credentials", "client_id": account["client_id"],
-            "client_secret": account["client_secret"]}
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": account["client_id"],
+        "client_secret": account["client_secret"],
+    }
     by_form = await client.post("/v1/auth/token", data=form)
     assert by_form.status_code == 200
     assert "refresh_token" not in by_form.json() or by_form.json()["refresh_token"] is None
     basic = base64.b64encode(f"{account['client_id']}:{account['client_secret']}".encode()).decode()
-    by_basic = await client.post("/v1/auth/token", data={"grant_type": "client_credentials",
-                                                          "scope": "documents:read"},
-                                 headers={"Authorization": f"Basic {basic}"})
+    by_basic = await client.post(
+        "/v1/auth/token",
+        data={"grant_type": "client_credentials", "scope": "documents:read"},
+        headers={"Authorization": f"Basic {basic}"},
+    )
     assert by_basic.json()["scope"] == "documents:read"
     token = by_basic.json()["access_token"]
     me = (await client.get("/v1/me", headers={"Authorization": f"Bearer {token}"})).json()
@@ -152,15 +180,27 @@ async def test_client_credentials_in_form_and_basic(client: httpx.AsyncClient) -
 async def test_revoked_service_account_loses_its_tokens_at_once(client: httpx.AsyncClient) -> None:
     owner = await sign_up(client)
     org = owner.orgs[0]
-    account = (await client.post(f"/v1/orgs/{org}/service-accounts",
-                                 json={"name": "ci", "scopes": ["documents:read"]},
-                                 headers=owner.headers)).json()
-    token = (await client.post("/v1/auth/token", data={
-        "grant_type": "client_credentials", "client_id": account["client_id"],
-        "client_secret": account["client_secret"]})).json()["access_token"]
+    account = (
+        await client.post(
+            f"/v1/orgs/{org}/service-accounts",
+            json={"name": "ci", "scopes": ["documents:read"]},
+            headers=owner.headers,
+        )
+    ).json()
+    token = (
+        await client.post(
+            "/v1/auth/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": account["client_id"],
+                "client_secret": account["client_secret"],
+            },
+        )
+    ).json()["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
     assert (await client.get(f"/v1/orgs/{org}", headers=headers)).status_code == 200
-    deleted = await client.delete(f"/v1/orgs/{org}/service-accounts/{account['id']}",
-                                  headers=owner.headers)
+    deleted = await client.delete(
+        f"/v1/orgs/{org}/service-accounts/{account['id']}", headers=owner.headers
+    )
     assert deleted.status_code == 204
     assert_problem(await client.get(f"/v1/orgs/{org}", headers=headers), 401, "invalid_token")

@@ -24,7 +24,9 @@ async def test_signup_creates_a_user_owning_a_new_org(client: httpx.AsyncClient)
 async def test_signup_normalizes_and_deduplicates_email(client: httpx.AsyncClient) -> None:
     name = unique("dup")
     body = {"password": PASSWORD, "name": "D", "org_name": "O", "org_slug": unique("o")}
-    first = await client.post("/v1/auth/signup", json=body | {"email": f" {name.upper()}@Example.COM "})
+    first = await client.post(
+        "/v1/auth/signup", json=body | {"email": f" {name.upper()}@Example.COM "}
+    )
     assert first.status_code == 201
     assert first.json()["user"]["email"] == f"{name}@example.com"
     again = await client.post(
@@ -42,8 +44,13 @@ async def test_weak_passwords_are_refused(
 ) -> None:
     response = await client.post(
         "/v1/auth/signup",
-        json={"email": f"{unique('w')}@example.com", "password": password, "name": "W",
-              "org_name": "O", "org_slug": unique("o")},
+        json={
+            "email": f"{unique('w')}@example.com",
+            "password": password,
+            "name": "W",
+            "org_name": "O",
+            "org_slug": unique("o"),
+        },
     )
     body = assert_problem(response, 422, "weak_password")
     assert reason in str(body["detail"])
@@ -54,8 +61,13 @@ async def test_password_containing_the_email_is_refused(client: httpx.AsyncClien
     name = unique("mallory")
     response = await client.post(
         "/v1/auth/signup",
-        json={"email": f"{name}@example.com", "password": f"{name}-is-great", "name": "M",
-              "org_name": "O", "org_slug": unique("o")},
+        json={
+            "email": f"{name}@example.com",
+            "password": f"{name}-is-great",
+            "name": "M",
+            "org_name": "O",
+            "org_slug": unique("o"),
+        },
     )
     assert_problem(response, 422, "weak_password")
 
@@ -66,8 +78,13 @@ async def test_signup_closed(settings: Settings, db: Database) -> None:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         response = await c.post(
             "/v1/auth/signup",
-            json={"email": "x@example.com", "password": PASSWORD, "name": "X",
-                  "org_name": "O", "org_slug": "o"},
+            json={
+                "email": "x@example.com",
+                "password": PASSWORD,
+                "name": "X",
+                "org_name": "O",
+                "org_slug": "o",
+            },
         )
     assert_problem(response, 403, "signup_closed")
 
@@ -83,11 +100,15 @@ async def test_slug_is_unique(client: httpx.AsyncClient) -> None:
 async def test_create_and_rename_org_with_if_match(client: httpx.AsyncClient) -> None:
     owner = await sign_up(client)
     slug = unique("new")
-    created = await client.post("/v1/orgs", json={"name": "New", "slug": slug}, headers=owner.headers)
+    created = await client.post(
+        "/v1/orgs", json={"name": "New", "slug": slug}, headers=owner.headers
+    )
     assert created.status_code == 201
     assert created.headers["location"] == f"/v1/orgs/{slug}"
     etag = (await client.get(f"/v1/orgs/{slug}", headers=owner.headers)).headers["etag"]
-    no_precondition = await client.patch(f"/v1/orgs/{slug}", json={"name": "X"}, headers=owner.headers)
+    no_precondition = await client.patch(
+        f"/v1/orgs/{slug}", json={"name": "X"}, headers=owner.headers
+    )
     assert_problem(no_precondition, 428, "precondition_required")
     renamed = await client.patch(
         f"/v1/orgs/{slug}", json={"name": "Renamed"}, headers=owner.headers | {"If-Match": etag}
@@ -108,14 +129,20 @@ async def test_roles_and_member_management(client: httpx.AsyncClient) -> None:
     member = await join(client, owner, org, "member")
     members = (await client.get(f"/v1/orgs/{org}/members", headers=member.headers)).json()
     assert {m["email"]: m["role"] for m in members["items"]} == {
-        owner.email: "owner", admin.email: "admin", member.email: "member",
+        owner.email: "owner",
+        admin.email: "admin",
+        member.email: "member",
     }
     # An admin may promote to admin but not to owner, and may not touch an owner.
     url = f"/v1/orgs/{org}/members/{member.user_id}"
     etag = (await client.get(url, headers=admin.headers)).headers["etag"]
-    to_owner = await client.patch(url, json={"role": "owner"}, headers=admin.headers | {"If-Match": etag})
+    to_owner = await client.patch(
+        url, json={"role": "owner"}, headers=admin.headers | {"If-Match": etag}
+    )
     assert_problem(to_owner, 403, "insufficient_role")
-    to_admin = await client.patch(url, json={"role": "admin"}, headers=admin.headers | {"If-Match": etag})
+    to_admin = await client.patch(
+        url, json={"role": "admin"}, headers=admin.headers | {"If-Match": etag}
+    )
     assert to_admin.json()["role"] == "admin"
     owner_url = f"/v1/orgs/{org}/members/{owner.user_id}"
     owner_etag = (await client.get(owner_url, headers=admin.headers)).headers["etag"]
@@ -137,7 +164,9 @@ async def test_last_owner_cannot_leave_or_be_demoted(client: httpx.AsyncClient) 
     org = owner.orgs[0]
     url = f"/v1/orgs/{org}/members/{owner.user_id}"
     etag = (await client.get(url, headers=owner.headers)).headers["etag"]
-    demote = await client.patch(url, json={"role": "admin"}, headers=owner.headers | {"If-Match": etag})
+    demote = await client.patch(
+        url, json={"role": "admin"}, headers=owner.headers | {"If-Match": etag}
+    )
     assert_problem(demote, 409, "last_owner")
     assert_problem(await client.delete(url, headers=owner.headers), 409, "last_owner")
     second = await join(client, owner, org, "owner")
@@ -152,19 +181,22 @@ async def test_anyone_may_leave(client: httpx.AsyncClient) -> None:
     viewer = await join(client, owner, owner.orgs[0], "viewer")
     url = f"/v1/orgs/{owner.orgs[0]}/members/{viewer.user_id}"
     assert (await client.delete(url, headers=viewer.headers)).status_code == 204
-    assert_problem(await client.get(f"/v1/orgs/{owner.orgs[0]}", headers=viewer.headers), 404,
-                   "org_not_found")
+    assert_problem(
+        await client.get(f"/v1/orgs/{owner.orgs[0]}", headers=viewer.headers), 404, "org_not_found"
+    )
 
 
 async def test_adding_unknown_or_existing_members(client: httpx.AsyncClient) -> None:
     owner = await sign_up(client)
     org = owner.orgs[0]
-    unknown = await client.post(f"/v1/orgs/{org}/members", json={"email": "nobody@example.com"},
-                                headers=owner.headers)
+    unknown = await client.post(
+        f"/v1/orgs/{org}/members", json={"email": "nobody@example.com"}, headers=owner.headers
+    )
     assert_problem(unknown, 404, "user_not_found")
     member = await join(client, owner, org, "member")
-    again = await client.post(f"/v1/orgs/{org}/members", json={"email": member.email},
-                              headers=owner.headers)
+    again = await client.post(
+        f"/v1/orgs/{org}/members", json={"email": member.email}, headers=owner.headers
+    )
     assert_problem(again, 409, "already_member")
 
 
@@ -173,22 +205,35 @@ async def test_teams(client: httpx.AsyncClient) -> None:
     org = owner.orgs[0]
     member = await join(client, owner, org, "member")
     outsider = await sign_up(client)
-    created = await client.post(f"/v1/orgs/{org}/teams", json={"slug": "security", "name": "Security"},
-                                headers=owner.headers)
+    created = await client.post(
+        f"/v1/orgs/{org}/teams",
+        json={"slug": "security", "name": "Security"},
+        headers=owner.headers,
+    )
     assert created.status_code == 201
     assert_problem(
-        await client.post(f"/v1/orgs/{org}/teams", json={"slug": "security", "name": "S"},
-                          headers=owner.headers), 409, "slug_taken")
+        await client.post(
+            f"/v1/orgs/{org}/teams", json={"slug": "security", "name": "S"}, headers=owner.headers
+        ),
+        409,
+        "slug_taken",
+    )
     url = f"/v1/orgs/{org}/teams/security/members"
     added = await client.put(f"{url}/{member.user_id}", headers=owner.headers)
     assert added.json()["member_ids"] == [str(member.user_id)]
     again = await client.put(f"{url}/{member.user_id}", headers=owner.headers)
     assert again.json()["member_ids"] == [str(member.user_id)]  # idempotent
-    assert_problem(await client.put(f"{url}/{outsider.user_id}", headers=owner.headers), 404,
-                   "member_not_found")
-    assert_problem(await client.put(f"{url}/{owner.user_id}", headers=member.headers), 403,
-                   "insufficient_role")
-    assert (await client.delete(f"{url}/{member.user_id}", headers=owner.headers)).status_code == 204
+    assert_problem(
+        await client.put(f"{url}/{outsider.user_id}", headers=owner.headers),
+        404,
+        "member_not_found",
+    )
+    assert_problem(
+        await client.put(f"{url}/{owner.user_id}", headers=member.headers), 403, "insufficient_role"
+    )
+    assert (
+        await client.delete(f"{url}/{member.user_id}", headers=owner.headers)
+    ).status_code == 204
     teams = (await client.get(f"/v1/orgs/{org}/teams", headers=member.headers)).json()["items"]
     assert [(t["slug"], t["member_ids"]) for t in teams] == [("security", [])]
 
@@ -197,7 +242,9 @@ async def test_removing_a_member_removes_them_from_teams(client: httpx.AsyncClie
     owner = await sign_up(client)
     org = owner.orgs[0]
     member = await join(client, owner, org, "member")
-    await client.post(f"/v1/orgs/{org}/teams", json={"slug": "dba", "name": "DBA"}, headers=owner.headers)
+    await client.post(
+        f"/v1/orgs/{org}/teams", json={"slug": "dba", "name": "DBA"}, headers=owner.headers
+    )
     await client.put(f"/v1/orgs/{org}/teams/dba/members/{member.user_id}", headers=owner.headers)
     await client.delete(f"/v1/orgs/{org}/members/{member.user_id}", headers=owner.headers)
     team = (await client.get(f"/v1/orgs/{org}/teams/dba", headers=owner.headers)).json()
@@ -208,10 +255,15 @@ async def test_members_list_paginates(client: httpx.AsyncClient) -> None:
     owner = await sign_up(client)
     for _ in range(3):
         await join(client, owner, owner.orgs[0], "viewer")
-    first = (await client.get(f"/v1/orgs/{owner.orgs[0]}/members?limit=2", headers=owner.headers)).json()
+    first = (
+        await client.get(f"/v1/orgs/{owner.orgs[0]}/members?limit=2", headers=owner.headers)
+    ).json()
     assert len(first["items"]) == 2
-    rest = await client.get(f"/v1/orgs/{owner.orgs[0]}/members",
-                            params={"limit": 2, "cursor": first["next_cursor"]}, headers=owner.headers)
+    rest = await client.get(
+        f"/v1/orgs/{owner.orgs[0]}/members",
+        params={"limit": 2, "cursor": first["next_cursor"]},
+        headers=owner.headers,
+    )
     assert len(rest.json()["items"]) == 2
     assert rest.json()["next_cursor"] is None
 

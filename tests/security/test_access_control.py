@@ -47,7 +47,10 @@ class Victim:
 
     def url(self, path: str) -> str:
         return path.format(
-            org=self.org, user_id=self.member.user_id, team="t1", key_id=self.key_id,
+            org=self.org,
+            user_id=self.member.user_id,
+            team="t1",
+            key_id=self.key_id,
             account_id=self.account_id,
         )
 
@@ -56,12 +59,24 @@ async def victim_org(client: httpx.AsyncClient) -> Victim:
     owner = await sign_up(client)
     org = owner.orgs[0]
     member = await join(client, owner, org, "member")
-    await client.post(f"/v1/orgs/{org}/teams", json={"slug": "t1", "name": "T"}, headers=owner.headers)
+    await client.post(
+        f"/v1/orgs/{org}/teams", json={"slug": "t1", "name": "T"}, headers=owner.headers
+    )
     await client.put(f"/v1/orgs/{org}/teams/t1/members/{member.user_id}", headers=owner.headers)
-    key = (await client.post(f"/v1/orgs/{org}/api-keys", json={"name": "k", "scopes": ["admin"]},
-                             headers=owner.headers)).json()
-    account = (await client.post(f"/v1/orgs/{org}/service-accounts",
-                                 json={"name": "s", "scopes": ["admin"]}, headers=owner.headers)).json()
+    key = (
+        await client.post(
+            f"/v1/orgs/{org}/api-keys",
+            json={"name": "k", "scopes": ["admin"]},
+            headers=owner.headers,
+        )
+    ).json()
+    account = (
+        await client.post(
+            f"/v1/orgs/{org}/service-accounts",
+            json={"name": "s", "scopes": ["admin"]},
+            headers=owner.headers,
+        )
+    ).json()
     return Victim(owner, member, org, key["id"], account["id"])
 
 
@@ -72,8 +87,16 @@ async def snapshot(client: httpx.AsyncClient, victim: Victim) -> dict[str, objec
         "org": (await client.get(f"/v1/orgs/{org}", headers=h)).json(),
         "members": (await client.get(f"/v1/orgs/{org}/members", headers=h)).json(),
         "teams": (await client.get(f"/v1/orgs/{org}/teams", headers=h)).json(),
-        "keys": [k["id"] for k in (await client.get(f"/v1/orgs/{org}/api-keys", headers=h)).json()["items"]],
-        "accounts": [a["id"] for a in (await client.get(f"/v1/orgs/{org}/service-accounts", headers=h)).json()["items"]],
+        "keys": [
+            k["id"]
+            for k in (await client.get(f"/v1/orgs/{org}/api-keys", headers=h)).json()["items"]
+        ],
+        "accounts": [
+            a["id"]
+            for a in (await client.get(f"/v1/orgs/{org}/service-accounts", headers=h)).json()[
+                "items"
+            ]
+        ],
     }
 
 
@@ -81,21 +104,40 @@ def org_routes(app: FastAPI) -> list[Endpoint]:
     return [e for e in endpoints(app) if "{org}" in e.path]
 
 
-async def call(client: httpx.AsyncClient, e: Endpoint, url: str, headers: dict[str, str]) -> httpx.Response:
-    body = {} if e.method in ("POST", "PUT", "PATCH") else None
+async def call(
+    client: httpx.AsyncClient, e: Endpoint, url: str, headers: dict[str, str]
+) -> httpx.Response:
+    body: dict[str, object] | None = {} if e.method in ("POST", "PUT", "PATCH") else None
     return await client.request(e.method, url, json=body, headers=headers | {"If-Match": "*"})
 
 
 async def attackers(client: httpx.AsyncClient) -> dict[str, dict[str, str]]:
     outsider = await sign_up(client)
     org = outsider.orgs[0]
-    key = (await client.post(f"/v1/orgs/{org}/api-keys", json={"name": "k", "scopes": ["admin"]},
-                             headers=outsider.headers)).json()
-    account = (await client.post(f"/v1/orgs/{org}/service-accounts",
-                                 json={"name": "s", "scopes": ["admin"]}, headers=outsider.headers)).json()
-    sa_token = (await client.post("/v1/auth/token", data={
-        "grant_type": "client_credentials", "client_id": account["client_id"],
-        "client_secret": account["client_secret"]})).json()["access_token"]
+    key = (
+        await client.post(
+            f"/v1/orgs/{org}/api-keys",
+            json={"name": "k", "scopes": ["admin"]},
+            headers=outsider.headers,
+        )
+    ).json()
+    account = (
+        await client.post(
+            f"/v1/orgs/{org}/service-accounts",
+            json={"name": "s", "scopes": ["admin"]},
+            headers=outsider.headers,
+        )
+    ).json()
+    sa_token = (
+        await client.post(
+            "/v1/auth/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": account["client_id"],
+                "client_secret": account["client_secret"],
+            },
+        )
+    ).json()["access_token"]
     return {
         "other org's owner": outsider.headers,
         "other org's admin API key": {"Authorization": f"Bearer {key['secret']}"},
@@ -131,13 +173,30 @@ async def callers(client: httpx.AsyncClient, victim: Victim) -> list[Caller]:
         person = await join(client, owner, org, role)
         found.append(Caller(role, person.headers, Role.parse(role), frozenset(RULES_SCOPES)))
     narrow = await sign_in(client, owner.email, scope="documents:read")
-    found.append(Caller("owner, read-only token", {"Authorization": f"Bearer {narrow['access_token']}"},
-                        Role.OWNER, parse_scopes("documents:read")))
+    found.append(
+        Caller(
+            "owner, read-only token",
+            {"Authorization": f"Bearer {narrow['access_token']}"},
+            Role.OWNER,
+            parse_scopes("documents:read"),
+        )
+    )
     for scopes in (["documents:read"], ["documents:write"], ["admin"]):
-        key = (await client.post(f"/v1/orgs/{org}/api-keys", json={"name": "k", "scopes": scopes},
-                                 headers=owner.headers)).json()
-        found.append(Caller(f"API key {scopes}", {"Authorization": f"Bearer {key['secret']}"},
-                            role_for_scopes(frozenset(scopes)), frozenset(scopes)))
+        key = (
+            await client.post(
+                f"/v1/orgs/{org}/api-keys",
+                json={"name": "k", "scopes": scopes},
+                headers=owner.headers,
+            )
+        ).json()
+        found.append(
+            Caller(
+                f"API key {scopes}",
+                {"Authorization": f"Bearer {key['secret']}"},
+                role_for_scopes(frozenset(scopes)),
+                frozenset(scopes),
+            )
+        )
     return found
 
 

@@ -30,10 +30,20 @@ async def test_no_plaintext_credentials_in_the_database(
     owner = await sign_up(client)
     org = owner.orgs[0]
     second = await sign_in(client, owner.email)
-    key = (await client.post(f"/v1/orgs/{org}/api-keys", json={"name": "k", "scopes": ["admin"]},
-                             headers=owner.headers)).json()
-    account = (await client.post(f"/v1/orgs/{org}/service-accounts",
-                                 json={"name": "s", "scopes": ["admin"]}, headers=owner.headers)).json()
+    key = (
+        await client.post(
+            f"/v1/orgs/{org}/api-keys",
+            json={"name": "k", "scopes": ["admin"]},
+            headers=owner.headers,
+        )
+    ).json()
+    account = (
+        await client.post(
+            f"/v1/orgs/{org}/service-accounts",
+            json={"name": "s", "scopes": ["admin"]},
+            headers=owner.headers,
+        )
+    ).json()
     await client.get("/v1/me", headers={"Authorization": f"Bearer {key['secret']}"})
     everything = await dump(connection)
     assert owner.email in everything  # the dump is real: it does hold the account
@@ -42,7 +52,7 @@ async def test_no_plaintext_credentials_in_the_database(
         "refresh token": owner.refresh_token,
         "second refresh token": second["refresh_token"],
         "API key": key["secret"],
-        "API key secret part": key["secret"][len(key["prefix"]) + 1:],
+        "API key secret part": key["secret"][len(key["prefix"]) + 1 :],
         "client secret": account["client_secret"],
     }
     leaked = [name for name, value in secrets.items() if value in everything]

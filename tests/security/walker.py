@@ -36,5 +36,5 @@ def endpoints(app: FastAPI) -> Iterator[Endpoint]:
         route = context.original_route
         if not isinstance(route, APIRoute) or context.path is None:
             continue  # /openapi.json and /docs: FastAPI's own, public by nature
-        for method in sorted(context.methods or route.methods):
+        for method in sorted(context.methods or route.methods or ()):
             yield Endpoint(method, context.path, tuple(declared(route.dependant)), route)

@@ -46,23 +46,33 @@ async def sign_up(client: httpx.AsyncClient, name: str | None = None) -> Actor:
     slug = unique("org")
     response = await client.post(
         "/v1/auth/signup",
-        json={"email": f"{name}@example.com", "password": PASSWORD, "name": name.title(),
-              "org_name": f"Org {slug}", "org_slug": slug},
+        json={
+            "email": f"{name}@example.com",
+            "password": PASSWORD,
+            "name": name.title(),
+            "org_name": f"Org {slug}",
+            "org_slug": slug,
+        },
     )
     assert response.status_code == 201, response.text
     tokens = await sign_in(client, f"{name}@example.com")
     return Actor(
-        email=f"{name}@example.com", user_id=uuid.UUID(response.json()["user"]["id"]),
-        token=tokens["access_token"], refresh_token=tokens["refresh_token"], orgs=[slug],
+        email=f"{name}@example.com",
+        user_id=uuid.UUID(response.json()["user"]["id"]),
+        token=tokens["access_token"],
+        refresh_token=tokens["refresh_token"],
+        orgs=[slug],
     )
 
 
-async def join(client: httpx.AsyncClient, owner: Actor, org: str, role: str,
-               name: str | None = None) -> Actor:
+async def join(
+    client: httpx.AsyncClient, owner: Actor, org: str, role: str, name: str | None = None
+) -> Actor:
     """A new user added to ``org`` with ``role`` by its owner."""
     person = await sign_up(client, name)
     response = await client.post(
-        f"/v1/orgs/{org}/members", json={"email": person.email, "role": role},
+        f"/v1/orgs/{org}/members",
+        json={"email": person.email, "role": role},
         headers=owner.headers,
     )
     assert response.status_code == 201, response.text

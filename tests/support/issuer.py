@@ -38,9 +38,16 @@ class Issuer:
 
     def token(self, audience: str = "signoff-test", kid: str | None = None, **claims: Any) -> str:
         now = int(time.time())
-        body = {"iss": self.url, "aud": audience, "iat": now, "exp": now + 300,
-                "sub": "alice-sub", "email": "alice@idp.example", "email_verified": True,
-                "name": "Alice"} | claims
+        body = {
+            "iss": self.url,
+            "aud": audience,
+            "iat": now,
+            "exp": now + 300,
+            "sub": "alice-sub",
+            "email": "alice@idp.example",
+            "email_verified": True,
+            "name": "Alice",
+        } | claims
         kid = kid or self.current
         return jwt.encode(body, self.keys[kid], algorithm="ES256", headers={"kid": kid})
 
