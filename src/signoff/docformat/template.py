@@ -1,0 +1,199 @@
+"""`parse_template`: a Markdown template (the seed) → `Template`, its section tree.
+
+Sections are found exactly as in documents (see `skeleton`); inside each section body,
+markdown-it tokens locate the repeatable blocks (unnumbered headings), their bold-label
+fields, `*(Repeat for each …)*` notes, `**Supporting Diagram (optional):**` notes, guidance
+paragraphs and tables. Unrecognised headings are kept as unnumbered sections.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from markdown_it.token import Token
+
+from signoff.docformat.frontmatter import parse_front_matter, split_front_matter
+from signoff.docformat.markdown import (
+    full_parser,
+    heading_level,
+    label_value,
+    leading_label,
+    top_level_blocks,
+    trim_blank_lines,
+)
+from signoff.docformat.model import DEFAULT_LIMITS, Limits
+from signoff.docformat.normalize import normalize_text
+from signoff.docformat.skeleton import RawSection, read_skeleton
+from signoff.docformat.spec import BlockSpec, DocumentControlSpec, SectionSpec, Template
+from signoff.docformat.tables import TableSpan, table_spans
+
+_REPEAT = re.compile(r"\(\s*(repeat\b[^)]*?)\s*\)", re.IGNORECASE)
+_DIAGRAM_LABEL = "supporting diagram"
+_PLACEHOLDER = re.compile(r"\[[^\]\n]+\]")
+
+
+def parse_template(markdown: str, *, limits: Limits = DEFAULT_LIMITS) -> Template:
+    """Parse a Markdown template into its section tree (see `Template`)."""
+    text = normalize_text(markdown)
+    split = split_front_matter(text)
+    metadata = parse_front_matter(split.yaml_text).values if split.yaml_text is not None else {}
+    skeleton = read_skeleton(split.body, split.body_offset, limits)
+    flat = [_Flat(raw, _section_parts(raw.body, limits)) for raw in skeleton.sections]
+    _attach_repeat_notes(flat)
+    return Template(
+        title_pattern=skeleton.title_heading or "",
+        document_control=DocumentControlSpec(skeleton.control_rows),
+        sections=_tree(flat, 0, len(flat)),
+        preamble=skeleton.preamble,
+        metadata=metadata,
+    )
+
+
+@dataclass
+class _Parts:
+    guidance: list[str] = field(default_factory=list)
+    tables: list[TableSpan] = field(default_factory=list)
+    blocks: list[BlockSpec] = field(default_factory=list)
+    diagram_note: str | None = None
+    repeat_note: str | None = None
+
+
+@dataclass
+class _Flat:
+    raw: RawSection
+    parts: _Parts
+
+
+@dataclass
+class _OpenBlock:
+    heading: str
+    level: int
+    start: int
+
+
+class _BodyReader:
+    """Walks a section body's top-level blocks, opening and closing repeatable blocks."""
+
+    def __init__(self, body: str, limits: Limits) -> None:
+        self.lines = body.split("\n")
+        self.tokens = full_parser(limits.max_nesting_depth).parse(body)
+        self.parts = _Parts()
+        self.open: _OpenBlock | None = None
+        self.ranges: list[tuple[int, int]] = []
+
+    def read(self) -> _Parts:
+        for block in top_level_blocks(self.tokens):
+            token = self.tokens[block.index]
+            if token.type == "heading_open":
+                self._open_heading(block.index, block.start, block.end)
+            elif token.type == "paragraph_open":
+                self._paragraph(self.tokens[block.index + 1], block.start, block.end)
+        self._close(len(self.lines), None)
+        spans = table_spans(self.lines)
+        self.parts.tables = [s for s in spans if not self._in_block(s.start)]
+        return self.parts
+
+    def _open_heading(self, index: int, start: int, end: int) -> None:
+        level = heading_level(self.tokens[index])
+        if self.open is not None and level > self.open.level:
+            return
+        self._close(start, None)
+        heading = " ".join(self.tokens[index + 1].content.split())
+        self.open = _OpenBlock(heading, level, end)
+
+    def _paragraph(self, inline: Token, start: int, end: int) -> None:
+        repeat = repeat_note(inline)
+        label = leading_label(inline)
+        if repeat is not None:
+            if self.open is None:
+                self.parts.repeat_note = repeat
+            self._close(start, repeat)
+        elif label is not None and label.casefold().startswith(_DIAGRAM_LABEL):
+            self._close(start, None)
+            self.parts.diagram_note = label_value(inline)
+        elif self.open is None:
+            self.parts.guidance.append("\n".join(self.lines[start:end]).strip())
+
+    def _close(self, end: int, repeat: str | None) -> None:
+        if self.open is None:
+            return
+        body_lines = self.lines[self.open.start : end]
+        body = "\n".join(trim_blank_lines(body_lines))
+        self.parts.blocks.append(_block(self.open, body, repeat))
+        self.ranges.append((self.open.start, end))
+        self.open = None
+
+    def _in_block(self, line: int) -> bool:
+        return any(start <= line < end for start, end in self.ranges)
+
+
+def _block(open_block: _OpenBlock, body: str, repeat: str | None) -> BlockSpec:
+    lines = body.split("\n")
+    inner = full_parser(DEFAULT_LIMITS.max_nesting_depth).parse(body)
+    labels = (leading_label(t) for t in inner if t.type == "inline")
+    fields = tuple(label for label in labels if label is not None)
+    tables = tuple(span.table for span in table_spans(lines))
+    return BlockSpec(open_block.heading, open_block.level, fields, tables, repeat, body)
+
+
+def repeat_note(inline: Token) -> str | None:
+    """The text of an `*(Repeat for each …)*` paragraph, without parentheses."""
+    children = [c for c in inline.children or () if c.type != "text" or c.content]
+    if [c.type for c in children] != ["em_open", "text", "em_close"]:
+        return None
+    match = _REPEAT.fullmatch(children[1].content.strip())
+    return match[1] if match else None
+
+
+def _section_parts(body: str, limits: Limits) -> _Parts:
+    return _BodyReader(body, limits).read() if body else _Parts()
+
+
+def _attach_repeat_notes(flat: list[_Flat]) -> None:
+    """Move a note that follows no block to the `[placeholder]` section it repeats."""
+    for index, item in enumerate(flat):
+        note = item.parts.repeat_note
+        if note is None:
+            continue
+        target = _placeholder_ancestor(flat, index)
+        if target is not item:
+            item.parts.repeat_note = None
+            target.parts.repeat_note = note
+
+
+def _placeholder_ancestor(flat: list[_Flat], index: int) -> _Flat:
+    level = flat[index].raw.level
+    for candidate in reversed(flat[: index + 1]):
+        if candidate.raw.level <= level:
+            if _PLACEHOLDER.search(candidate.raw.title):
+                return candidate
+            level = candidate.raw.level - 1
+    return flat[index]
+
+
+def _tree(flat: list[_Flat], start: int, end: int) -> tuple[SectionSpec, ...]:
+    specs: list[SectionSpec] = []
+    index = start
+    while index < end:
+        level = flat[index].raw.level
+        stop = next((j for j in range(index + 1, end) if flat[j].raw.level <= level), end)
+        specs.append(_spec(flat[index], _tree(flat, index + 1, stop)))
+        index = stop
+    return tuple(specs)
+
+
+def _spec(item: _Flat, children: tuple[SectionSpec, ...]) -> SectionSpec:
+    raw, parts = item.raw, item.parts
+    return SectionSpec(
+        number=raw.number,
+        title=raw.title,
+        level=raw.level,
+        guidance="\n\n".join(parts.guidance),
+        tables=tuple(span.table for span in parts.tables),
+        blocks=tuple(parts.blocks),
+        diagram_note=parts.diagram_note,
+        repeat_note=parts.repeat_note,
+        body=raw.body,
+        children=children,
+    )
