@@ -4,14 +4,20 @@ from fastapi import APIRouter
 
 from signoff.accounts import router as accounts
 from signoff.audit import router as audit
+from signoff.documents import router as documents
+from signoff.documents import router_history as document_history
 from signoff.orgs import credentials_router
 from signoff.orgs import router as orgs
+from signoff.templates import router as templates
 
 router = APIRouter(prefix="/v1")
 router.include_router(accounts.router)
 router.include_router(orgs.router)
 router.include_router(credentials_router.router)
 router.include_router(audit.router)
+router.include_router(templates.router)
+router.include_router(documents.router)
+router.include_router(document_history.router)
 
 # Outside /v1: the JWKS lives where OAuth and OIDC clients look for it.
 root = APIRouter()

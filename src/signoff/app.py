@@ -26,6 +26,7 @@ from signoff.core.openapi import install_openapi
 from signoff.core.pagination import CursorCodec
 from signoff.core.problems import install_problem_handlers
 from signoff.dbmigrate import head_revision
+from signoff.documents.rendering import RenderCache
 from signoff.worker import Scheduler
 
 log = get_logger("signoff.app")
@@ -86,6 +87,7 @@ def create_app(
     # Every recorded event is also appended to the audit log, in the same transaction.
     app.state.event_listeners = (audit_append,)
     app.state.cursors = CursorCodec(settings.secret_key.get_secret_value())
+    app.state.render_cache = RenderCache(settings.documents.render_cache_bytes)
     app.state.readiness_checks = readiness_checks(settings, db)
 
     install_problem_handlers(app)

@@ -8,7 +8,9 @@ from signoff.audit import models as audit_models
 from signoff.core.db import Base
 from signoff.core.events import OutboxEvent
 from signoff.core.idempotency import IdempotencyRecord
+from signoff.documents import models as documents_models
 from signoff.orgs import models as orgs_models
+from signoff.templates import models as templates_models
 
 metadata = Base.metadata
 
@@ -17,6 +19,8 @@ __all__ = [
     "OutboxEvent",
     "accounts_models",
     "audit_models",
+    "documents_models",
     "metadata",
     "orgs_models",
+    "templates_models",
 ]

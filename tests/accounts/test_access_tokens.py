@@ -11,6 +11,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
+from pydantic import SecretStr
 
 from signoff.app import create_app
 from signoff.core.clock import FrozenClock
@@ -195,3 +196,28 @@ async def test_signing_key_from_settings(settings: Settings, db: Database) -> No
         assert kid == jwks[0]["kid"]
         public = jwt.PyJWK(jwks[0]).key
         assert jwt.decode(owner.token, public, algorithms=["EdDSA"], audience="signoff-api")
+
+
+async def test_unreadable_stored_key_is_replaced_not_fatal(
+    settings: Settings, db: Database
+) -> None:
+    """A signing key sealed under another secret cannot sign; tokens it signed still verify
+    (from its public key), and a new key is made for new tokens."""
+    app = create_app(settings, database=db)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        owner = await sign_up(c)
+        old_kid = jwt.get_unverified_header(owner.token)["kid"]
+    other_secret = settings.model_copy(update={"secret_key": SecretStr("another-" + "x" * 40)})
+    app = create_app(other_secret, database=db)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        assert (await c.get("/v1/me", headers=owner.headers)).status_code == 200
+        fresh = await c.post(
+            "/v1/auth/token",
+            data={
+                "grant_type": "password",
+                "username": owner.email,
+                "password": "correct horse battery staple",
+            },
+        )
+        assert fresh.status_code == 200, fresh.text
+        assert jwt.get_unverified_header(fresh.json()["access_token"])["kid"] != old_kid

@@ -13,6 +13,7 @@ import pytest
 
 from signoff import dbmigrate
 from signoff.core.config import DatabaseSettings
+from tests.conftest import TEST_SECRET
 from tests.support.databases import backend_of
 from tests.support.server import REPO, free_port, running, signoff_command
 
@@ -21,10 +22,11 @@ pytestmark = pytest.mark.e2e
 
 def database_env(database_url: str, tmp_path: Path) -> dict[str, str]:
     # On SQLite the server uses its default (./signoff.db in its working folder), as a new
-    # user would; on PostgreSQL, the test database.
+    # user would; on PostgreSQL, the test database, which it shares with the other tests:
+    # anything its jobs store (a signing key) must be readable by them, so the same secret.
     if backend_of(database_url) == "sqlite":
         return {}
-    return {"SIGNOFF_DATABASE__URL": database_url}
+    return {"SIGNOFF_DATABASE__URL": database_url, "SIGNOFF_SECRET_KEY": TEST_SECRET}
 
 
 def assert_stopped_gracefully(returncode: int, output: str) -> None:

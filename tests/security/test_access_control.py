@@ -20,7 +20,17 @@ from tests.support.identity import Actor, join, sign_in, sign_up
 # Routes whose service refines the declared permission for some targets. The walker targets
 # someone else, so the refined rule is what it must see (leaving is tested in tests/orgs).
 REFINED = {("DELETE", "/v1/orgs/{org}/members/{user_id}"): Action.MEMBERS_MANAGE}
-KNOWN_PARAMS = {"org", "user_id", "team", "key_id", "account_id"}
+KNOWN_PARAMS = {
+    "org",
+    "user_id",
+    "team",
+    "key_id",
+    "account_id",
+    "doc",
+    "section",
+    "revision",
+    "template",
+}
 
 
 def test_every_route_declares_exactly_one_permission(app: FastAPI) -> None:
@@ -52,6 +62,10 @@ class Victim:
             team="t1",
             key_id=self.key_id,
             account_id=self.account_id,
+            doc="DD-1",
+            section="1.1",
+            revision=1,
+            template="backend-server",
         )
 
 
@@ -77,6 +91,10 @@ async def victim_org(client: httpx.AsyncClient) -> Victim:
             headers=owner.headers,
         )
     ).json()
+    created = await client.post(
+        f"/v1/orgs/{org}/documents", json={"title": "Secret plans"}, headers=owner.headers
+    )
+    assert created.json()["key"] == "DD-1"
     return Victim(owner, member, org, key["id"], account["id"])
 
 
@@ -97,6 +115,14 @@ async def snapshot(client: httpx.AsyncClient, victim: Victim) -> dict[str, objec
                 "items"
             ]
         ],
+        "document": (
+            await client.get(f"/v1/orgs/{org}/documents/DD-1?format=markdown", headers=h)
+        ).text,
+        "revisions": (
+            await client.get(f"/v1/orgs/{org}/documents/DD-1/revisions", headers=h)
+        ).json(),
+        "templates": (await client.get(f"/v1/orgs/{org}/templates", headers=h)).json(),
+        "lint_policy": (await client.get(f"/v1/orgs/{org}/lint-policy", headers=h)).json(),
     }
 
 
@@ -211,7 +237,12 @@ async def test_no_role_escalation(app: FastAPI, client: httpx.AsyncClient, metho
             action = REFINED.get((e.method, e.path)) or Action(e.permissions[0])
             assert action in RULES
             response = await call(client, e, victim.url(e.path), caller.headers)
-            code = response.json().get("code") if response.content else None
+            body = (
+                response.json()
+                if response.content and response.headers.get("content-type", "").endswith("json")
+                else None
+            )
+            code = body.get("code") if isinstance(body, dict) else None
             denied = response.status_code in (401, 403) or code == "org_not_found"
             expected = allowed(caller.role, caller.scopes, action)
             assert denied != expected, (caller.name, e.method, e.path, response.status_code, code)

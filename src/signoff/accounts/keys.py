@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import or_, select
@@ -25,8 +26,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from signoff.accounts.models import SigningKey
 from signoff.core.config import AuthSettings
-from signoff.core.security import SecretBox, b64url
+from signoff.core.logging import get_logger
+from signoff.core.security import SecretBox, b64url, b64url_decode
 
+log = get_logger("signoff.keys")
 ALGORITHM = "EdDSA"
 # An unknown kid triggers at most one reload per interval: forged kids cannot make every
 # request hit the database.
@@ -144,16 +147,29 @@ class KeyRing:
                 .order_by(SigningKey.created_at.desc())
             )
         ).all()
-        verifiers: dict[str, Ed25519PublicKey] = {}
+        # Verification needs only the public key, stored in clear: tokens stay verifiable
+        # even if the key that seals private keys has changed.
+        verifiers = {row.kid: _public_key(row.public_jwk) for row in rows}
         signer: tuple[str, Ed25519PrivateKey] | None = None
         signer_created: datetime | None = None
         for row in rows:
-            private = Ed25519PrivateKey.from_private_bytes(self._box.open(row.private_key))
-            verifiers[row.kid] = private.public_key()
-            if signer is None and row.retired_at is None:
+            if row.retired_at is not None:
+                continue
+            private = self._open(row)
+            if private is not None:
                 signer, signer_created = (row.kid, private), row.created_at
+                break
         published = [dict(row.public_jwk) for row in rows]
         return _Loaded(signer, signer_created, verifiers, published, time.monotonic())
+
+    def _open(self, row: SigningKey) -> Ed25519PrivateKey | None:
+        try:
+            return Ed25519PrivateKey.from_private_bytes(self._box.open(row.private_key))
+        except InvalidTag:
+            # Sealed under another key (SIGNOFF_SECRET_KEY changed without a separate
+            # SIGNOFF_AUTH__KEY_ENCRYPTION_KEY): unusable for signing; a new key is made.
+            log.error("signing_key.unreadable", kid=row.kid)
+            return None
 
     async def _create(self, session: AsyncSession, now: datetime) -> tuple[str, Ed25519PrivateKey]:
         private = Ed25519PrivateKey.generate()
@@ -174,6 +190,10 @@ class KeyRing:
         )
         await session.flush()
         return jwk["kid"], private
+
+
+def _public_key(jwk: dict[str, str]) -> Ed25519PublicKey:
+    return Ed25519PublicKey.from_public_bytes(b64url_decode(jwk["x"]))
 
 
 def _pem_public_keys(bundle: str | None) -> list[Ed25519PublicKey]:

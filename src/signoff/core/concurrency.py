@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 
 from signoff.core.errors import PreconditionFailedError, PreconditionRequiredError
 
@@ -25,10 +26,14 @@ def _tags(header: str) -> list[str]:
     return tags
 
 
-def require_if_match(if_match: str | None, current: str) -> None:
+def require_if_match(
+    if_match: str | None, current: str, *, equivalents: Iterable[str] = ()
+) -> None:
     """Refuse an update made without a precondition, or against a representation that changed.
 
-    Both refusals carry the current ETag so the client can re-read and decide.
+    ``equivalents`` are the ETags of other representations of the same state (a document
+    read as Markdown may be updated with that representation's ETag). Both refusals carry
+    the current ETag so the client can re-read and decide.
     """
     headers = {"ETag": current}
     if if_match is None:
@@ -37,7 +42,7 @@ def require_if_match(if_match: str | None, current: str) -> None:
             headers=headers,
         )
     tags = _tags(if_match)
-    if "*" in tags or current in tags:
+    if "*" in tags or current in tags or any(e in tags for e in equivalents):
         return
     raise PreconditionFailedError(
         "The resource changed since you read it; re-read it and apply your change again.",

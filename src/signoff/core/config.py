@@ -161,6 +161,16 @@ class OidcSettings(BaseModel):
     _split = field_validator("algorithms", mode="before")(_comma_list)
 
 
+class DocumentSettings(BaseModel):
+    """Bounds on documents people send: each has a clear 413 or 422 when exceeded."""
+
+    max_document_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    max_section_bytes: int = Field(default=512 * 1024, ge=1024)
+    max_sections: int = Field(default=1000, ge=1)
+    max_nesting_depth: int = Field(default=16, ge=1, le=100)
+    render_cache_bytes: int = Field(default=64 * 1024 * 1024, ge=0)
+
+
 class WorkerSettings(BaseModel):
     in_process: bool = Field(
         default=True,
@@ -197,6 +207,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     throttle: ThrottleSettings = Field(default_factory=ThrottleSettings)
     oidc: OidcSettings = Field(default_factory=OidcSettings)
+    documents: DocumentSettings = Field(default_factory=DocumentSettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
     redis: RedisSettings = Field(default_factory=RedisSettings)
     nats: NatsSettings = Field(default_factory=NatsSettings)

@@ -184,8 +184,9 @@ class DatabaseTimeoutError(ServiceUnavailableError):
     title = "The database did not answer in time"
 
 
-# SQLSTATEs: serialization_failure, deadlock_detected, lock_not_available, query_canceled.
-_RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
+# SQLSTATEs: serialization_failure, deadlock_detected, lock_not_available, unique_violation;
+# query_canceled (statement timeout).
+_RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "55P03", "23505"})
 _TIMEOUT_SQLSTATES = frozenset({"57014"})
 
 
@@ -194,7 +195,10 @@ def classify_db_error(exc: DBAPIError, *, at_commit: bool = False) -> SignoffErr
     retry = {"Retry-After": "1"}
     sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
     message = str(exc.orig).lower()
-    if sqlstate in _RETRYABLE_SQLSTATES or "database is locked" in message:
+    # A unique violation that no service anticipated is two requests racing to create the
+    # same thing: the loser may retry. (Foreign-key and check violations stay bugs: 500.)
+    unique = "unique constraint failed" in message
+    if sqlstate in _RETRYABLE_SQLSTATES or unique or "database is locked" in message:
         return ConcurrentUpdateError(headers=retry)
     if at_commit and isinstance(exc, IntegrityError):
         return ConcurrentUpdateError(headers=retry)

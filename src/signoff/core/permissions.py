@@ -49,6 +49,7 @@ class Action(StrEnum):
     TEAMS_MANAGE = "teams.manage"
     CREDENTIALS_MANAGE = "credentials.manage"
     WEBHOOKS_MANAGE = "webhooks.manage"
+    POLICY_MANAGE = "policy.manage"
     AUDIT_READ = "audit.read"
     DOCUMENTS_READ = "documents.read"
     DOCUMENTS_WRITE = "documents.write"
@@ -64,6 +65,8 @@ RULES: dict[Action, tuple[Role, Scope]] = {
     Action.TEAMS_MANAGE: (Role.ADMIN, Scope.ADMIN),
     Action.CREDENTIALS_MANAGE: (Role.ADMIN, Scope.ADMIN),
     Action.WEBHOOKS_MANAGE: (Role.ADMIN, Scope.ADMIN),
+    # Templates, lint policy and (later) review policy: how the organization works.
+    Action.POLICY_MANAGE: (Role.ADMIN, Scope.ADMIN),
     Action.AUDIT_READ: (Role.ADMIN, Scope.ADMIN),
     Action.DOCUMENTS_READ: (Role.VIEWER, Scope.DOCUMENTS_READ),
     Action.DOCUMENTS_WRITE: (Role.MEMBER, Scope.DOCUMENTS_WRITE),

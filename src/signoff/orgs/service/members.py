@@ -12,6 +12,7 @@ from signoff.accounts.models import User
 from signoff.accounts.service import UserService
 from signoff.core.clock import Clock
 from signoff.core.concurrency import etag_of, require_if_match
+from signoff.core.errors import UnprocessableError
 from signoff.core.events import EventRecorder
 from signoff.core.pagination import PageRequest
 from signoff.core.permissions import Action, Role
@@ -45,6 +46,26 @@ class MemberService:
         memberships, cursor = await self._repo.members(access.org_id, page)
         users = await self._users.many([m.user_id for m in memberships])
         return [Member(m, users[m.user_id]) for m in memberships if m.user_id in users], cursor
+
+    async def among(self, access: OrgAccess, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, Member]:
+        """Those of ``user_ids`` who are members of the organization."""
+        users = await self._users.many(user_ids)
+        found = {}
+        for user_id, user in users.items():
+            membership = await self._repo.membership(access.org_id, user_id)
+            if membership is not None:
+                found[user_id] = Member(membership, user)
+        return found
+
+    async def by_email(self, access: OrgAccess, email: str) -> Member | None:
+        try:
+            user = await self._users.by_email(email)
+        except UnprocessableError:
+            return None
+        if user is None:
+            return None
+        membership = await self._repo.membership(access.org_id, user.id)
+        return Member(membership, user) if membership else None
 
     async def get(self, access: OrgAccess, user_id: uuid.UUID) -> Member:
         membership = await self._membership(access, user_id)

@@ -1,0 +1,2 @@
+"""Documents: stored as immutable revisions of sections, imported from and exported to
+Markdown, linted, searched."""

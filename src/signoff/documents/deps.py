@@ -1,0 +1,60 @@
+"""FastAPI wiring of the documents domain."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from signoff.core.transaction import DbSession
+from signoff.core.web import ClockDep, Events, SettingsDep
+from signoff.documents.rendering import RenderCache
+from signoff.documents.repository import DocumentRepository
+from signoff.documents.service.documents import DocumentService
+from signoff.documents.service.policy import LintPolicyService
+from signoff.documents.service.reading import ReadingService
+from signoff.documents.service.writer import RevisionWriter
+from signoff.orgs.deps import MemberServiceDep
+from signoff.templates.service import TemplateService
+
+
+def get_repo(request: Request, session: DbSession) -> DocumentRepository:
+    return DocumentRepository(session, request.app.state.cursors)
+
+
+Repo = Annotated[DocumentRepository, Depends(get_repo)]
+
+
+def get_templates(session: DbSession, events: Events, clock: ClockDep) -> TemplateService:
+    return TemplateService(session, events, clock)
+
+
+Templates = Annotated[TemplateService, Depends(get_templates)]
+
+
+def get_documents(
+    repo: Repo,
+    events: Events,
+    clock: ClockDep,
+    templates: Templates,
+    members: MemberServiceDep,
+    settings: SettingsDep,
+) -> DocumentService:
+    writer = RevisionWriter(repo, events, clock)
+    return DocumentService(repo, writer, templates, members, clock, settings.documents)
+
+
+def get_reading(
+    request: Request, repo: Repo, templates: Templates, clock: ClockDep
+) -> ReadingService:
+    cache: RenderCache = request.app.state.render_cache
+    return ReadingService(repo, templates, cache, clock)
+
+
+def get_policy(repo: Repo, events: Events, clock: ClockDep) -> LintPolicyService:
+    return LintPolicyService(repo, events, clock)
+
+
+Documents = Annotated[DocumentService, Depends(get_documents)]
+Reading = Annotated[ReadingService, Depends(get_reading)]
+Policies = Annotated[LintPolicyService, Depends(get_policy)]

@@ -1,0 +1,74 @@
+"""Stored revisions as docformat documents, and the cache of their rendered bytes.
+
+A revision never changes, so its rendering in a format never changes: the bytes are cached
+by (document, revision, format) and served with an ETag of the same three.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+
+from signoff.docformat import DocumentControl, ParsedDocument, Section
+from signoff.documents.models import Document, Revision, SectionVersion
+
+
+def to_sections(versions: Sequence[SectionVersion]) -> tuple[Section, ...]:
+    return tuple(
+        Section(
+            v.number, v.title, v.level, v.body, id=v.section_id, template_number=v.template_number
+        )
+        for v in versions
+    )
+
+
+def people(entries: Sequence[dict[str, str]]) -> tuple[str, ...]:
+    return tuple(f"{e['name']} <{e['email']}>" for e in entries)
+
+
+def parsed_document(
+    document: Document, revision: Revision, versions: Sequence[SectionVersion], template: str
+) -> ParsedDocument:
+    """The revision with its Document Control derived by the server, never as typed."""
+    control = DocumentControl(
+        title=revision.title,
+        key=document.key,
+        version=revision.version,
+        status=revision.status,
+        authors=people(revision.authors),
+        reviewers=people(revision.reviewers),
+        template=template,
+        last_updated=revision.created_at.date().isoformat(),
+        extra=dict(revision.control_extra),
+    )
+    return ParsedDocument(control, to_sections(versions), revision.preamble)
+
+
+class RenderCache:
+    """A bounded LRU of rendered revisions (bytes), shared by the requests of a process."""
+
+    def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
+        self._max = max_bytes
+        self._size = 0
+        self._items: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[object, ...]) -> bytes | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: tuple[object, ...], value: bytes) -> None:
+        if len(value) > self._max // 4:
+            return  # one huge rendering must not evict everything else
+        with self._lock:
+            old = self._items.pop(key, None)
+            self._size -= len(old) if old else 0
+            self._items[key] = value
+            self._size += len(value)
+            while self._size > self._max:
+                _, evicted = self._items.popitem(last=False)
+                self._size -= len(evicted)

@@ -1,0 +1,294 @@
+"""Documents and their sections: create, import, export, push, edit, archive."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import Query, Request, Response
+
+from signoff.core.concurrency import not_modified
+from signoff.core.errors import UnsupportedMediaTypeError
+from signoff.core.pagination import Page
+from signoff.core.permissions import Action
+from signoff.core.problems import problems
+from signoff.core.routing import signoff_router
+from signoff.core.web import IfMatchHeader, IfNoneMatchHeader, PageDep
+from signoff.documents.body import body_schema, json_body, markdown_body, media_type
+from signoff.documents.deps import Documents, Reading
+from signoff.documents.errors import (
+    DocumentArchived,
+    DocumentNotFound,
+    DocumentTooLargeError,
+    InvalidMarkdown,
+    NotUtf8,
+    RevisionNotFound,
+    SectionNotFound,
+    UnknownAuthor,
+    UnsupportedFormat,
+)
+from signoff.documents.schemas import (
+    DocumentCreate,
+    DocumentPatch,
+    DocumentRead,
+    DocumentSummary,
+    SectionPut,
+    SectionRead,
+    SectionSummary,
+    document_read,
+    section_read,
+    section_summary,
+    summary,
+)
+from signoff.documents.service.documents import Change, document_etag, find_section, section_etag
+from signoff.documents.service.reading import FORMATS, ReadingService
+from signoff.orgs.deps import requires
+from signoff.orgs.errors import InsufficientRole, InsufficientScope, OrgNotFound
+from signoff.orgs.service import OrgAccess
+from signoff.templates.errors import TemplateNotFound
+
+router = signoff_router(tags=["documents"])
+Reader = Annotated[OrgAccess, requires(Action.DOCUMENTS_READ)]
+Writer = Annotated[OrgAccess, requires(Action.DOCUMENTS_WRITE)]
+DENIED = (OrgNotFound, InsufficientRole, InsufficientScope)
+BASE = "/orgs/{org}/documents"
+Format = Literal["json", "markdown", "html"]
+
+
+async def _read(change: Change, reading: ReadingService, response: Response) -> DocumentRead:
+    snap = await reading.snapshot(change.document)
+    response.headers["ETag"] = document_etag(change.document)
+    return document_read(snap, change.warnings)
+
+
+@router.post(
+    BASE,
+    status_code=201,
+    openapi_extra=body_schema(DocumentCreate),
+    responses=problems(
+        *DENIED,
+        TemplateNotFound,
+        InvalidMarkdown,
+        DocumentTooLargeError,
+        NotUtf8,
+        UnsupportedMediaTypeError,
+    ),
+)
+async def create_document(
+    request: Request, access: Writer, documents: Documents, reading: Reading, response: Response
+) -> DocumentRead:
+    """Create a draft from a template (JSON), or import a Markdown document (text/markdown)."""
+    kind = media_type(request)
+    if kind == "application/json":
+        body = await json_body(request, DocumentCreate)
+        change = await documents.create(access, body.title, body.template)
+    elif kind in ("text/markdown", "text/x-markdown"):
+        change = await documents.import_markdown(access, await markdown_body(request))
+    else:
+        raise UnsupportedMediaTypeError(
+            "Send JSON to create from a template, or text/markdown to import.",
+            headers={"Accept-Post": "application/json, text/markdown"},
+        )
+    response.headers["Location"] = f"/v1/orgs/{access.org.slug}/documents/{change.document.key}"
+    return await _read(change, reading, response)
+
+
+@router.get(BASE, responses=problems(*DENIED))
+async def list_documents(
+    access: Reader,
+    documents: Documents,
+    page: PageDep,
+    reading: Reading,
+    status: Annotated[str | None, Query(max_length=20)] = None,
+    author: Annotated[str | None, Query(description="A user id.")] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Words in the title.")] = None,
+    archived: bool = False,
+) -> Page[DocumentSummary]:
+    """Documents of the organization, newest first."""
+    filters: dict[str, object] = {"status": status, "q": q, "archived": archived}
+    if author:
+        try:
+            filters["author"] = uuid.UUID(author)
+        except ValueError:
+            return Page(items=[], next_cursor=None)
+    items, cursor = await documents.page(access, page, {k: v for k, v in filters.items() if v})
+    return Page(items=[summary(d) for d in items], next_cursor=cursor)
+
+
+def _format(request: Request, format: Format | None) -> Format:
+    if format is not None:
+        return format
+    accept = request.headers.get("accept", "*/*").lower()
+    for media, fmt in (
+        ("text/markdown", "markdown"),
+        ("text/html", "html"),
+        ("application/json", "json"),
+        ("*/*", "json"),
+        ("text/*", "markdown"),
+    ):
+        if media in accept:
+            return fmt  # type: ignore[return-value]
+    raise UnsupportedFormat("Accept application/json, text/markdown or text/html.")
+
+
+@router.get(
+    f"{BASE}/{{doc}}",
+    response_model=DocumentRead,
+    responses={
+        **problems(*DENIED, DocumentNotFound, RevisionNotFound, UnsupportedFormat),
+        200: {
+            "content": {"application/json": {}, "text/markdown": {}, "text/html": {}},
+            "description": "The document (JSON), or its Markdown or HTML export.",
+        },
+    },
+)
+async def get_document(
+    doc: str,
+    request: Request,
+    access: Reader,
+    documents: Documents,
+    reading: Reading,
+    revision: Annotated[int | None, Query(ge=1)] = None,
+    version: Annotated[str | None, Query(pattern=r"^\d+\.\d+$")] = None,
+    format: Format | None = None,
+    if_none_match: IfNoneMatchHeader = None,
+) -> Response | DocumentRead:
+    """A document: JSON, or exported as Markdown or HTML (`Accept` or `format`), at its head or
+    at an older `revision` or `version`."""
+    fmt = _format(request, format)
+    document = await documents.get(access, doc)
+    number = revision if version is None else None
+    if number is None and version is None:
+        number = document.head_revision
+    if number is not None:  # the ETag is known before anything is loaded
+        etag = document_etag(document, fmt, number)
+        if not_modified(if_none_match, etag):
+            return Response(status_code=304, headers={"ETag": etag})
+    snap = await reading.snapshot(document, revision=number, version=version)
+    etag = document_etag(document, fmt, snap.revision.number)
+    headers = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Accept"}
+    if fmt == "json":
+        return Response(
+            document_read(snap).model_dump_json().encode(),
+            headers=headers,
+            media_type="application/json",
+        )
+    body = await reading.rendered(document, snap.revision, fmt)
+    return Response(body, headers=headers, media_type=FORMATS[fmt])
+
+
+@router.put(
+    f"{BASE}/{{doc}}",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"text/markdown": {"schema": {"type": "string"}}},
+        }
+    },
+    responses=problems(
+        *DENIED,
+        DocumentNotFound,
+        DocumentArchived,
+        InvalidMarkdown,
+        DocumentTooLargeError,
+        NotUtf8,
+        UnsupportedMediaTypeError,
+    ),
+)
+async def replace_document(
+    doc: str,
+    request: Request,
+    access: Writer,
+    documents: Documents,
+    reading: Reading,
+    response: Response,
+    if_match: IfMatchHeader = None,
+) -> DocumentRead:
+    """Replace the content with Markdown (docs-as-code push); `If-Match` is required."""
+    text = await markdown_body(request)
+    change = await documents.replace_markdown(access, doc, text, if_match)
+    return await _read(change, reading, response)
+
+
+@router.patch(
+    f"{BASE}/{{doc}}",
+    responses=problems(*DENIED, DocumentNotFound, DocumentArchived, UnknownAuthor),
+)
+async def update_document(
+    doc: str,
+    body: DocumentPatch,
+    access: Writer,
+    documents: Documents,
+    reading: Reading,
+    response: Response,
+    if_match: IfMatchHeader = None,
+) -> DocumentRead:
+    """Change the title or the authors; `If-Match` is required."""
+    change = await documents.patch(access, doc, if_match, title=body.title, authors=body.authors)
+    return await _read(change, reading, response)
+
+
+@router.delete(
+    f"{BASE}/{{doc}}",
+    status_code=204,
+    responses=problems(*DENIED, DocumentNotFound, DocumentArchived),
+)
+async def archive_document(doc: str, access: Writer, documents: Documents) -> Response:
+    """Archive: the document is kept, read-only and out of search, until restored."""
+    await documents.archive(access, doc)
+    return Response(status_code=204)
+
+
+@router.post(f"{BASE}/{{doc}}/restore", responses=problems(*DENIED, DocumentNotFound))
+async def restore_document(doc: str, access: Writer, documents: Documents) -> DocumentSummary:
+    """Bring an archived document back."""
+    return summary(await documents.restore(access, doc))
+
+
+@router.get(f"{BASE}/{{doc}}/sections", responses=problems(*DENIED, DocumentNotFound))
+async def list_sections(doc: str, access: Reader, documents: Documents) -> list[SectionSummary]:
+    """The sections of the head revision, in order."""
+    _, sections = await documents.head(await documents.get(access, doc))
+    return [section_summary(s) for s in sections]
+
+
+@router.get(
+    f"{BASE}/{{doc}}/sections/{{section}}",
+    responses=problems(*DENIED, DocumentNotFound, SectionNotFound),
+)
+async def get_section(
+    doc: str, section: str, access: Reader, documents: Documents, response: Response
+) -> SectionRead:
+    """One section, by stable id or by number (`3.3`)."""
+    document = await documents.get(access, doc)
+    _, sections = await documents.head(document)
+    found = find_section(sections, section)
+    response.headers["ETag"] = section_etag(document, found)
+    return section_read(found)
+
+
+@router.put(
+    f"{BASE}/{{doc}}/sections/{{section}}",
+    responses=problems(
+        *DENIED,
+        DocumentNotFound,
+        SectionNotFound,
+        DocumentArchived,
+        InvalidMarkdown,
+        DocumentTooLargeError,
+    ),
+)
+async def update_section(
+    doc: str,
+    section: str,
+    body: SectionPut,
+    access: Writer,
+    documents: Documents,
+    response: Response,
+    if_match: IfMatchHeader = None,
+) -> SectionRead:
+    """Replace one section's Markdown; `If-Match` is the section's ETag, so edits of other
+    sections by others do not conflict."""
+    change, updated = await documents.update_section(access, doc, section, body.body, if_match)
+    response.headers["ETag"] = section_etag(change.document, updated)
+    return section_read(updated)

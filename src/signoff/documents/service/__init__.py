@@ -1,0 +1,1 @@
+"""The documents domain's use cases: changing documents, reading them, the lint policy."""

@@ -1,0 +1,326 @@
+"""Creating and changing documents. Every change is a new revision (see writer.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from signoff.core.clock import Clock
+from signoff.core.concurrency import etag_of, require_if_match
+from signoff.core.config import DocumentSettings
+from signoff.core.pagination import PageRequest
+from signoff.docformat import (
+    DocFormatError,
+    Limits,
+    ParsedDocument,
+    Section,
+    check_section_body,
+    document_from_template,
+    match_template,
+    parse_document,
+)
+from signoff.documents.errors import (
+    DocumentArchived,
+    DocumentNotFound,
+    InvalidMarkdown,
+    SectionNotFound,
+    UnknownAuthor,
+    from_docformat,
+)
+from signoff.documents.identity import assign_ids
+from signoff.documents.models import Document, Revision, SectionVersion
+from signoff.documents.rendering import to_sections
+from signoff.documents.repository import DocumentRepository
+from signoff.documents.service.writer import RevisionWriter, Saved, Snapshot
+from signoff.orgs.service import MemberService, OrgAccess
+from signoff.orgs.service.members import Member
+from signoff.templates.service import LoadedTemplate, TemplateService
+
+# Document Control values the server derives; an import that sets them is told so.
+DERIVED = ("key", "version", "status")
+
+
+FORMATS = ("json", "markdown", "html")
+
+
+def document_etag(document: Document, fmt: str = "json", revision: int | None = None) -> str:
+    """The ETag of one representation of a revision (the head by default)."""
+    return etag_of("document", document.id, revision or document.head_revision, fmt)
+
+
+def require_current(document: Document, if_match: str | None) -> None:
+    """If-Match for a change of the whole document: any representation of the head counts."""
+    require_if_match(
+        if_match,
+        document_etag(document),
+        equivalents=[document_etag(document, fmt) for fmt in FORMATS],
+    )
+
+
+def section_etag(document: Document, section: SectionVersion) -> str:
+    return etag_of("section", document.id, section.section_id, section.fingerprint)
+
+
+def template_name(document: Document) -> str:
+    prefix = "org:" if document.template_source == "org" else ""
+    return f"{prefix}{document.template_slug}@{document.template_version}"
+
+
+def find_section(sections: Sequence[SectionVersion], ref: str) -> SectionVersion:
+    """A section by stable id, else by number (`3.3`)."""
+    found = next((s for s in sections if s.section_id == ref), None)
+    found = found or next((s for s in sections if s.number == ref), None)
+    if found is None:
+        raise SectionNotFound(f"No section {ref}.")
+    return found
+
+
+@dataclass(frozen=True)
+class Change:
+    document: Document
+    saved: Saved | None
+    warnings: list[str]
+
+
+class DocumentService:
+    def __init__(
+        self,
+        repo: DocumentRepository,
+        writer: RevisionWriter,
+        templates: TemplateService,
+        members: MemberService,
+        clock: Clock,
+        settings: DocumentSettings,
+    ) -> None:
+        self._repo = repo
+        self._writer = writer
+        self._templates = templates
+        self._members = members
+        self._clock = clock
+        self.limits = Limits(
+            max_document_bytes=settings.max_document_bytes,
+            max_section_bytes=settings.max_section_bytes,
+            max_sections=settings.max_sections,
+            max_nesting_depth=settings.max_nesting_depth,
+        )
+
+    async def get(self, access: OrgAccess, ref: str, *, lock: bool = False) -> Document:
+        document = await self._repo.document(access.org_id, ref, lock=lock)
+        if document is None:
+            raise DocumentNotFound(f"No document {ref}.")
+        return document
+
+    async def page(
+        self, access: OrgAccess, page: PageRequest, filters: dict[str, object]
+    ) -> tuple[list[Document], str | None]:
+        return await self._repo.page(access.org_id, page, filters)
+
+    async def head(self, document: Document) -> tuple[Revision, list[SectionVersion]]:
+        revision = await self._repo.revision(document.id, document.head_revision)
+        assert revision is not None
+        return revision, await self._repo.sections_of(revision.id)
+
+    def parse(self, text: str) -> ParsedDocument:
+        try:
+            return parse_document(text, limits=self.limits)
+        except DocFormatError as exc:
+            raise from_docformat(exc) from exc
+
+    async def create(self, access: OrgAccess, title: str, template: str | None) -> Change:
+        loaded = await self._templates.resolve(access.org_id, template)
+        return await self._create(
+            access, loaded, document_from_template(loaded.parsed, title=title)
+        )
+
+    async def import_markdown(self, access: OrgAccess, text: str) -> Change:
+        parsed = _titled(self.parse(text))
+        loaded = await self._templates.resolve(access.org_id, parsed.control.template)
+        return await self._create(access, loaded, match_template(parsed, loaded.parsed))
+
+    async def _create(
+        self, access: OrgAccess, loaded: LoadedTemplate, parsed: ParsedDocument
+    ) -> Change:
+        now = self._clock.now()
+        document = Document(
+            org_id=access.org_id,
+            number=await self._repo.next_number(access.org_id),
+            title=parsed.control.title,
+            template_source=loaded.ref.source,
+            template_slug=loaded.ref.slug,
+            template_version=loaded.ref.version,
+            status="draft",
+            version="0.0",
+            head_revision=0,
+            created_by=access.principal.user_id,
+            created_at=now,
+            updated_at=now,
+        )
+        await self._repo.add(document)
+        authors, warnings = await self._authors_named(access, parsed.control.authors)
+        if not authors and access.principal.user_id is not None:
+            authors = await self._members.among(access, [access.principal.user_id])
+        snapshot = await self._snapshot(document, parsed, assign_ids(parsed.sections, []), authors)
+        saved = await self._writer.save(document, snapshot, access.principal.key, None)
+        return Change(document, saved, _derived_warnings(parsed, None) + warnings)
+
+    async def replace_markdown(
+        self, access: OrgAccess, ref: str, text: str, if_match: str | None
+    ) -> Change:
+        """Docs-as-code push: the Markdown becomes the document's next revision."""
+        document = await self._writable(access, ref)
+        require_current(document, if_match)
+        loaded = await self._templates.resolve(access.org_id, template_name(document))
+        parsed = match_template(_titled(self.parse(text)), loaded.parsed)
+        revision, previous = await self.head(document)
+        authors, warnings = await self._authors_named(access, parsed.control.authors)
+        if not authors:
+            authors = await self._members.among(access, await self._repo.authors(document.id))
+        sections = assign_ids(parsed.sections, previous)
+        warnings = _derived_warnings(parsed, document) + warnings  # before the version moves
+        snapshot = await self._snapshot(document, parsed, sections, authors)
+        saved = await self._writer.save(document, snapshot, access.principal.key, revision)
+        return Change(document, saved, warnings)
+
+    async def update_section(
+        self, access: OrgAccess, ref: str, section_ref: str, body: str, if_match: str | None
+    ) -> tuple[Change, SectionVersion]:
+        document = await self._writable(access, ref)
+        revision, sections = await self.head(document)
+        target = find_section(sections, section_ref)
+        require_if_match(if_match, section_etag(document, target))
+        try:
+            body = check_section_body(body, level=target.level, limits=self.limits)
+        except DocFormatError as exc:
+            raise from_docformat(exc, "/body") from exc
+        edited = tuple(
+            dataclasses.replace(s, body=body) if s.id == target.section_id else s
+            for s in to_sections(sections)
+        )
+        saved = await self._writer.save(
+            document, _snapshot_of(revision, edited), access.principal.key, revision
+        )
+        current = saved.sections if saved else sections
+        return Change(document, saved, []), find_section(current, target.section_id)
+
+    async def patch(
+        self,
+        access: OrgAccess,
+        ref: str,
+        if_match: str | None,
+        *,
+        title: str | None,
+        authors: list[uuid.UUID] | None,
+    ) -> Change:
+        document = await self._writable(access, ref)
+        require_current(document, if_match)
+        revision, sections = await self.head(document)
+        snapshot = _snapshot_of(revision, to_sections(sections))
+        if title is not None:
+            snapshot = dataclasses.replace(snapshot, title=title)
+        if authors is not None:
+            members = await self._members.among(access, authors)
+            missing = [str(a) for a in authors if a not in members]
+            if missing:
+                raise UnknownAuthor(f"Not members of the organization: {', '.join(missing)}.")
+            await self._repo.set_authors(document.id, authors)
+            snapshot = dataclasses.replace(snapshot, authors=[_person(members[a]) for a in authors])
+        saved = await self._writer.save(document, snapshot, access.principal.key, revision)
+        return Change(document, saved, [])
+
+    async def archive(self, access: OrgAccess, ref: str) -> Document:
+        document = await self._writable(access, ref)
+        document.archived_at = self._clock.now()
+        await self._repo.unindex(document.id)
+        await self._writer.record_state(document, "documents.archived")
+        return document
+
+    async def restore(self, access: OrgAccess, ref: str) -> Document:
+        document = await self.get(access, ref, lock=True)
+        if document.archived_at is not None:
+            document.archived_at = None
+            _, sections = await self.head(document)
+            await self._repo.index(document, sections, title=True)
+            await self._writer.record_state(document, "documents.restored")
+        return document
+
+    async def _writable(self, access: OrgAccess, ref: str) -> Document:
+        document = await self.get(access, ref, lock=True)
+        if document.archived_at is not None:
+            raise DocumentArchived(f"{document.key} is archived; restore it to change it.")
+        return document
+
+    async def _authors_named(
+        self, access: OrgAccess, named: Sequence[str]
+    ) -> tuple[dict[uuid.UUID, Member], list[str]]:
+        """Authors named in imported Document Control (`Name <email>` or an email) who are
+        members; the others are reported, not invented."""
+        found: dict[uuid.UUID, Member] = {}
+        warnings = []
+        for entry in named:
+            email = entry.rsplit("<", 1)[-1].rstrip(">").strip()
+            member = await self._members.by_email(access, email) if "@" in email else None
+            if member is None:
+                warnings.append(f"author '{entry}' is not a member of the organization; ignored")
+            else:
+                found[member.user.id] = member
+        return found, warnings
+
+    async def _snapshot(
+        self,
+        document: Document,
+        parsed: ParsedDocument,
+        sections: tuple[Section, ...],
+        authors: dict[uuid.UUID, Member],
+    ) -> Snapshot:
+        await self._repo.set_authors(document.id, list(authors))
+        return Snapshot(
+            title=parsed.control.title or document.title,
+            authors=[_person(m) for m in authors.values()],
+            sections=sections,
+            preamble=parsed.preamble,
+            control_extra=dict(parsed.control.extra),
+        )
+
+
+def _person(member: Member) -> dict[str, str]:
+    return {"id": str(member.user.id), "name": member.user.name, "email": member.user.email}
+
+
+def _snapshot_of(revision: Revision, sections: tuple[Section, ...]) -> Snapshot:
+    return Snapshot(
+        title=revision.title,
+        authors=list(revision.authors),
+        sections=sections,
+        reviewers=list(revision.reviewers),
+        preamble=revision.preamble,
+        control_extra=dict(revision.control_extra),
+    )
+
+
+def _derived_warnings(parsed: ParsedDocument, current: Document | None) -> list[str]:
+    """What the Markdown tried to set that the server derives (a value equal to the
+    derived one, as in a document exported from Signoff, is not a complaint)."""
+    control = parsed.control
+    derived = (
+        {"key": current.key, "version": current.version, "status": current.status}
+        if current
+        else {}
+    )
+    return [
+        f"'{name}' is derived by the server; '{value}' in the document was ignored"
+        for name in DERIVED
+        if (value := getattr(control, name)) not in (None, "")
+        and value != derived.get(name, value + "!")
+    ]
+
+
+def _titled(parsed: ParsedDocument) -> ParsedDocument:
+    if not parsed.control.title.strip():
+        raise InvalidMarkdown(
+            "The document has no title: give it a `title` in the front matter or a "
+            "`# Design Document: <title>` heading.",
+            errors=[{"detail": "missing title", "code": "missing_title", "line": 1}],
+        )
+    return parsed

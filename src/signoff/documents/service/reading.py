@@ -1,0 +1,150 @@
+"""Reading documents: any revision, in JSON, Markdown or HTML; history, diffs, lint, search."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from signoff.core.clock import Clock
+from signoff.core.pagination import PageRequest
+from signoff.docformat import (
+    LintConfig,
+    LintReport,
+    ParsedDocument,
+    SectionDiff,
+    Severity,
+    diff_sections,
+    lint,
+    render_html,
+    render_markdown,
+)
+from signoff.documents import search
+from signoff.documents.errors import InvalidLintPolicy, RevisionNotFound
+from signoff.documents.models import Document, LintPolicy, Revision, SectionVersion
+from signoff.documents.rendering import RenderCache, parsed_document
+from signoff.documents.repository import DocumentRepository
+from signoff.documents.service.documents import template_name
+from signoff.orgs.service import OrgAccess
+from signoff.templates.service import TemplateService
+
+FORMATS = {"markdown": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8"}
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    document: Document
+    revision: Revision
+    sections: list[SectionVersion]
+
+    @property
+    def template(self) -> str:
+        return template_name(self.document)
+
+    def parsed(self) -> ParsedDocument:
+        return parsed_document(self.document, self.revision, self.sections, self.template)
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    document: Document
+    hit: search.Hit
+
+
+def policy_config(policy: LintPolicy | None) -> LintConfig:
+    if policy is None:
+        return LintConfig()
+    try:
+        return LintConfig(
+            enabled=frozenset(policy.enabled) if policy.enabled is not None else None,
+            disabled=frozenset(policy.disabled),
+            severities={k: Severity(v) for k, v in policy.severities.items()},
+            blocking_severities=frozenset(Severity(s) for s in policy.blocking_severities),
+        )
+    except ValueError as exc:
+        raise InvalidLintPolicy(str(exc)) from exc
+
+
+class ReadingService:
+    def __init__(
+        self,
+        repo: DocumentRepository,
+        templates: TemplateService,
+        cache: RenderCache,
+        clock: Clock,
+    ) -> None:
+        self._repo = repo
+        self._templates = templates
+        self._cache = cache
+        self._clock = clock
+
+    async def snapshot(
+        self, document: Document, *, revision: int | None = None, version: str | None = None
+    ) -> Snapshot:
+        if version is not None:
+            found = await self._repo.revision_by_version(document.id, version)
+        else:
+            found = await self._repo.revision(document.id, revision or document.head_revision)
+        if found is None:
+            asked = f"version {version}" if version else f"revision {revision}"
+            raise RevisionNotFound(f"{document.key} has no {asked}.")
+        return Snapshot(document, found, await self._repo.sections_of(found.id))
+
+    async def rendered(self, document: Document, revision: Revision, fmt: str) -> bytes:
+        """Markdown or HTML of a revision, from the cache when it was rendered before."""
+        key = (document.id, revision.number, fmt)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        snap = Snapshot(document, revision, await self._repo.sections_of(revision.id))
+        parsed = snap.parsed()
+        body = (render_markdown(parsed) if fmt == "markdown" else render_html(parsed)).encode()
+        self._cache.put(key, body)
+        return body
+
+    async def revisions(
+        self, document: Document, page: PageRequest
+    ) -> tuple[list[Revision], str | None]:
+        return await self._repo.revisions(document.id, page)
+
+    async def diff(
+        self, document: Document, old: str, new: str
+    ) -> tuple[Snapshot, Snapshot, list[SectionDiff]]:
+        before = await self.snapshot(document, **_which(old))  # type: ignore[arg-type]
+        after = await self.snapshot(document, **_which(new))  # type: ignore[arg-type]
+        return before, after, diff_sections(before.parsed(), after.parsed())
+
+    async def lint(self, access: OrgAccess, snap: Snapshot) -> tuple[LintReport, LintConfig]:
+        loaded = await self._templates.resolve(access.org_id, snap.template)
+        config = policy_config(await self._repo.lint_policy(access.org_id))
+        return lint(snap.parsed(), loaded.parsed, today=self.today(), config=config), config
+
+    def today(self) -> date:
+        return self._clock.now().date()
+
+    async def search(self, access: OrgAccess, query: str, limit: int) -> list[SearchResult]:
+        hits = await search.search(self._repo.session, access.org_id, query, limit)
+        ids = {h.document_id for h in hits}
+        documents = (
+            {
+                d.id: d
+                for d in await self._repo.session.scalars(
+                    select(Document).where(Document.org_id == access.org_id, Document.id.in_(ids))
+                )
+            }
+            if ids
+            else {}
+        )
+        return [
+            SearchResult(documents[h.document_id], h) for h in hits if h.document_id in documents
+        ]
+
+
+def _which(ref: str) -> dict[str, int | str]:
+    """`3` is revision 3, `0.3` or `1.0` is a version."""
+    if ref.isdigit():
+        return {"revision": int(ref)}
+    if ref.replace(".", "", 1).isdigit() and "." in ref:
+        return {"version": ref}
+    raise RevisionNotFound(f"'{ref}' is neither a revision number nor a version.")

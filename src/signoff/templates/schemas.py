@@ -1,0 +1,99 @@
+"""Template representations: a summary, and the full section tree."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from signoff.docformat import BlockSpec, SectionSpec
+from signoff.orgs.schemas import Slug
+from signoff.templates.service import LoadedTemplate
+
+
+class TableSpecRead(BaseModel):
+    columns: list[str]
+
+
+class BlockSpecRead(BaseModel):
+    heading: str
+    fields: list[str]
+    tables: list[TableSpecRead]
+    repeat_note: str | None
+
+
+class SectionSpecRead(BaseModel):
+    number: str | None
+    title: str
+    level: int
+    guidance: str
+    tables: list[TableSpecRead]
+    blocks: list[BlockSpecRead]
+    diagram_note: str | None
+    repeat_note: str | None
+    children: list[SectionSpecRead]
+
+
+class TemplateSummary(BaseModel):
+    ref: str = Field(description="What documents record: `backend-server@1`, `org:api@3`.")
+    source: Literal["builtin", "org"]
+    slug: str
+    version: int
+    name: str
+    created_at: datetime | None
+
+
+class TemplateRead(TemplateSummary):
+    title_pattern: str
+    document_control: list[str] = Field(description="The Document Control fields.")
+    sections: list[SectionSpecRead]
+
+
+class TemplateCreate(BaseModel):
+    slug: Slug
+    name: str = Field(min_length=1, max_length=200)
+    markdown: str = Field(min_length=1, max_length=512 * 1024)
+
+
+def summary(t: LoadedTemplate) -> TemplateSummary:
+    return TemplateSummary(
+        ref=str(t.ref),
+        source=t.ref.source,
+        slug=t.ref.slug,
+        version=t.ref.version,
+        name=t.name,
+        created_at=t.created_at,
+    )
+
+
+def _block(b: BlockSpec) -> BlockSpecRead:
+    return BlockSpecRead(
+        heading=b.heading,
+        fields=list(b.fields),
+        tables=[TableSpecRead(columns=list(t.columns)) for t in b.tables],
+        repeat_note=b.repeat_note,
+    )
+
+
+def _section(s: SectionSpec) -> SectionSpecRead:
+    return SectionSpecRead(
+        number=s.number,
+        title=s.title,
+        level=s.level,
+        guidance=s.guidance,
+        tables=[TableSpecRead(columns=list(t.columns)) for t in s.tables],
+        blocks=[_block(b) for b in s.blocks],
+        diagram_note=s.diagram_note,
+        repeat_note=s.repeat_note,
+        children=[_section(c) for c in s.children],
+    )
+
+
+def full(t: LoadedTemplate) -> TemplateRead:
+    return TemplateRead(
+        **summary(t).model_dump(),
+        title_pattern=t.parsed.title_pattern,
+        document_control=[label for label, _ in t.parsed.document_control.fields],
+        sections=[_section(s) for s in t.parsed.sections],
+    )
