@@ -8,6 +8,7 @@ from signoff.documents import router as documents
 from signoff.documents import router_history as document_history
 from signoff.orgs import credentials_router
 from signoff.orgs import router as orgs
+from signoff.registers import router as registers
 from signoff.templates import router as templates
 
 router = APIRouter(prefix="/v1")
@@ -18,6 +19,8 @@ router.include_router(audit.router)
 router.include_router(templates.router)
 router.include_router(documents.router)
 router.include_router(document_history.router)
+# After the documents routers: `/documents/{doc}/{register}` must not shadow their sub-paths.
+router.include_router(registers.router)
 
 # Outside /v1: the JWKS lives where OAuth and OIDC clients look for it.
 root = APIRouter()

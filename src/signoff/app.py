@@ -27,6 +27,8 @@ from signoff.core.pagination import CursorCodec
 from signoff.core.problems import install_problem_handlers
 from signoff.dbmigrate import head_revision
 from signoff.documents.rendering import RenderCache
+from signoff.registers.projection import Projector
+from signoff.registers.summary import register_counts
 from signoff.worker import Scheduler
 
 log = get_logger("signoff.app")
@@ -86,6 +88,10 @@ def create_app(
     app.state.authenticator = authenticator or AccountsAuthenticator(accounts)
     # Every recorded event is also appended to the audit log, in the same transaction.
     app.state.event_listeners = (audit_append,)
+    # Projections of the text kept in step with each new revision (registers, trace links).
+    app.state.revision_listeners = (Projector,)
+    # What a document's JSON shows besides its own fields, by name.
+    app.state.document_summaries = {"registers": register_counts}
     app.state.cursors = CursorCodec(settings.secret_key.get_secret_value())
     app.state.render_cache = RenderCache(settings.documents.render_cache_bytes)
     app.state.readiness_checks = readiness_checks(settings, db)

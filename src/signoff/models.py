@@ -10,6 +10,7 @@ from signoff.core.events import OutboxEvent
 from signoff.core.idempotency import IdempotencyRecord
 from signoff.documents import models as documents_models
 from signoff.orgs import models as orgs_models
+from signoff.registers import models as registers_models
 from signoff.templates import models as templates_models
 
 metadata = Base.metadata
@@ -22,5 +23,6 @@ __all__ = [
     "documents_models",
     "metadata",
     "orgs_models",
+    "registers_models",
     "templates_models",
 ]

@@ -16,11 +16,13 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signoff.accounts.runtime import AccountsRuntime
+from signoff.audit.service import append as audit_append
 from signoff.core.clock import Clock
 from signoff.core.config import Settings
 from signoff.core.db import Database
 from signoff.core.idempotency import IdempotencyRecord
 from signoff.core.logging import get_logger
+from signoff.registers.jobs import mark_overdue_questions
 
 log = get_logger("signoff.worker")
 
@@ -40,7 +42,12 @@ def jobs(settings: Settings, accounts: AccountsRuntime) -> list[Job]:
             "rotate_signing_keys", settings.worker.key_rotation_check_s, accounts.keys.rotate_if_due
         ),
         Job("purge_idempotency_keys", settings.worker.purge_interval_s, purge_idempotency_keys),
+        Job("mark_overdue_questions", settings.worker.overdue_check_s, overdue_questions),
     ]
+
+
+async def overdue_questions(session: AsyncSession, now: datetime) -> int:
+    return await mark_overdue_questions(session, now, listeners=(audit_append,))
 
 
 async def purge_idempotency_keys(session: AsyncSession, now: datetime) -> int:

@@ -21,6 +21,8 @@ from tests.support.identity import Actor, join, sign_in, sign_up
 # someone else, so the refined rule is what it must see (leaving is tested in tests/orgs).
 REFINED = {("DELETE", "/v1/orgs/{org}/members/{user_id}"): Action.MEMBERS_MANAGE}
 KNOWN_PARAMS = {
+    "register",
+    "item_id",
     "org",
     "user_id",
     "team",
@@ -54,6 +56,7 @@ class Victim:
     org: str
     key_id: str
     account_id: str
+    item_id: str = ""
 
     def url(self, path: str) -> str:
         return path.format(
@@ -66,6 +69,8 @@ class Victim:
             section="1.1",
             revision=1,
             template="backend-server",
+            register="requirements",
+            item_id=self.item_id,
         )
 
 
@@ -95,7 +100,12 @@ async def victim_org(client: httpx.AsyncClient) -> Victim:
         f"/v1/orgs/{org}/documents", json={"title": "Secret plans"}, headers=owner.headers
     )
     assert created.json()["key"] == "DD-1"
-    return Victim(owner, member, org, key["id"], account["id"])
+    requirement = await client.post(
+        f"/v1/orgs/{org}/documents/DD-1/requirements",
+        json={"requirement_id": "REQ-001", "summary": "Keep secrets"},
+        headers=owner.headers,
+    )
+    return Victim(owner, member, org, key["id"], account["id"], requirement.json()["id"])
 
 
 async def snapshot(client: httpx.AsyncClient, victim: Victim) -> dict[str, object]:
@@ -123,6 +133,9 @@ async def snapshot(client: httpx.AsyncClient, victim: Victim) -> dict[str, objec
         ).json(),
         "templates": (await client.get(f"/v1/orgs/{org}/templates", headers=h)).json(),
         "lint_policy": (await client.get(f"/v1/orgs/{org}/lint-policy", headers=h)).json(),
+        "requirements": (
+            await client.get(f"/v1/orgs/{org}/documents/DD-1/requirements", headers=h)
+        ).json(),
     }
 
 

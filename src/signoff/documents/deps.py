@@ -33,6 +33,7 @@ Templates = Annotated[TemplateService, Depends(get_templates)]
 
 
 def get_documents(
+    request: Request,
     repo: Repo,
     events: Events,
     clock: ClockDep,
@@ -40,7 +41,8 @@ def get_documents(
     members: MemberServiceDep,
     settings: SettingsDep,
 ) -> DocumentService:
-    writer = RevisionWriter(repo, events, clock)
+    listeners = request.app.state.revision_listeners
+    writer = RevisionWriter(repo, events, clock, listeners)
     return DocumentService(repo, writer, templates, members, clock, settings.documents)
 
 

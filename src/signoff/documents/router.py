@@ -13,6 +13,7 @@ from signoff.core.pagination import Page
 from signoff.core.permissions import Action
 from signoff.core.problems import problems
 from signoff.core.routing import signoff_router
+from signoff.core.transaction import DbSession
 from signoff.core.web import IfMatchHeader, IfNoneMatchHeader, PageDep
 from signoff.documents.body import body_schema, json_body, markdown_body, media_type
 from signoff.documents.deps import Documents, Reading
@@ -148,6 +149,7 @@ async def get_document(
     access: Reader,
     documents: Documents,
     reading: Reading,
+    session: DbSession,
     revision: Annotated[int | None, Query(ge=1)] = None,
     version: Annotated[str | None, Query(pattern=r"^\d+\.\d+$")] = None,
     format: Format | None = None,
@@ -168,8 +170,12 @@ async def get_document(
     etag = document_etag(document, fmt, snap.revision.number)
     headers = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Accept"}
     if fmt == "json":
+        summaries = {
+            name: await summarize(session, document)
+            for name, summarize in request.app.state.document_summaries.items()
+        }
         return Response(
-            document_read(snap).model_dump_json().encode(),
+            document_read(snap, summaries=summaries).model_dump_json().encode(),
             headers=headers,
             media_type="application/json",
         )

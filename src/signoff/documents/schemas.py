@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -75,6 +75,9 @@ class DocumentSummary(BaseModel):
 class DocumentRead(DocumentSummary):
     document_control: DocumentControlRead
     sections: list[SectionRead]
+    summaries: dict[str, Any] = Field(
+        default_factory=dict, description="E.g. `registers`: rows per register, open questions."
+    )
     warnings: list[str] = Field(default_factory=list, description="What an import ignored.")
 
 
@@ -187,7 +190,9 @@ def section_read(s: SectionVersion) -> SectionRead:
     return SectionRead(**section_summary(s).model_dump(), body=s.body)
 
 
-def document_read(snap: Snapshot, warnings: list[str] | None = None) -> DocumentRead:
+def document_read(
+    snap: Snapshot, warnings: list[str] | None = None, summaries: dict[str, Any] | None = None
+) -> DocumentRead:
     base = summary(snap.document).model_dump() | {
         "status": snap.revision.status,
         "version": snap.revision.version,
@@ -206,6 +211,7 @@ def document_read(snap: Snapshot, warnings: list[str] | None = None) -> Document
         document_control=control,
         sections=[section_read(s) for s in snap.sections],
         warnings=warnings or [],
+        summaries=summaries or {},
     )
 
 

@@ -112,6 +112,9 @@ class DocumentService:
             raise DocumentNotFound(f"No document {ref}.")
         return document
 
+    async def find(self, access: OrgAccess, ref: str) -> Document | None:
+        return await self._repo.document(access.org_id, ref)
+
     async def page(
         self, access: OrgAccess, page: PageRequest, filters: dict[str, object]
     ) -> tuple[list[Document], str | None]:
@@ -169,7 +172,7 @@ class DocumentService:
         self, access: OrgAccess, ref: str, text: str, if_match: str | None
     ) -> Change:
         """Docs-as-code push: the Markdown becomes the document's next revision."""
-        document = await self._writable(access, ref)
+        document = await self.writable(access, ref)
         require_current(document, if_match)
         loaded = await self._templates.resolve(access.org_id, template_name(document))
         parsed = match_template(_titled(self.parse(text)), loaded.parsed)
@@ -186,10 +189,18 @@ class DocumentService:
     async def update_section(
         self, access: OrgAccess, ref: str, section_ref: str, body: str, if_match: str | None
     ) -> tuple[Change, SectionVersion]:
-        document = await self._writable(access, ref)
-        revision, sections = await self.head(document)
+        document = await self.writable(access, ref)
+        _, sections = await self.head(document)
         target = find_section(sections, section_ref)
         require_if_match(if_match, section_etag(document, target))
+        return await self.rewrite_section(access, document, target.section_id, body)
+
+    async def rewrite_section(
+        self, access: OrgAccess, document: Document, section_id: str, body: str
+    ) -> tuple[Change, SectionVersion]:
+        """Save a new body for one section of a document already locked by ``writable``."""
+        revision, sections = await self.head(document)
+        target = find_section(sections, section_id)
         try:
             body = check_section_body(body, level=target.level, limits=self.limits)
         except DocFormatError as exc:
@@ -213,7 +224,7 @@ class DocumentService:
         title: str | None,
         authors: list[uuid.UUID] | None,
     ) -> Change:
-        document = await self._writable(access, ref)
+        document = await self.writable(access, ref)
         require_current(document, if_match)
         revision, sections = await self.head(document)
         snapshot = _snapshot_of(revision, to_sections(sections))
@@ -230,7 +241,7 @@ class DocumentService:
         return Change(document, saved, [])
 
     async def archive(self, access: OrgAccess, ref: str) -> Document:
-        document = await self._writable(access, ref)
+        document = await self.writable(access, ref)
         document.archived_at = self._clock.now()
         await self._repo.unindex(document.id)
         await self._writer.record_state(document, "documents.archived")
@@ -245,7 +256,8 @@ class DocumentService:
             await self._writer.record_state(document, "documents.restored")
         return document
 
-    async def _writable(self, access: OrgAccess, ref: str) -> Document:
+    async def writable(self, access: OrgAccess, ref: str) -> Document:
+        """The document, locked for this transaction; refused when archived."""
         document = await self.get(access, ref, lock=True)
         if document.archived_at is not None:
             raise DocumentArchived(f"{document.key} is archived; restore it to change it.")

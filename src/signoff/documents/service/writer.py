@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from signoff.core.clock import Clock
 from signoff.core.events import EventRecorder
@@ -46,6 +48,17 @@ class Saved:
     revision: Revision
     sections: list[SectionVersion]
     changes: list[dict[str, str]]
+
+
+class RevisionListener(Protocol):
+    """Keeps something derived from the text in step with each new revision, in the same
+    transaction (the registers and trace links are such projections)."""
+
+    async def __call__(self, document: Document, saved: Saved) -> None: ...
+
+
+# Listeners need the request's session and events: the app registers factories of them.
+ListenerFactory = Callable[[AsyncSession, EventRecorder, Clock], RevisionListener]
 
 
 def fingerprint(section: Section) -> str:
@@ -90,10 +103,17 @@ def _changes(
 
 
 class RevisionWriter:
-    def __init__(self, repo: DocumentRepository, events: EventRecorder, clock: Clock) -> None:
+    def __init__(
+        self,
+        repo: DocumentRepository,
+        events: EventRecorder,
+        clock: Clock,
+        listeners: Sequence[ListenerFactory] = (),
+    ) -> None:
         self._repo = repo
         self._events = events
         self._clock = clock
+        self._listeners = [make(repo.session, events, clock) for make in listeners]
 
     async def save(
         self,
@@ -133,8 +153,11 @@ class RevisionWriter:
         await self._reindex(
             document, sections, changes, first=previous is None, title_changed=title_changed
         )
+        saved = Saved(revision, sections, changes)
+        for listener in self._listeners:
+            await listener(document, saved)
         await self._record(document, revision, changes, first=previous is None)
-        return Saved(revision, sections, changes)
+        return saved
 
     async def _section_versions(
         self, document: Document, sections: Sequence[Section]

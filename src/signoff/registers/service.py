@@ -1,0 +1,233 @@
+"""Register rows through the API: every write is an edit of the section's Markdown, saved
+as a new revision, so the table and the register can never disagree."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from signoff.core.clock import Clock
+from signoff.core.concurrency import etag_of, require_if_match
+from signoff.core.pagination import CursorCodec, PageRequest, keyset_page
+from signoff.documents.models import Document
+from signoff.documents.service.documents import DocumentService
+from signoff.orgs.service import OrgAccess
+from signoff.registers.codec import Row, read_rows, write_rows
+from signoff.registers.errors import (
+    DuplicateKey,
+    InvalidRegisterItem,
+    ItemNotFound,
+    RegisterSectionMissing,
+    UnknownRegister,
+)
+from signoff.registers.kinds import DECISIONS, KINDS, REQUIREMENTS, Kind, normalize_key
+from signoff.registers.models import RegisterItem
+from signoff.registers.schemas import merged, to_row, validation_errors
+
+
+def item_etag(item: RegisterItem) -> str:
+    return etag_of("register-item", item.id, item.content_hash)
+
+
+def kind_of(name: str) -> Kind:
+    kind = KINDS.get(name)
+    if kind is None:
+        raise UnknownRegister(f"No register '{name}'; there are {', '.join(KINDS)}.")
+    return kind
+
+
+@dataclass(frozen=True)
+class OrgItem:
+    item: RegisterItem
+    document: Document
+
+
+class RegisterService:
+    def __init__(
+        self, session: AsyncSession, documents: DocumentService, clock: Clock, cursors: CursorCodec
+    ) -> None:
+        self._session = session
+        self._documents = documents
+        self._clock = clock
+        self._cursors = cursors
+
+    def today(self) -> date:
+        return self._clock.now().date()
+
+    async def page(
+        self, access: OrgAccess, ref: str, kind: Kind, page: PageRequest
+    ) -> tuple[list[RegisterItem], str | None]:
+        document = await self._documents.get(access, ref)
+        stmt = select(RegisterItem).where(
+            RegisterItem.document_id == document.id, RegisterItem.kind == kind.name
+        )
+        rows, cursor = await keyset_page(
+            self._session,
+            stmt,
+            [RegisterItem.position],
+            page,
+            self._cursors,
+            scope=f"register:{document.id}:{kind.name}",
+        )
+        return [r[0] for r in rows], cursor
+
+    async def get(
+        self, access: OrgAccess, ref: str, kind: Kind, item_id: uuid.UUID
+    ) -> RegisterItem:
+        document = await self._documents.get(access, ref)
+        return await self._item(document, kind, item_id)
+
+    async def create(
+        self, access: OrgAccess, ref: str, kind: Kind, body: BaseModel
+    ) -> RegisterItem:
+        document = await self._documents.writable(access, ref)
+        rows = await self._rows(document, kind)
+        row = to_row(kind, body)
+        if kind is DECISIONS:
+            row["number"] = str(max((int(r["number"]) for r in rows), default=0) + 1)
+        self._unique(kind, rows, row, skip=None)
+        await self._check_links(access, kind, row)
+        await self._save(access, document, kind, [*rows, row])
+        return await self._at(document, kind, len(rows))
+
+    async def update(
+        self,
+        access: OrgAccess,
+        ref: str,
+        kind: Kind,
+        item_id: uuid.UUID,
+        changes: dict[str, Any],
+        if_match: str | None,
+    ) -> RegisterItem:
+        document = await self._documents.writable(access, ref)
+        item = await self._item(document, kind, item_id)
+        require_if_match(if_match, item_etag(item))
+        try:
+            typed = merged(kind, item, changes)
+        except ValidationError as exc:
+            raise InvalidRegisterItem(errors=validation_errors(exc.errors())) from exc
+        rows = await self._rows(document, kind)
+        row = to_row(kind, typed)
+        if kind is DECISIONS:
+            row["number"] = rows[item.position]["number"]
+        self._unique(kind, rows, row, skip=item.position)
+        await self._check_links(access, kind, row)
+        rows[item.position] = row
+        await self._save(access, document, kind, rows)
+        return await self._at(document, kind, item.position)
+
+    async def delete(
+        self, access: OrgAccess, ref: str, kind: Kind, item_id: uuid.UUID, if_match: str | None
+    ) -> None:
+        document = await self._documents.writable(access, ref)
+        item = await self._item(document, kind, item_id)
+        require_if_match(if_match, item_etag(item))
+        rows = await self._rows(document, kind)
+        del rows[item.position]
+        await self._save(access, document, kind, rows)
+
+    async def _check_links(self, access: OrgAccess, kind: Kind, row: Row) -> None:
+        """A decision superseded by another document's decision: that document must exist."""
+        target = row.get("superseded_by") if kind is DECISIONS else None
+        if target:
+            key = target.split()[0]
+            if await self._documents.find(access, key) is None:
+                raise InvalidRegisterItem(
+                    f"{key} does not exist in this organization.",
+                    errors=[
+                        {
+                            "pointer": "/superseded_by",
+                            "detail": "no such document",
+                            "code": "unknown_document",
+                        }
+                    ],
+                )
+
+    async def _rows(self, document: Document, kind: Kind) -> list[Row]:
+        _, sections = await self._documents.head(document)
+        section = next((s for s in sections if s.template_number == kind.section), None)
+        if section is None:
+            raise RegisterSectionMissing(
+                f"{document.key} has no section {kind.section} for its {kind.name}."
+            )
+        return read_rows(kind, section.body)
+
+    async def _save(
+        self, access: OrgAccess, document: Document, kind: Kind, rows: Sequence[Row]
+    ) -> None:
+        _, sections = await self._documents.head(document)
+        section = next(s for s in sections if s.template_number == kind.section)
+        await self._documents.rewrite_section(
+            access, document, section.section_id, write_rows(kind, section.body, rows)
+        )
+
+    def _unique(self, kind: Kind, rows: Sequence[Row], row: Row, skip: int | None) -> None:
+        if kind is not REQUIREMENTS:
+            return
+        key = normalize_key(row[kind.key])
+        if any(normalize_key(r.get(kind.key, "")) == key for i, r in enumerate(rows) if i != skip):
+            raise DuplicateKey(f"{row[kind.key]} is already in the register.")
+
+    async def _item(self, document: Document, kind: Kind, item_id: uuid.UUID) -> RegisterItem:
+        item = await self._session.scalar(
+            select(RegisterItem).where(
+                RegisterItem.id == item_id,
+                RegisterItem.document_id == document.id,
+                RegisterItem.kind == kind.name,
+            )
+        )
+        if item is None:
+            raise ItemNotFound()
+        return item
+
+    async def _at(self, document: Document, kind: Kind, position: int) -> RegisterItem:
+        item = await self._session.scalar(
+            select(RegisterItem).where(
+                RegisterItem.document_id == document.id,
+                RegisterItem.kind == kind.name,
+                RegisterItem.position == position,
+            )
+        )
+        assert item is not None
+        return item
+
+    async def org_page(
+        self, access: OrgAccess, kind: Kind, page: PageRequest, filters: dict[str, Any]
+    ) -> tuple[list[OrgItem], str | None]:
+        """Questions or risks across the organization's live documents."""
+        stmt: Select[RegisterItem, Document] = (
+            select(RegisterItem, Document)
+            .join(Document, Document.id == RegisterItem.document_id)
+            .where(
+                RegisterItem.org_id == access.org_id,
+                RegisterItem.kind == kind.name,
+                Document.archived_at.is_(None),
+            )
+        )
+        if filters.get("status"):
+            stmt = stmt.where(RegisterItem.status == filters["status"])
+        if filters.get("overdue") is not None:
+            overdue = (RegisterItem.status == "open") & (RegisterItem.target_date < self.today())
+            stmt = stmt.where(overdue if filters["overdue"] else ~overdue)
+        if filters.get("owner"):
+            names = [name.lower() for name in filters["owner"]]
+            stmt = stmt.where(func.lower(RegisterItem.owner).in_(names))
+        keys = [RegisterItem.score, RegisterItem.id] if kind.name == "risks" else [RegisterItem.id]
+        scope = f"org-register:{access.org_id}:{kind.name}:{sorted(filters.items())}"
+        rows, cursor = await keyset_page(
+            self._session,
+            stmt,
+            keys,
+            page,
+            self._cursors,
+            scope=scope,
+            descending=kind.name == "risks",
+        )
+        return [OrgItem(r[0], r[1]) for r in rows], cursor
