@@ -1,7 +1,7 @@
 # Every target works on a fresh machine with only Python: scripts/dev.py does the set-up.
 PYTHON ?= python3
 
-.PHONY: run test check lock bench
+.PHONY: run test check trace lock bench
 
 run:    ## set up and serve on http://127.0.0.1:8000 (SQLite in ./signoff.db)
 	$(PYTHON) scripts/dev.py run
@@ -11,6 +11,9 @@ test:   ## set up and run the whole test suite on SQLite and PostgreSQL
 
 check:  ## ruff, ruff format --check, mypy --strict, import-linter
 	$(PYTHON) scripts/dev.py check
+
+trace:  ## Signoff's own traceability over docs/design.md (after test)
+	$(PYTHON) scripts/dev.py trace
 
 lock:   ## re-pin constraints.txt from the virtualenv
 	$(PYTHON) scripts/dev.py lock

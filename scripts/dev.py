@@ -4,6 +4,7 @@
     python3 scripts/dev.py run     # venv, install, migrate, serve on http://127.0.0.1:8000
     python3 scripts/dev.py test    # venv, install, the whole test suite on SQLite and PostgreSQL
     python3 scripts/dev.py check   # ruff, ruff format, mypy --strict, import-linter
+    python3 scripts/dev.py trace   # Signoff's own traceability over docs/design.md (after test)
     python3 scripts/dev.py lock    # re-pin constraints.txt from the current virtualenv
 
 Dependencies are pinned by constraints.txt, so every machine installs what CI installed.
@@ -25,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV = Path(os.environ.get("SIGNOFF_VENV", ROOT / ".venv"))
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 STAMP = VENV / ".signoff-installed"
+BUILD = ROOT / "build"
 DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 START_POSTGRES = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
 
@@ -104,7 +106,7 @@ def test() -> None:
     ]
     env = {k: v for k, v in os.environ.items() if k != "SIGNOFF_TEST_DATABASE_URL"}
     say("tests on SQLite")
-    run(*pytest, env=env)
+    run(*pytest, f"--junitxml={BUILD / 'junit-sqlite.xml'}", env=env)
     if "--sqlite-only" in sys.argv:
         return
     url = os.environ.get("SIGNOFF_TEST_POSTGRES_URL", DEFAULT_POSTGRES)
@@ -114,7 +116,22 @@ def test() -> None:
             "SIGNOFF_TEST_POSTGRES_URL at another server, or pass --sqlite-only."
         )
     say("tests on PostgreSQL")
-    run(*pytest, env=env | {"SIGNOFF_TEST_DATABASE_URL": url})
+    run(
+        *pytest,
+        f"--junitxml={BUILD / 'junit-postgresql.xml'}",
+        env=env | {"SIGNOFF_TEST_DATABASE_URL": url},
+    )
+
+
+def trace() -> None:
+    """Signoff's traceability over its own design document, with the last test reports."""
+    setup()
+    reports = [BUILD / "junit-postgresql.xml", BUILD / "junit-sqlite.xml"]
+    found = [r for r in reports if r.exists()]
+    if not found:
+        sys.exit("no test report in build/: run `python3 scripts/dev.py test` first")
+    newest = max(found, key=lambda r: r.stat().st_mtime)
+    run(BIN / "python", ROOT / "scripts" / "traceability.py", newest)
 
 
 def check() -> None:
@@ -155,7 +172,14 @@ def lock() -> None:
     say(f"constraints.txt: {len(pins)} pins")
 
 
-COMMANDS = {"run": serve, "test": test, "check": check, "lock": lock, "setup": setup}
+COMMANDS = {
+    "run": serve,
+    "test": test,
+    "check": check,
+    "trace": trace,
+    "lock": lock,
+    "setup": setup,
+}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:

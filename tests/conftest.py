@@ -48,6 +48,14 @@ def pytest_configure(config: pytest.Config) -> None:
     configure_logging("INFO", "json")
 
 
+def pytest_itemcollected(item: pytest.Item) -> None:
+    # `@pytest.mark.requirement("REQ-002")` becomes a property in the JUnit report, which
+    # Signoff's traceability reads to link the requirement to this test (scripts/dev.py).
+    for mark in item.iter_markers("requirement"):
+        for requirement in mark.args:
+            item.user_properties.append(("requirement", str(requirement)))
+
+
 def pytest_report_header() -> str:
     return f"signoff database backend: {backend_of(os.environ.get('SIGNOFF_TEST_DATABASE_URL'))}"
 

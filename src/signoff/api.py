@@ -10,6 +10,7 @@ from signoff.orgs import credentials_router
 from signoff.orgs import router as orgs
 from signoff.registers import router as registers
 from signoff.templates import router as templates
+from signoff.traceability import router as traceability
 
 router = APIRouter(prefix="/v1")
 router.include_router(accounts.router)
@@ -19,7 +20,9 @@ router.include_router(audit.router)
 router.include_router(templates.router)
 router.include_router(documents.router)
 router.include_router(document_history.router)
-# After the documents routers: `/documents/{doc}/{register}` must not shadow their sub-paths.
+router.include_router(traceability.router)
+# After the documents and traceability routers: `/documents/{doc}/{register}` must not
+# shadow their sub-paths.
 router.include_router(registers.router)
 
 # Outside /v1: the JWKS lives where OAuth and OIDC clients look for it.

@@ -22,13 +22,14 @@ from signoff.core.idempotency import install_idempotency
 from signoff.core.logging import configure_logging, get_logger
 from signoff.core.metrics import Metrics
 from signoff.core.middleware import BodyLimitMiddleware, EdgeMiddleware, TimeoutMiddleware
-from signoff.core.openapi import install_openapi
+from signoff.core.openapi import install_openapi, operation_id
 from signoff.core.pagination import CursorCodec
 from signoff.core.problems import install_problem_handlers
 from signoff.dbmigrate import head_revision
 from signoff.documents.rendering import RenderCache
 from signoff.registers.projection import Projector
 from signoff.registers.summary import register_counts
+from signoff.traceability.links import LinkKeeper
 from signoff.worker import Scheduler
 
 log = get_logger("signoff.app")
@@ -78,6 +79,7 @@ def create_app(
         debug=settings.debug,
         redoc_url=None,
         redirect_slashes=False,
+        generate_unique_id_function=operation_id,
     )
     app.state.settings = settings
     app.state.db = db
@@ -89,7 +91,8 @@ def create_app(
     # Every recorded event is also appended to the audit log, in the same transaction.
     app.state.event_listeners = (audit_append,)
     # Projections of the text kept in step with each new revision (registers, trace links).
-    app.state.revision_listeners = (Projector,)
+    # Order matters: trace links read the requirement rows the projector has just written.
+    app.state.revision_listeners = (Projector, LinkKeeper)
     # What a document's JSON shows besides its own fields, by name.
     app.state.document_summaries = {"registers": register_counts}
     app.state.cursors = CursorCodec(settings.secret_key.get_secret_value())

@@ -12,6 +12,7 @@ from signoff.documents import models as documents_models
 from signoff.orgs import models as orgs_models
 from signoff.registers import models as registers_models
 from signoff.templates import models as templates_models
+from signoff.traceability import models as traceability_models
 
 metadata = Base.metadata
 
@@ -25,4 +26,5 @@ __all__ = [
     "orgs_models",
     "registers_models",
     "templates_models",
+    "traceability_models",
 ]

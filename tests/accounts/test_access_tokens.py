@@ -20,6 +20,8 @@ from signoff.core.db import Database
 from tests.support.fixtures import assert_problem
 from tests.support.identity import sign_up
 
+pytestmark = pytest.mark.requirement("REQ-014")
+
 
 def claims_of(token: str) -> dict[str, object]:
     result: dict[str, object] = jwt.decode(token, options={"verify_signature": False})

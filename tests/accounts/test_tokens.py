@@ -11,6 +11,8 @@ import pytest
 from tests.support.fixtures import assert_problem
 from tests.support.identity import PASSWORD, sign_in, sign_up
 
+pytestmark = pytest.mark.requirement("REQ-014")
+
 
 async def test_password_grant_issues_a_complete_access_token(client: httpx.AsyncClient) -> None:
     owner = await sign_up(client)

@@ -5,12 +5,15 @@ from __future__ import annotations
 import uuid
 
 import httpx
+import pytest
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from signoff.audit.models import GLOBAL_CHAIN, AuditEvent
 from tests.support.fixtures import assert_problem
 from tests.support.identity import join, sign_up
+
+pytestmark = pytest.mark.requirement("REQ-016")
 
 
 async def test_changes_are_logged_with_their_actor(client: httpx.AsyncClient) -> None:

@@ -11,6 +11,8 @@ from signoff.core.concurrency import etag_of, not_modified, require_if_match
 from signoff.core.errors import PreconditionFailedError, PreconditionRequiredError
 from tests.support.fixtures import assert_problem, token_for
 
+pytestmark = pytest.mark.requirement("REQ-006")
+
 USER = uuid.UUID("0190b1a0-0000-7000-8000-000000000001")
 
 

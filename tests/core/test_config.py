@@ -10,6 +10,8 @@ from typer.testing import CliRunner
 from signoff.__main__ import cli
 from signoff.core.config import DEVELOPMENT_SECRET, SettingsError, load_settings
 
+pytestmark = pytest.mark.requirement("REQ-009")
+
 GOOD_PRODUCTION = {
     "SIGNOFF_ENV": "production",
     "SIGNOFF_SECRET_KEY": "p" * 48,

@@ -14,6 +14,8 @@ from signoff.core.config import DatabaseSettings, NatsSettings, RedisSettings, S
 from signoff.core.db import Database
 from tests.support.tcpproxy import TcpProxy
 
+pytestmark = pytest.mark.requirement("REQ-005")
+
 
 def client_for(app: FastAPI) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")

@@ -6,6 +6,7 @@ import uuid
 from datetime import timedelta
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -13,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from signoff.core.events import OutboxEvent
 from signoff.core.idempotency import IdempotencyRecord
 from tests.support.fixtures import assert_problem, token_for
+
+pytestmark = pytest.mark.requirement("REQ-006")
 
 ALICE = uuid.UUID("0190b1a0-0000-7000-8000-00000000000a")
 BOB = uuid.UUID("0190b1a0-0000-7000-8000-00000000000b")

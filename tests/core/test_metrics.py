@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from signoff.app import create_app
 from signoff.core.config import DatabaseSettings, Settings
 from signoff.core.db import Database
+
+pytestmark = pytest.mark.requirement("REQ-005")
 
 
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

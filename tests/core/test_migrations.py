@@ -14,6 +14,8 @@ from signoff.dbmigrate import check_on, current_revision, downgrade_on, head_rev
 from signoff.models import metadata
 from tests.support.databases import backend_of, create_postgres_database, drop_postgres_database
 
+pytestmark = pytest.mark.requirement("REQ-004")
+
 
 @pytest.fixture
 async def empty_engine(

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+import pytest
 from fastapi import FastAPI
+
+pytestmark = pytest.mark.requirement("REQ-002")
 
 METHODS = ("get", "put", "post", "delete", "patch")
 
@@ -49,6 +53,8 @@ def test_no_fastapi_default_error_schemas(app: FastAPI, probe: FastAPI) -> None:
         assert "ProblemError" in schemas
 
 
-def test_operation_ids_are_the_route_function_names(probe: FastAPI) -> None:
-    ids = {op["operationId"] for _, _, op in operations(probe)}
-    assert "get_readiness" in ids or any(i.startswith("get_readiness") for i in ids)
+def test_operation_ids_are_the_route_function_names(app: FastAPI) -> None:
+    ids = [op["operationId"] for _, _, op in operations(app)]
+    assert len(ids) == len(set(ids)) > 20
+    assert {"get_readiness", "get_document", "create_trace_link"} <= set(ids)
+    assert all(re.fullmatch(r"[a-z][a-z0-9_]*", i) for i in ids), ids

@@ -14,6 +14,8 @@ from signoff.core.pagination import CursorCodec
 from signoff.core.security import b64url, b64url_decode
 from tests.support.fixtures import assert_problem, token_for
 
+pytestmark = pytest.mark.requirement("REQ-007")
+
 USER = uuid.UUID("0190b1a0-0000-7000-8000-000000000001")
 
 

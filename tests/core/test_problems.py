@@ -10,6 +10,8 @@ import pytest
 
 from tests.support.fixtures import assert_problem
 
+pytestmark = pytest.mark.requirement("REQ-002")
+
 EVENT = {"type": "probe.done", "subject": "s"}
 
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 import uuid
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from signoff.core.events import OutboxEvent
 from tests.support.fixtures import token_for
+
+pytestmark = pytest.mark.requirement("REQ-003", "REQ-008")
 
 USER = uuid.UUID("0190b1a0-0000-7000-8000-000000000001")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,6 +17,8 @@ from signoff.docformat import (
 )
 
 from .strategies import document, user_document
+
+pytestmark = pytest.mark.requirement("REQ-012")
 
 
 @settings(max_examples=150, deadline=None)

@@ -17,6 +17,8 @@ from signoff.core.config import DatabaseSettings, Settings
 from signoff.core.db import Database
 from tests.support.identity import Actor, sign_up
 
+pytestmark = pytest.mark.requirement("REQ-018")
+
 
 @pytest.fixture
 async def live(

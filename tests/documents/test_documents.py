@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import httpx
+import pytest
 
 from signoff.docformat import parse_document, parse_template, same_content
 from signoff.templates.service import builtin
@@ -69,6 +70,7 @@ async def test_import_and_export_in_three_formats(
     assert len({as_json.headers["etag"], as_md.headers["etag"], as_html.headers["etag"]}) == 3
 
 
+@pytest.mark.requirement("REQ-012")
 async def test_design_md_round_trips_through_the_api(
     client: httpx.AsyncClient, owner: Actor
 ) -> None:

@@ -12,6 +12,8 @@ from tests.documents.conftest import docs_url, import_md
 from tests.support.fixtures import assert_problem
 from tests.support.identity import Actor, sign_up
 
+pytestmark = pytest.mark.requirement("REQ-019", "REQ-020")
+
 
 async def doc_with(
     client: httpx.AsyncClient, actor: Actor, title: str, section: str, body: str

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -12,6 +13,8 @@ from signoff.documents.models import SectionVersion
 from tests.documents.conftest import docs_url, import_md
 from tests.support.fixtures import assert_problem
 from tests.support.identity import Actor
+
+pytestmark = pytest.mark.requirement("REQ-017")
 
 
 async def created(client: httpx.AsyncClient, owner: Actor) -> None:

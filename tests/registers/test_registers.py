@@ -9,6 +9,8 @@ from tests.documents.conftest import docs_url, import_md
 from tests.support.fixtures import assert_problem
 from tests.support.identity import Actor
 
+pytestmark = pytest.mark.requirement("REQ-021")
+
 
 async def new_doc(client: httpx.AsyncClient, owner: Actor) -> str:
     response = await client.post(docs_url(owner), json={"title": "Reg"}, headers=owner.headers)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import httpx
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -12,6 +13,8 @@ from signoff.core.events import OutboxEvent
 from signoff.registers.jobs import mark_overdue_questions
 from tests.documents.conftest import docs_url
 from tests.support.identity import Actor, join
+
+pytestmark = pytest.mark.requirement("REQ-022")
 
 
 async def doc(client: httpx.AsyncClient, owner: Actor, title: str) -> str:

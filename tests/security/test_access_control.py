@@ -17,6 +17,8 @@ from signoff.core.permissions import RULES, Action, Role, allowed, parse_scopes,
 from tests.security.walker import Endpoint, endpoints
 from tests.support.identity import Actor, join, sign_in, sign_up
 
+pytestmark = pytest.mark.requirement("REQ-011")
+
 # Routes whose service refines the declared permission for some targets. The walker targets
 # someone else, so the refined rule is what it must see (leaving is tested in tests/orgs).
 REFINED = {("DELETE", "/v1/orgs/{org}/members/{user_id}"): Action.MEMBERS_MANAGE}
@@ -32,6 +34,7 @@ KNOWN_PARAMS = {
     "section",
     "revision",
     "template",
+    "link_id",
 }
 
 
@@ -57,6 +60,7 @@ class Victim:
     key_id: str
     account_id: str
     item_id: str = ""
+    link_id: str = ""
 
     def url(self, path: str) -> str:
         return path.format(
@@ -71,6 +75,7 @@ class Victim:
             template="backend-server",
             register="requirements",
             item_id=self.item_id,
+            link_id=self.link_id,
         )
 
 
@@ -105,7 +110,26 @@ async def victim_org(client: httpx.AsyncClient) -> Victim:
         json={"requirement_id": "REQ-001", "summary": "Keep secrets"},
         headers=owner.headers,
     )
-    return Victim(owner, member, org, key["id"], account["id"], requirement.json()["id"])
+    link = await client.post(
+        f"/v1/orgs/{org}/documents/DD-1/trace-links",
+        json={
+            "source_kind": "requirement",
+            "source": "REQ-001",
+            "target_kind": "section",
+            "target": "1.1",
+        },
+        headers=owner.headers,
+    )
+    assert link.status_code == 201, link.text
+    return Victim(
+        owner,
+        member,
+        org,
+        key["id"],
+        account["id"],
+        requirement.json()["id"],
+        link.json()["id"],
+    )
 
 
 async def snapshot(client: httpx.AsyncClient, victim: Victim) -> dict[str, object]:
@@ -135,6 +159,9 @@ async def snapshot(client: httpx.AsyncClient, victim: Victim) -> dict[str, objec
         "lint_policy": (await client.get(f"/v1/orgs/{org}/lint-policy", headers=h)).json(),
         "requirements": (
             await client.get(f"/v1/orgs/{org}/documents/DD-1/requirements", headers=h)
+        ).json(),
+        "trace_links": (
+            await client.get(f"/v1/orgs/{org}/documents/DD-1/trace-links", headers=h)
         ).json(),
     }
 

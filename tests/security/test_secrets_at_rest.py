@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 from sqlalchemy import MetaData, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tests.support.identity import PASSWORD, sign_in, sign_up
+
+pytestmark = pytest.mark.requirement("REQ-015")
 
 
 async def dump(connection: AsyncConnection) -> str:

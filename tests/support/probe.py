@@ -172,11 +172,24 @@ async def shape(body: Shape) -> Shape:
     return body
 
 
+SLEEPING = [0]
+
+
 @router.get("/slow")
 async def slow(seconds: Annotated[float, Query(ge=0, le=60)]) -> dict[str, float]:
     """Take a while."""
-    await asyncio.sleep(seconds)
+    SLEEPING[0] += 1
+    try:
+        await asyncio.sleep(seconds)
+    finally:
+        SLEEPING[0] -= 1
     return {"slept": seconds}
+
+
+@router.get("/sleeping")
+async def sleeping() -> dict[str, int]:
+    """How many /slow requests are in progress (so a test knows one has arrived)."""
+    return {"sleeping": SLEEPING[0]}
 
 
 @router.get("/big")

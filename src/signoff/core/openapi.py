@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
 
 from signoff.core.problems import PROBLEM_MEDIA_TYPE, Problem, ProblemError
 
@@ -22,6 +23,13 @@ _WITH_BODY = {
     "422": "`validation_failed`: the input breaks the schema; `errors[]` says where",
 }
 _WITH_PARAMS = {"422": _WITH_BODY["422"]}
+
+
+def operation_id(route: APIRoute) -> str:
+    """A route's operationId is its function's name (`get_document`), not FastAPI's default
+    of name, path and method glued together: clients generate method names from it, and trace
+    links name operations by it."""
+    return route.name
 
 
 def install_openapi(app: FastAPI) -> None:

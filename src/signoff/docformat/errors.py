@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from signoff.input_errors import PositionedError
 
-class DocFormatError(ValueError):
+
+class DocFormatError(PositionedError):
     """A Markdown document or template that docformat refuses, with where and why.
 
     `code` is stable snake_case (the server maps it to a problem type); `line` and
@@ -11,18 +13,6 @@ class DocFormatError(ValueError):
     """
 
     code = "doc_format_error"
-
-    def __init__(self, message: str, *, line: int | None = None, column: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.line = line
-        self.column = column
-
-    def __str__(self) -> str:
-        where = ""
-        if self.line is not None:
-            where = f" (line {self.line}" + (f", column {self.column})" if self.column else ")")
-        return f"{self.message}{where}"
 
 
 class FrontMatterError(DocFormatError):

@@ -1,0 +1,1 @@
+"""Traceability: requirements linked to sections, API operations and tests."""

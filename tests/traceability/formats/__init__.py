@@ -1,0 +1,1 @@
+"""Tests for the OpenAPI and JUnit XML parsers."""
