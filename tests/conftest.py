@@ -143,6 +143,24 @@ def app(settings: Settings, db: Database) -> FastAPI:
 
 
 @pytest.fixture
+async def live(
+    settings: Settings, database_settings: DatabaseSettings, engine: AsyncEngine
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of an app whose requests each commit on their own connection: for real
+    concurrency (what they write stays in the test database; use unique names)."""
+    del engine  # only for its migrations
+    db = Database.from_settings(database_settings.model_copy(update={"pool_size": 10}))
+    app = create_app(settings, database=db)
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://live.test"
+        ) as c:
+            yield c
+    finally:
+        await db.dispose()
+
+
+@pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://signoff.test") as client:

@@ -9,6 +9,7 @@ from signoff.documents import router_history as document_history
 from signoff.orgs import credentials_router
 from signoff.orgs import router as orgs
 from signoff.registers import router as registers
+from signoff.review import router as review
 from signoff.templates import router as templates
 from signoff.traceability import router as traceability
 
@@ -21,8 +22,9 @@ router.include_router(templates.router)
 router.include_router(documents.router)
 router.include_router(document_history.router)
 router.include_router(traceability.router)
-# After the documents and traceability routers: `/documents/{doc}/{register}` must not
-# shadow their sub-paths.
+router.include_router(review.router)
+# After the documents, traceability and review routers: `/documents/{doc}/{register}` must
+# not shadow their sub-paths.
 router.include_router(registers.router)
 
 # Outside /v1: the JWKS lives where OAuth and OIDC clients look for it.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
@@ -29,6 +30,7 @@ from signoff.dbmigrate import head_revision
 from signoff.documents.rendering import RenderCache
 from signoff.registers.projection import Projector
 from signoff.registers.summary import register_counts
+from signoff.review.keeper import ReviewKeeper
 from signoff.traceability.links import LinkKeeper
 from signoff.worker import Scheduler
 
@@ -90,12 +92,15 @@ def create_app(
     app.state.authenticator = authenticator or AccountsAuthenticator(accounts)
     # Every recorded event is also appended to the audit log, in the same transaction.
     app.state.event_listeners = (audit_append,)
-    # Projections of the text kept in step with each new revision (registers, trace links).
-    # Order matters: trace links read the requirement rows the projector has just written.
-    app.state.revision_listeners = (Projector, LinkKeeper)
+    cursors = CursorCodec(settings.secret_key.get_secret_value())
+    # Kept in step with each new revision: the registers and trace links (projections of the
+    # text), then the open review round (stale approvals dismissed, completion checked).
+    # Order matters: trace links read the requirement rows the projector has just written,
+    # and the round reads the blocking questions.
+    app.state.revision_listeners = (Projector, LinkKeeper, partial(ReviewKeeper, cursors=cursors))
     # What a document's JSON shows besides its own fields, by name.
     app.state.document_summaries = {"registers": register_counts}
-    app.state.cursors = CursorCodec(settings.secret_key.get_secret_value())
+    app.state.cursors = cursors
     app.state.render_cache = RenderCache(settings.documents.render_cache_bytes)
     app.state.readiness_checks = readiness_checks(settings, db)
 

@@ -11,6 +11,7 @@ from signoff.core.idempotency import IdempotencyRecord
 from signoff.documents import models as documents_models
 from signoff.orgs import models as orgs_models
 from signoff.registers import models as registers_models
+from signoff.review import models as review_models
 from signoff.templates import models as templates_models
 from signoff.traceability import models as traceability_models
 
@@ -25,6 +26,7 @@ __all__ = [
     "metadata",
     "orgs_models",
     "registers_models",
+    "review_models",
     "templates_models",
     "traceability_models",
 ]

@@ -23,6 +23,7 @@ from signoff.core.db import Database
 from signoff.core.idempotency import IdempotencyRecord
 from signoff.core.logging import get_logger
 from signoff.registers.jobs import mark_overdue_questions
+from signoff.review.jobs import expire_approvals
 
 log = get_logger("signoff.worker")
 
@@ -43,11 +44,16 @@ def jobs(settings: Settings, accounts: AccountsRuntime) -> list[Job]:
         ),
         Job("purge_idempotency_keys", settings.worker.purge_interval_s, purge_idempotency_keys),
         Job("mark_overdue_questions", settings.worker.overdue_check_s, overdue_questions),
+        Job("expire_approvals", settings.worker.approval_expiry_check_s, expired_approvals),
     ]
 
 
 async def overdue_questions(session: AsyncSession, now: datetime) -> int:
     return await mark_overdue_questions(session, now, listeners=(audit_append,))
+
+
+async def expired_approvals(session: AsyncSession, now: datetime) -> int:
+    return await expire_approvals(session, now, listeners=(audit_append,))
 
 
 async def purge_idempotency_keys(session: AsyncSession, now: datetime) -> int:

@@ -359,6 +359,23 @@ def test_perf_goal_with_number_and_unit_passes(target: str, template: Template) 
     assert _found(text, template, "perf-goal-no-number") == []
 
 
+def test_approval_expired_comes_from_the_server(template: Template) -> None:
+    doc = parse_document(filled_markdown(), template)
+    assert [f.rule for f in lint(doc, template, today=TODAY).findings] == ["question-overdue"]
+    report = lint(doc, template, today=TODAY, approval_expired_on=date(2026, 11, 20))
+    (expired,) = [f for f in report.findings if f.rule == "approval-expired"]
+    assert expired.section is None
+    assert "2026-11-20" in expired.message
+    assert expired.severity is Severity.WARNING
+    quiet = LintConfig(disabled=frozenset({"approval-expired"}))
+    assert "approval-expired" not in {
+        f.rule
+        for f in lint(
+            doc, template, today=TODAY, config=quiet, approval_expired_on=date(2026, 11, 20)
+        ).findings
+    }
+
+
 def test_every_rule_has_a_test_here() -> None:
     source = Path(__file__).read_text(encoding="utf-8")
     assert all(f'"{rule}"' in source for rule in RULE_IDS)

@@ -6,44 +6,14 @@ On PostgreSQL the row locks are exercised; on SQLite, BEGIN IMMEDIATE serializes
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from signoff.app import create_app
-from signoff.core.config import DatabaseSettings, Settings
-from signoff.core.db import Database
 from tests.support.identity import Actor, sign_up
+from tests.support.live import retrying
 
 pytestmark = pytest.mark.requirement("REQ-018")
-
-
-@pytest.fixture
-async def live(
-    settings: Settings, database_settings: DatabaseSettings, engine: AsyncEngine
-) -> AsyncIterator[httpx.AsyncClient]:
-    del engine  # only for its migrations
-    db = Database.from_settings(database_settings.model_copy(update={"pool_size": 10}))
-    app = create_app(settings, database=db)
-    try:
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://t"
-        ) as c:
-            yield c
-    finally:
-        await db.dispose()
-
-
-async def retrying(call: object) -> httpx.Response:
-    """Clients retry 409 concurrent_update (SQLite may answer it when writers collide)."""
-    for _ in range(20):
-        response: httpx.Response = await call()  # type: ignore[operator]
-        if response.status_code != 409:
-            return response
-        await asyncio.sleep(0.05)
-    return response
 
 
 async def test_parallel_creation_gives_distinct_keys(live: httpx.AsyncClient) -> None:

@@ -179,6 +179,7 @@ class WorkerSettings(BaseModel):
     key_rotation_check_s: float = Field(default=3600.0, gt=0)
     purge_interval_s: float = Field(default=3600.0, gt=0)
     overdue_check_s: float = Field(default=300.0, gt=0)
+    approval_expiry_check_s: float = Field(default=3600.0, gt=0)
 
 
 class RedisSettings(BaseModel):

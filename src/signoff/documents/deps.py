@@ -14,7 +14,7 @@ from signoff.documents.service.documents import DocumentService
 from signoff.documents.service.policy import LintPolicyService
 from signoff.documents.service.reading import ReadingService
 from signoff.documents.service.writer import RevisionWriter
-from signoff.orgs.deps import MemberServiceDep
+from signoff.orgs.deps import MemberServiceDep, TeamServiceDep
 from signoff.templates.service import TemplateService
 
 
@@ -39,11 +39,12 @@ def get_documents(
     clock: ClockDep,
     templates: Templates,
     members: MemberServiceDep,
+    teams: TeamServiceDep,
     settings: SettingsDep,
 ) -> DocumentService:
     listeners = request.app.state.revision_listeners
     writer = RevisionWriter(repo, events, clock, listeners)
-    return DocumentService(repo, writer, templates, members, clock, settings.documents)
+    return DocumentService(repo, writer, templates, members, teams, clock, settings.documents)
 
 
 def get_reading(

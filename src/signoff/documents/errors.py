@@ -55,6 +55,11 @@ class UnknownAuthor(UnprocessableError):
     title = "Authors must be members of the organization"
 
 
+class UnknownReviewer(UnprocessableError):
+    code = "unknown_reviewer"
+    title = "Reviewers must be members or teams of the organization"
+
+
 class UnsupportedFormat(NotAcceptableError):
     code = "unsupported_format"
     title = "Ask for JSON, Markdown or HTML"

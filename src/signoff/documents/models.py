@@ -12,13 +12,16 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from signoff.core.db import Base
 from signoff.core.types import JSONType, UTCDateTime, new_id
 
 KEY_PREFIX = "DD-"
+STATUSES = ("draft", "in_review", "approved")
+# How Document Control shows a status (the template's "Draft / In Review / Approved").
+STATUS_LABELS = {"draft": "Draft", "in_review": "In Review", "approved": "Approved"}
 
 
 class Document(Base):
@@ -34,9 +37,20 @@ class Document(Base):
     template_source: Mapped[str] = mapped_column(String(10))
     template_slug: Mapped[str] = mapped_column(String(63))
     template_version: Mapped[int]
+    # draft | in_review | approved: derived by the server (see STATUSES), never typed.
     status: Mapped[str] = mapped_column(String(20), default="draft")
+    # `major.minor`: every saved revision after the last approval bumps minor; an approval
+    # makes the next major (0.3 -> 1.0 -> 1.1 -> 2.0).
     version: Mapped[str] = mapped_column(String(16))
+    major: Mapped[int] = mapped_column(default=0, server_default="0")
+    minor: Mapped[int] = mapped_column(default=0, server_default="0")
     head_revision: Mapped[int]
+    approved_revision: Mapped[int | None]
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set by the approval-expiry job when the org's policy says the approval is too old.
+    approval_expired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Approvals a review round needs; None: the organization's default.
+    required_approvals: Mapped[int | None]
     created_by: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
@@ -59,6 +73,26 @@ class DocumentAuthor(Base):
         ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     position: Mapped[int]
+
+
+class DocumentReviewer(Base):
+    """A reviewer the document asks for: a member (user_id) or a team (team_id)."""
+
+    __tablename__ = "document_reviewer"
+    __table_args__ = (
+        CheckConstraint("(user_id IS NULL) <> (team_id IS NULL)", name="one_of_user_or_team"),
+    )
+
+    document_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("document.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    team_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("team.id", ondelete="CASCADE"), index=True
+    )
 
 
 class DocumentCounter(Base):

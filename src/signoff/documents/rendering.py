@@ -11,7 +11,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 
 from signoff.docformat import DocumentControl, ParsedDocument, Section
-from signoff.documents.models import Document, Revision, SectionVersion
+from signoff.documents.models import STATUS_LABELS, Document, Revision, SectionVersion
 
 
 def to_sections(versions: Sequence[SectionVersion]) -> tuple[Section, ...]:
@@ -24,18 +24,29 @@ def to_sections(versions: Sequence[SectionVersion]) -> tuple[Section, ...]:
 
 
 def people(entries: Sequence[dict[str, str]]) -> tuple[str, ...]:
-    return tuple(f"{e['name']} <{e['email']}>" for e in entries)
+    """Authors and reviewers as Document Control shows them: `Name <email>`, or `@team`."""
+    return tuple(
+        f"@{e['slug']}" if e.get("kind") == "team" else f"{e['name']} <{e['email']}>"
+        for e in entries
+    )
+
+
+def status_of(document: Document, revision: Revision) -> str:
+    """The head shows the document's status now (a submission opens a review without a new
+    revision); an older revision shows the status it was saved in."""
+    return document.status if revision.number == document.head_revision else revision.status
 
 
 def parsed_document(
     document: Document, revision: Revision, versions: Sequence[SectionVersion], template: str
 ) -> ParsedDocument:
     """The revision with its Document Control derived by the server, never as typed."""
+    status = status_of(document, revision)
     control = DocumentControl(
         title=revision.title,
         key=document.key,
         version=revision.version,
-        status=revision.status,
+        status=STATUS_LABELS.get(status, status),
         authors=people(revision.authors),
         reviewers=people(revision.reviewers),
         template=template,

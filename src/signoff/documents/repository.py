@@ -19,6 +19,7 @@ from signoff.documents.models import (
     Document,
     DocumentAuthor,
     DocumentCounter,
+    DocumentReviewer,
     LintPolicy,
     Revision,
     RevisionSection,
@@ -180,6 +181,31 @@ class DocumentRepository:
                 [
                     {"document_id": document_id, "user_id": u, "position": i}
                     for i, u in enumerate(user_ids)
+                ],
+            )
+
+    async def reviewers(self, document_id: uuid.UUID) -> list[DocumentReviewer]:
+        query = select(DocumentReviewer).where(DocumentReviewer.document_id == document_id)
+        return list(await self.session.scalars(query.order_by(DocumentReviewer.position)))
+
+    async def set_reviewers(
+        self, document_id: uuid.UUID, entries: Sequence[dict[str, str]]
+    ) -> None:
+        """Entries as in Document Control: `{kind: user|team, id, ...}`."""
+        await self.session.execute(
+            delete(DocumentReviewer).where(DocumentReviewer.document_id == document_id)
+        )
+        if entries:
+            await self.session.execute(
+                insert(DocumentReviewer),
+                [
+                    {
+                        "document_id": document_id,
+                        "position": i,
+                        "user_id": uuid.UUID(e["id"]) if e["kind"] == "user" else None,
+                        "team_id": uuid.UUID(e["id"]) if e["kind"] == "team" else None,
+                    }
+                    for i, e in enumerate(entries)
                 ],
             )
 

@@ -26,6 +26,7 @@ from signoff.documents.errors import (
     RevisionNotFound,
     SectionNotFound,
     UnknownAuthor,
+    UnknownReviewer,
     UnsupportedFormat,
 )
 from signoff.documents.schemas import (
@@ -41,7 +42,12 @@ from signoff.documents.schemas import (
     section_summary,
     summary,
 )
-from signoff.documents.service.documents import Change, document_etag, find_section, section_etag
+from signoff.documents.service.documents import (
+    Change,
+    document_etag,
+    find_section,
+    section_etag,
+)
 from signoff.documents.service.reading import FORMATS, ReadingService
 from signoff.orgs.deps import requires
 from signoff.orgs.errors import InsufficientRole, InsufficientScope, OrgNotFound
@@ -218,7 +224,7 @@ async def replace_document(
 
 @router.patch(
     f"{BASE}/{{doc}}",
-    responses=problems(*DENIED, DocumentNotFound, DocumentArchived, UnknownAuthor),
+    responses=problems(*DENIED, DocumentNotFound, DocumentArchived, UnknownAuthor, UnknownReviewer),
 )
 async def update_document(
     doc: str,
@@ -229,8 +235,17 @@ async def update_document(
     response: Response,
     if_match: IfMatchHeader = None,
 ) -> DocumentRead:
-    """Change the title or the authors; `If-Match` is required."""
-    change = await documents.patch(access, doc, if_match, title=body.title, authors=body.authors)
+    """Change the title, authors or reviewers; `If-Match` is required. Reviewers are
+    Document Control: changing them is a revision that changes no section, so it dismisses
+    no approval."""
+    change = await documents.patch(
+        access,
+        doc,
+        if_match,
+        title=body.title,
+        authors=body.authors,
+        reviewers=[r.target for r in body.reviewers] if body.reviewers is not None else None,
+    )
     return await _read(change, reading, response)
 
 

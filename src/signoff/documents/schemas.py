@@ -6,10 +6,11 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from signoff.docformat import LintConfig, LintReport, SectionDiff
 from signoff.documents.models import Document, LintPolicy, Revision, SectionVersion
+from signoff.documents.rendering import status_of
 from signoff.documents.service.documents import template_name
 from signoff.documents.service.reading import SearchResult, Snapshot
 
@@ -23,9 +24,31 @@ class DocumentCreate(BaseModel):
     )
 
 
+class ReviewerRef(BaseModel):
+    """A member (`user_id`) or a team (`team`, its slug): exactly one of the two."""
+
+    user_id: uuid.UUID | None = None
+    team: str | None = Field(default=None, min_length=1, max_length=63)
+
+    @model_validator(mode="after")
+    def _one(self) -> ReviewerRef:
+        if (self.user_id is None) == (self.team is None):
+            raise ValueError("give exactly one of user_id and team")
+        return self
+
+    @property
+    def target(self) -> uuid.UUID | str:
+        return self.user_id if self.user_id is not None else str(self.team)
+
+
 class DocumentPatch(BaseModel):
     title: str | None = Field(default=None, min_length=1, max_length=300)
     authors: list[uuid.UUID] | None = Field(default=None, max_length=50)
+    reviewers: list[ReviewerRef] | None = Field(
+        default=None,
+        max_length=50,
+        description="Who is asked to review: members and teams (replaces the list).",
+    )
 
 
 class SectionPut(BaseModel):
@@ -36,6 +59,14 @@ class PersonRead(BaseModel):
     id: uuid.UUID
     name: str
     email: str
+
+
+class ReviewerRead(BaseModel):
+    kind: Literal["user", "team"] = "user"
+    id: uuid.UUID
+    name: str
+    email: str | None = Field(default=None, description="For a member.")
+    slug: str | None = Field(default=None, description="For a team.")
 
 
 class SectionSummary(BaseModel):
@@ -56,16 +87,20 @@ class DocumentControlRead(BaseModel):
     status: str
     last_updated: datetime
     authors: list[PersonRead]
-    reviewers: list[PersonRead]
+    reviewers: list[ReviewerRead]
 
 
 class DocumentSummary(BaseModel):
     id: uuid.UUID
     key: str
     title: str
-    status: str
+    status: Status
     version: str
     revision: int
+    approved_version: str | None = Field(
+        default=None, description="The last approved version, readable with `?version=`."
+    )
+    approved_at: datetime | None = None
     template: str
     created_at: datetime
     updated_at: datetime
@@ -168,6 +203,8 @@ def summary(document: Document) -> DocumentSummary:
         status=document.status,
         version=document.version,
         revision=document.head_revision,
+        approved_version=f"{document.major}.0" if document.major else None,
+        approved_at=document.approved_at,
         template=template_name(document),
         created_at=document.created_at,
         updated_at=document.updated_at,
@@ -193,18 +230,19 @@ def section_read(s: SectionVersion) -> SectionRead:
 def document_read(
     snap: Snapshot, warnings: list[str] | None = None, summaries: dict[str, Any] | None = None
 ) -> DocumentRead:
+    status = status_of(snap.document, snap.revision)
     base = summary(snap.document).model_dump() | {
-        "status": snap.revision.status,
+        "status": status,
         "version": snap.revision.version,
         "revision": snap.revision.number,
         "title": snap.revision.title,
     }
     control = DocumentControlRead(
         version=snap.revision.version,
-        status=snap.revision.status,
+        status=status,
         last_updated=snap.revision.created_at,
         authors=[PersonRead.model_validate(p) for p in snap.revision.authors],
-        reviewers=[PersonRead.model_validate(p) for p in snap.revision.reviewers],
+        reviewers=[ReviewerRead.model_validate(p) for p in snap.revision.reviewers],
     )
     return DocumentRead(
         **base,

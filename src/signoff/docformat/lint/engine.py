@@ -41,12 +41,28 @@ _INCOMPLETE = ("empty-section", "guidance-left", "placeholder", "empty-table")
 
 
 def lint(
-    doc: ParsedDocument, template: Template, *, today: date, config: LintConfig | None = None
+    doc: ParsedDocument,
+    template: Template,
+    *,
+    today: date,
+    config: LintConfig | None = None,
+    approval_expired_on: date | None = None,
 ) -> LintReport:
-    """Check `doc` against `template`; `today` decides which questions are overdue."""
+    """Check `doc` against `template`; `today` decides which questions are overdue.
+
+    `approval_expired_on`: the day the document's approval passed the organization's
+    maximum age (the server knows; the text does not), for `approval-expired`."""
     config = config or LintConfig()
     ctx = LintContext(doc, template, today)
     issues = {rule: list(check(ctx)) for rule, check in RULES.items()}
+    if approval_expired_on is not None:
+        issues["approval-expired"] = [
+            Issue(
+                None,
+                f"The approval expired on {approval_expired_on.isoformat()} under the "
+                "organization's policy: the document needs another review.",
+            )
+        ]
     findings = [
         Finding(rule, config.severity(rule), _number(issue), issue.message, issue.line)
         for rule, found in issues.items()

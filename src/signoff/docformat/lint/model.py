@@ -49,6 +49,7 @@ DEFAULT_SEVERITIES: Mapping[str, Severity] = {
     "question-no-date": Severity.WARNING,
     "question-overdue": Severity.WARNING,
     "perf-goal-no-number": Severity.WARNING,
+    "approval-expired": Severity.WARNING,
 }
 RULE_IDS = frozenset(DEFAULT_SEVERITIES)
 

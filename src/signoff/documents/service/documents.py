@@ -27,6 +27,7 @@ from signoff.documents.errors import (
     InvalidMarkdown,
     SectionNotFound,
     UnknownAuthor,
+    UnknownReviewer,
     from_docformat,
 )
 from signoff.documents.identity import assign_ids
@@ -34,7 +35,9 @@ from signoff.documents.models import Document, Revision, SectionVersion
 from signoff.documents.rendering import to_sections
 from signoff.documents.repository import DocumentRepository
 from signoff.documents.service.writer import RevisionWriter, Saved, Snapshot
-from signoff.orgs.service import MemberService, OrgAccess
+from signoff.orgs.errors import TeamNotFound
+from signoff.orgs.models import Team
+from signoff.orgs.service import MemberService, OrgAccess, TeamService
 from signoff.orgs.service.members import Member
 from signoff.templates.service import LoadedTemplate, TemplateService
 
@@ -46,8 +49,11 @@ FORMATS = ("json", "markdown", "html")
 
 
 def document_etag(document: Document, fmt: str = "json", revision: int | None = None) -> str:
-    """The ETag of one representation of a revision (the head by default)."""
-    return etag_of("document", document.id, revision or document.head_revision, fmt)
+    """The ETag of one representation of a revision (the head by default). The head's
+    includes the status, which a submission or withdrawal changes without a revision."""
+    number = revision or document.head_revision
+    status = document.status if number == document.head_revision else ""
+    return etag_of("document", document.id, number, fmt, status)
 
 
 def require_current(document: Document, if_match: str | None) -> None:
@@ -91,6 +97,7 @@ class DocumentService:
         writer: RevisionWriter,
         templates: TemplateService,
         members: MemberService,
+        teams: TeamService,
         clock: Clock,
         settings: DocumentSettings,
     ) -> None:
@@ -98,6 +105,7 @@ class DocumentService:
         self._writer = writer
         self._templates = templates
         self._members = members
+        self._teams = teams
         self._clock = clock
         self.limits = Limits(
             max_document_bytes=settings.max_document_bytes,
@@ -155,6 +163,8 @@ class DocumentService:
             template_version=loaded.ref.version,
             status="draft",
             version="0.0",
+            major=0,
+            minor=0,
             head_revision=0,
             created_by=access.principal.user_id,
             created_at=now,
@@ -164,9 +174,13 @@ class DocumentService:
         authors, warnings = await self._authors_named(access, parsed.control.authors)
         if not authors and access.principal.user_id is not None:
             authors = await self._members.among(access, [access.principal.user_id])
-        snapshot = await self._snapshot(document, parsed, assign_ids(parsed.sections, []), authors)
+        reviewers, unknown = await self._reviewers_named(access, parsed.control.reviewers)
+        await self._repo.set_reviewers(document.id, reviewers)
+        snapshot = await self._snapshot(
+            document, parsed, assign_ids(parsed.sections, []), authors, reviewers
+        )
         saved = await self._writer.save(document, snapshot, access.principal.key, None)
-        return Change(document, saved, _derived_warnings(parsed, None) + warnings)
+        return Change(document, saved, _derived_warnings(parsed, None) + warnings + unknown)
 
     async def replace_markdown(
         self, access: OrgAccess, ref: str, text: str, if_match: str | None
@@ -180,9 +194,14 @@ class DocumentService:
         authors, warnings = await self._authors_named(access, parsed.control.authors)
         if not authors:
             authors = await self._members.among(access, await self._repo.authors(document.id))
+        reviewers, unknown = await self._reviewers_named(access, parsed.control.reviewers)
+        if parsed.control.reviewers:
+            await self._repo.set_reviewers(document.id, reviewers)
+        else:
+            reviewers = list(revision.reviewers)  # a push without reviewers keeps them
         sections = assign_ids(parsed.sections, previous)
-        warnings = _derived_warnings(parsed, document) + warnings  # before the version moves
-        snapshot = await self._snapshot(document, parsed, sections, authors)
+        warnings = _derived_warnings(parsed, document) + warnings + unknown  # before the bump
+        snapshot = await self._snapshot(document, parsed, sections, authors, reviewers)
         saved = await self._writer.save(document, snapshot, access.principal.key, revision)
         return Change(document, saved, warnings)
 
@@ -223,11 +242,18 @@ class DocumentService:
         *,
         title: str | None,
         authors: list[uuid.UUID] | None,
+        reviewers: list[uuid.UUID | str] | None = None,
     ) -> Change:
+        """Title, authors and reviewers are Document Control: a new revision when they
+        change."""
         document = await self.writable(access, ref)
         require_current(document, if_match)
         revision, sections = await self.head(document)
         snapshot = _snapshot_of(revision, to_sections(sections))
+        if reviewers is not None:
+            chosen = await self._reviewers(access, reviewers)
+            await self._repo.set_reviewers(document.id, chosen)
+            snapshot = dataclasses.replace(snapshot, reviewers=chosen)
         if title is not None:
             snapshot = dataclasses.replace(snapshot, title=title)
         if authors is not None:
@@ -279,17 +305,63 @@ class DocumentService:
                 found[member.user.id] = member
         return found, warnings
 
+    async def _reviewers(
+        self, access: OrgAccess, wanted: Sequence[uuid.UUID | str]
+    ) -> list[dict[str, str]]:
+        """Reviewers by user id (members) or team slug, as Document Control entries."""
+        members = await self._members.among(access, [w for w in wanted if isinstance(w, uuid.UUID)])
+        chosen: list[dict[str, str]] = []
+        for entry in wanted:
+            if isinstance(entry, uuid.UUID):
+                if entry not in members:
+                    raise UnknownReviewer(f"{entry} is not a member of the organization.")
+                chosen.append(_person(members[entry]))
+            else:
+                try:
+                    chosen.append(_team(await self._teams.get(access, entry)))
+                except TeamNotFound as exc:
+                    raise UnknownReviewer(f"No team '{entry}'.") from exc
+        unique = {(c["kind"], c["id"]): c for c in chosen}
+        return list(unique.values())
+
+    async def _reviewers_named(
+        self, access: OrgAccess, named: Sequence[str]
+    ) -> tuple[list[dict[str, str]], list[str]]:
+        """Reviewers named in imported Document Control: `@team`, or a member's email."""
+        found: list[dict[str, str]] = []
+        warnings = []
+        for entry in named:
+            text = entry.strip()
+            if text.startswith("@"):
+                try:
+                    found.append(_team(await self._teams.get(access, text[1:].strip())))
+                except TeamNotFound:
+                    warnings.append(
+                        f"reviewer '{entry}' is not a team of the organization; ignored"
+                    )
+                continue
+            email = text.rsplit("<", 1)[-1].rstrip(">").strip()
+            member = await self._members.by_email(access, email) if "@" in email else None
+            if member is None:
+                warnings.append(f"reviewer '{entry}' is not a member of the organization; ignored")
+            else:
+                found.append(_person(member))
+        unique = {(c["kind"], c["id"]): c for c in found}
+        return list(unique.values()), warnings
+
     async def _snapshot(
         self,
         document: Document,
         parsed: ParsedDocument,
         sections: tuple[Section, ...],
         authors: dict[uuid.UUID, Member],
+        reviewers: list[dict[str, str]],
     ) -> Snapshot:
         await self._repo.set_authors(document.id, list(authors))
         return Snapshot(
             title=parsed.control.title or document.title,
             authors=[_person(m) for m in authors.values()],
+            reviewers=reviewers,
             sections=sections,
             preamble=parsed.preamble,
             control_extra=dict(parsed.control.extra),
@@ -297,7 +369,16 @@ class DocumentService:
 
 
 def _person(member: Member) -> dict[str, str]:
-    return {"id": str(member.user.id), "name": member.user.name, "email": member.user.email}
+    return {
+        "kind": "user",
+        "id": str(member.user.id),
+        "name": member.user.name,
+        "email": member.user.email,
+    }
+
+
+def _team(team: Team) -> dict[str, str]:
+    return {"kind": "team", "id": str(team.id), "name": team.name, "slug": team.slug}
 
 
 def _snapshot_of(revision: Revision, sections: tuple[Section, ...]) -> Snapshot:
@@ -324,8 +405,13 @@ def _derived_warnings(parsed: ParsedDocument, current: Document | None) -> list[
         f"'{name}' is derived by the server; '{value}' in the document was ignored"
         for name in DERIVED
         if (value := getattr(control, name)) not in (None, "")
-        and value != derived.get(name, value + "!")
+        and _plain(value) != _plain(derived.get(name, value + "!"))
     ]
+
+
+def _plain(value: str) -> str:
+    """`In Review` and `in_review` are the same status."""
+    return value.strip().lower().replace(" ", "_")
 
 
 def _titled(parsed: ParsedDocument) -> ParsedDocument:

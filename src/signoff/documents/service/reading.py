@@ -23,7 +23,7 @@ from signoff.docformat import (
 from signoff.documents import search
 from signoff.documents.errors import InvalidLintPolicy, RevisionNotFound
 from signoff.documents.models import Document, LintPolicy, Revision, SectionVersion
-from signoff.documents.rendering import RenderCache, parsed_document
+from signoff.documents.rendering import RenderCache, parsed_document, status_of
 from signoff.documents.repository import DocumentRepository
 from signoff.documents.service.documents import template_name
 from signoff.orgs.service import OrgAccess
@@ -93,7 +93,7 @@ class ReadingService:
 
     async def rendered(self, document: Document, revision: Revision, fmt: str) -> bytes:
         """Markdown or HTML of a revision, from the cache when it was rendered before."""
-        key = (document.id, revision.number, fmt)
+        key = (document.id, revision.number, fmt, status_of(document, revision))
         cached = self._cache.get(key)
         if cached is not None:
             return cached
@@ -118,7 +118,18 @@ class ReadingService:
     async def lint(self, access: OrgAccess, snap: Snapshot) -> tuple[LintReport, LintConfig]:
         loaded = await self._templates.resolve(access.org_id, snap.template)
         config = policy_config(await self._repo.lint_policy(access.org_id))
-        return lint(snap.parsed(), loaded.parsed, today=self.today(), config=config), config
+        document, expired = snap.document, snap.document.approval_expired_at
+        current = snap.revision.number == document.head_revision
+        report = lint(
+            snap.parsed(),
+            loaded.parsed,
+            today=self.today(),
+            config=config,
+            approval_expired_on=expired.date()
+            if expired and current and document.status == "approved"
+            else None,
+        )
+        return report, config
 
     def today(self) -> date:
         return self._clock.now().date()

@@ -23,9 +23,9 @@ from signoff.documents.models import Document, Revision, SectionVersion
 from signoff.documents.repository import DocumentRepository
 
 
-def version_label(revision_number: int) -> str:
-    """A draft's version: ``0.<n>``. (Approvals, which make the next major, come later.)"""
-    return f"0.{revision_number}"
+def version_label(major: int, minor: int) -> str:
+    """`major.minor`: minor counts the revisions since the last approval, which made major."""
+    return f"{major}.{minor}"
 
 
 @dataclass(frozen=True)
@@ -128,12 +128,15 @@ class RevisionWriter:
         changes = _changes(old_sections, sections)
         if previous is not None and not changes and _control(previous) == snapshot.control():
             return None
+        if document.status == "approved":
+            document.status = "draft"  # editing an approved document starts the next draft
+        document.minor += 1
         number = (previous.number if previous else 0) + 1
         now = self._clock.now()
         revision = Revision(
             document_id=document.id,
             number=number,
-            version=version_label(number),
+            version=version_label(document.major, document.minor),
             status=document.status,
             title=snapshot.title,
             authors=snapshot.authors,
@@ -154,10 +157,43 @@ class RevisionWriter:
             document, sections, changes, first=previous is None, title_changed=title_changed
         )
         saved = Saved(revision, sections, changes)
+        # The revision's own event first: what listeners record follows from it (a register
+        # row changed, a link turned suspect, an approval dismissed, the document approved).
+        await self._record(document, revision, changes, first=previous is None)
         for listener in self._listeners:
             await listener(document, saved)
-        await self._record(document, revision, changes, first=previous is None)
         return saved
+
+    async def approve(self, document: Document, actor: str | None) -> Saved:
+        """Freeze the head as the next major version: a new revision with the same content,
+        status `approved`, version `<major + 1>.0`. Revisions never change, so the approved
+        one stays readable (`?version=1.0`) whatever happens to the draft after it."""
+        head = await self._repo.revision(document.id, document.head_revision)
+        assert head is not None
+        sections = await self._repo.sections_of(head.id)
+        now = self._clock.now()
+        document.major, document.minor, document.status = document.major + 1, 0, "approved"
+        revision = Revision(
+            document_id=document.id,
+            number=head.number + 1,
+            version=version_label(document.major, 0),
+            status="approved",
+            title=head.title,
+            authors=list(head.authors),
+            reviewers=list(head.reviewers),
+            preamble=head.preamble,
+            control_extra=dict(head.control_extra),
+            changes=[],
+            content_hash=head.content_hash,
+            created_by=actor,
+            created_at=now,
+        )
+        await self._repo.add(revision)
+        await self._repo.link_sections(revision.id, [s.id for s in sections])
+        document.head_revision, document.version = revision.number, revision.version
+        document.approved_revision, document.approved_at = revision.number, now
+        document.approval_expired_at, document.updated_at = None, now
+        return Saved(revision, sections, [])
 
     async def _section_versions(
         self, document: Document, sections: Sequence[Section]

@@ -1,0 +1,234 @@
+"""Comment threads anchored to a section (and optionally a quoted passage), with replies.
+
+A thread stays attached to its section by stable id whatever happens to the text; it shows
+as outdated when the quoted passage is gone from the section, or (without a quote) when the
+section changed since the thread was opened. Blocking threads hold back approval until
+resolved; resolving one may complete the round.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from signoff.core.clock import Clock
+from signoff.core.concurrency import etag_of, require_if_match
+from signoff.core.events import EventRecorder
+from signoff.core.pagination import PageRequest
+from signoff.core.permissions import Role
+from signoff.documents.models import Document, SectionVersion
+from signoff.documents.service.documents import DocumentService
+from signoff.orgs.service import OrgAccess
+from signoff.review.errors import (
+    CommentNotFound,
+    NotThreadModerator,
+    QuoteNotFound,
+    TooManyReplies,
+    UnknownSection,
+)
+from signoff.review.models import CommentReply, CommentThread
+from signoff.review.repository import ReviewRepository
+from signoff.review.service import ReviewService, find
+
+MAX_REPLIES = 500
+
+
+def thread_etag(thread: CommentThread) -> str:
+    return etag_of("comment", thread.id, thread.version)
+
+
+@dataclass(frozen=True)
+class ThreadView:
+    thread: CommentThread
+    replies: list[CommentReply]
+    section: SectionVersion | None  # as it is now; None when the section is gone
+
+    @property
+    def outdated(self) -> bool:
+        if self.section is None:
+            return True
+        if self.thread.quote:
+            return self.thread.quote not in self.section.body
+        return self.section.content_hash != self.thread.anchor_hash
+
+
+class CommentService:
+    def __init__(
+        self,
+        repo: ReviewRepository,
+        documents: DocumentService,
+        reviews: ReviewService,
+        events: EventRecorder,
+        clock: Clock,
+    ) -> None:
+        self._repo = repo
+        self._documents = documents
+        self._reviews = reviews
+        self._events = events
+        self._clock = clock
+
+    async def create(
+        self,
+        access: OrgAccess,
+        ref: str,
+        section_ref: str,
+        body: str,
+        quote: str | None,
+        blocking: bool,
+    ) -> ThreadView:
+        member = await self._reviews.person(access)
+        document = await self._documents.writable(access, ref)
+        head = await self._reviews.rounds.head_sections(document)
+        section = find(head, section_ref)
+        if section is None:
+            raise UnknownSection(
+                errors=[{"pointer": "/section", "detail": f"no section '{section_ref}'"}]
+            )
+        if quote is not None and quote not in section.body:
+            raise QuoteNotFound(
+                f"The quote is not in §{section.number or section.section_id} as it is now.",
+                errors=[{"pointer": "/quote", "detail": "not found in the section's body"}],
+            )
+        round_ = await self._repo.open_round(document.id)
+        now = self._clock.now()
+        thread = CommentThread(
+            org_id=document.org_id,
+            document_id=document.id,
+            round_id=round_.id if round_ else None,
+            section_id=section.section_id,
+            section_number=section.number,
+            quote=quote,
+            anchor_hash=section.content_hash,
+            revision=document.head_revision,
+            body=body,
+            author_id=member.user.id,
+            author_name=member.user.name,
+            blocking=blocking,
+            replies=0,
+            created_at=now,
+            updated_at=now,
+            version=1,
+        )
+        await self._repo.add(thread)
+        await self._record(document, "comments.created", thread, blocking=blocking)
+        return ThreadView(thread, [], section)
+
+    async def reply(
+        self, access: OrgAccess, ref: str, thread_id: uuid.UUID, body: str
+    ) -> ThreadView:
+        member = await self._reviews.person(access)
+        document = await self._documents.writable(access, ref)
+        thread = await self._thread(document, thread_id)
+        if thread.replies >= MAX_REPLIES:
+            raise TooManyReplies(f"A thread holds at most {MAX_REPLIES} replies: open a new one.")
+        now = self._clock.now()
+        reply = CommentReply(
+            thread_id=thread.id,
+            body=body,
+            author_id=member.user.id,
+            author_name=member.user.name,
+            created_at=now,
+        )
+        await self._repo.add(reply)
+        thread.replies += 1
+        thread.updated_at, thread.version = now, thread.version + 1
+        await self._record(document, "comments.replied", thread, reply_id=str(reply.id))
+        return await self._view(document, thread)
+
+    async def update(
+        self,
+        access: OrgAccess,
+        ref: str,
+        thread_id: uuid.UUID,
+        if_match: str | None,
+        *,
+        resolved: bool | None,
+        blocking: bool | None,
+        body: str | None,
+    ) -> ThreadView:
+        """Resolve or reopen (the thread's author, the document's authors, admins); make it
+        blocking or not (its author, admins); edit its text (its author)."""
+        member = await self._reviews.person(access)
+        document = await self._documents.writable(access, ref)
+        thread = await self._thread(document, thread_id)
+        if if_match is not None:
+            require_if_match(if_match, thread_etag(thread))
+        mine = thread.author_id == member.user.id
+        admin = access.role >= Role.ADMIN
+        author = member.user.id in await self._repo.authors(document.id)
+        if resolved is not None and not (mine or author or admin):
+            raise NotThreadModerator("Resolving needs the thread's author, an author or an admin.")
+        if blocking is not None and not (mine or admin):
+            raise NotThreadModerator("Only the thread's author or an admin changes blocking.")
+        if body is not None and not mine:
+            raise NotThreadModerator("Only the thread's author edits its text.")
+        now = self._clock.now()
+        changed = []
+        if resolved is not None and resolved != (thread.resolved_at is not None):
+            thread.resolved_at = now if resolved else None
+            thread.resolved_by = member.user.name if resolved else None
+            changed.append("comments.resolved" if resolved else "comments.reopened")
+        if blocking is not None and blocking != thread.blocking:
+            thread.blocking = blocking
+            changed.append("comments.updated")
+        if body is not None and body != thread.body:
+            thread.body = body
+            changed.append("comments.updated")
+        if changed:
+            thread.updated_at, thread.version = now, thread.version + 1
+            for type in dict.fromkeys(changed):
+                await self._record(document, type, thread, blocking=thread.blocking)
+            round_ = await self._repo.open_round(document.id)
+            if round_ is not None:
+                await self._reviews.rounds.complete_if_met(document, round_, access.principal.key)
+        return await self._view(document, thread)
+
+    async def get(self, access: OrgAccess, ref: str, thread_id: uuid.UUID) -> ThreadView:
+        document = await self._documents.get(access, ref)
+        return await self._view(document, await self._thread(document, thread_id))
+
+    async def page(
+        self, access: OrgAccess, ref: str, page: PageRequest, filters: dict[str, object]
+    ) -> tuple[list[ThreadView], str | None]:
+        document = await self._documents.get(access, ref)
+        head = await self._reviews.rounds.head_sections(document)
+        if filters.get("section") is not None:
+            section = find(head, str(filters["section"]))
+            filters = filters | {
+                "section": section.section_id if section else str(filters["section"])
+            }
+        threads, cursor = await self._repo.thread_page(document.id, page, filters)
+        replies = await self._repo.replies([t.id for t in threads])
+        by_id = {s.section_id: s for s in head}
+        views = [ThreadView(t, replies[t.id], by_id.get(t.section_id)) for t in threads]
+        return views, cursor
+
+    async def _thread(self, document: Document, thread_id: uuid.UUID) -> CommentThread:
+        thread = await self._repo.thread(document.id, thread_id)
+        if thread is None:
+            raise CommentNotFound()
+        return thread
+
+    async def _view(self, document: Document, thread: CommentThread) -> ThreadView:
+        head = await self._reviews.rounds.head_sections(document)
+        replies = (await self._repo.replies([thread.id]))[thread.id]
+        return ThreadView(
+            thread, replies, next((s for s in head if s.section_id == thread.section_id), None)
+        )
+
+    async def _record(
+        self, document: Document, type: str, thread: CommentThread, **data: object
+    ) -> None:
+        await self._events.record(
+            type,
+            org_id=document.org_id,
+            subject=f"documents/{document.key}",
+            data={
+                "document_id": str(document.id),
+                "key": document.key,
+                "comment_id": str(thread.id),
+                "section_id": thread.section_id,
+                "section": thread.section_number,
+                **data,
+            },
+        )

@@ -1,0 +1,230 @@
+"""The life of a review round, shared by the API and by the revision listener: the state
+the rules judge, completion (the approval that freezes a major version) and dismissal of the
+approvals an edit made stale."""
+
+from __future__ import annotations
+
+import difflib
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from signoff.core.clock import Clock
+from signoff.core.events import EventRecorder
+from signoff.documents.models import Document, SectionVersion
+from signoff.documents.repository import DocumentRepository
+from signoff.documents.service.writer import RevisionWriter
+from signoff.review.models import Review, ReviewPolicy, ReviewRound
+from signoff.review.ownership import OwnerRule, owned_sections
+from signoff.review.repository import ReviewRepository
+from signoff.review.rules import Evaluation, RoundState, Verdict, evaluate
+
+MAX_DIFF_CHARS = 8000
+
+
+@dataclass(frozen=True)
+class Policy:
+    owners: tuple[OwnerRule, ...] = ()
+    required_approvals: int = 1
+    approval_expiry_days: int | None = None
+    version: int = 0
+
+
+def policy_of(row: ReviewPolicy | None) -> Policy:
+    if row is None:
+        return Policy()
+    return Policy(
+        tuple(OwnerRule(r["pattern"], r["team"]) for r in row.owners),
+        row.required_approvals,
+        row.approval_expiry_days,
+        row.version,
+    )
+
+
+def standing(reviews: Sequence[Review]) -> list[Review]:
+    """Each reviewer's latest approve or request_changes (comments change no verdict); an
+    approval dismissed by an edit leaves its reviewer with no verdict at all."""
+    latest: dict[uuid.UUID, Review] = {}
+    for review in reviews:  # in order of creation
+        if review.verdict != "comment":
+            latest[review.reviewer_id] = review
+    return [r for r in latest.values() if r.dismissed_at is None]
+
+
+def covered_hashes(review: Review) -> dict[str, str]:
+    return {c["section_id"]: c["hash"] for c in review.covered}
+
+
+def approval_record(review: Review) -> dict[str, Any]:
+    return {
+        "review_id": str(review.id),
+        "reviewer_id": str(review.reviewer_id),
+        "reviewer": review.reviewer_name,
+        "email": review.reviewer_email,
+        "at": review.created_at.isoformat(),
+        "revision": review.revision,
+        "whole_document": review.whole_document,
+        "sections": list(review.covered),
+    }
+
+
+@dataclass(frozen=True)
+class Judged:
+    state: RoundState
+    evaluation: Evaluation
+    sections: list[SectionVersion]
+    owners: dict[str, list[str]]
+
+
+class Rounds:
+    def __init__(
+        self,
+        repo: ReviewRepository,
+        documents: DocumentRepository,
+        events: EventRecorder,
+        clock: Clock,
+    ) -> None:
+        self.repo = repo
+        self._documents = documents
+        self._events = events
+        self._clock = clock
+        self._writer = RevisionWriter(documents, events, clock)
+
+    async def policy(self, org_id: uuid.UUID) -> Policy:
+        return policy_of(await self.repo.policy(org_id))
+
+    async def head_sections(self, document: Document) -> list[SectionVersion]:
+        revision = await self._documents.revision(document.id, document.head_revision)
+        assert revision is not None
+        return await self._documents.sections_of(revision.id)
+
+    async def judge(self, document: Document, round_: ReviewRound | None) -> Judged:
+        sections = await self.head_sections(document)
+        policy = await self.policy(document.org_id)
+        owners = owned_sections(policy.owners, [(s.section_id, s.number) for s in sections])
+        users, teams = await self.repo.reviewers(document.id)
+        members = await self.repo.team_members(document.org_id, sorted(set(owners) | set(teams)))
+        reviews = await self.repo.reviews(round_.id) if round_ else []
+        state = RoundState(
+            sections={s.section_id: s.content_hash for s in sections},
+            numbers={s.section_id: s.number for s in sections},
+            owners=owners,
+            team_members=members,
+            reviewer_users=users,
+            reviewer_teams=frozenset(teams),
+            authors=await self.repo.authors(document.id),
+            required_approvals=document.required_approvals or policy.required_approvals,
+            verdicts=[
+                Verdict(
+                    r.id,
+                    r.reviewer_id,
+                    r.reviewer_name,
+                    r.verdict,
+                    covered_hashes(r),
+                    r.whole_document,
+                )
+                for r in standing(reviews)
+            ],
+            blocking_threads=await self.repo.blocking_threads(document.id),
+            blocking_questions=await self.repo.blocking_questions(document.id),
+        )
+        return Judged(state, evaluate(state), sections, owners)
+
+    async def complete_if_met(
+        self, document: Document, round_: ReviewRound, actor: str | None
+    ) -> bool:
+        """Approve the document when the round meets the policy: in this transaction, the
+        head becomes the next major version, frozen, and `documents.approved` is recorded
+        with the section hashes every counted approval covered."""
+        judged = await self.judge(document, round_)
+        if not judged.evaluation.met:
+            return False
+        counted = {v.review_id for v in judged.evaluation.counted}
+        approvals = [
+            approval_record(r) for r in await self.repo.reviews(round_.id) if r.id in counted
+        ]
+        saved = await self._writer.approve(document, actor)
+        now = self._clock.now()
+        round_.outcome, round_.closed_at, round_.closed_by = "approved", now, actor
+        round_.approved_revision, round_.approved_version = saved.revision.number, document.version
+        round_.approvals = approvals
+        await self.repo.session.flush()
+        await self._record(
+            document,
+            "documents.approved",
+            round=round_.number,
+            revision=saved.revision.number,
+            version=document.version,
+            content_hash=saved.revision.content_hash,
+            approvals=approvals,
+            teams=list(judged.evaluation.satisfied_teams),
+        )
+        return True
+
+    async def dismiss_stale(
+        self,
+        document: Document,
+        round_: ReviewRound,
+        before: Sequence[SectionVersion],
+        after: Sequence[SectionVersion],
+        revision: int,
+    ) -> list[Review]:
+        """Dismiss exactly the approvals that covered a section this revision changed (and
+        whole-document approvals when a section was added or removed)."""
+        now_hashes = {s.section_id: s.content_hash for s in after}
+        old = {s.section_id: s for s in before}
+        new = {s.section_id: s for s in after}
+        reshaped = set(old) != set(new)
+        dismissed = []
+        for review in standing(await self.repo.reviews(round_.id)):
+            if review.verdict != "approve":
+                continue
+            touched = [c for c in review.covered if now_hashes.get(c["section_id"]) != c["hash"]]
+            if not touched and not (review.whole_document and reshaped):
+                continue
+            review.dismissed_at = self._clock.now()
+            review.dismissed_by_revision = revision
+            if touched:
+                names = ", ".join(f"§{c['number'] or c['section_id']}" for c in touched)
+                review.dismissed_reason = f"{names} changed in revision {revision}"
+            else:
+                review.dismissed_reason = f"sections were added or removed in revision {revision}"
+            dismissed.append(review)
+            await self._record(
+                document,
+                "approvals.dismissed",
+                round=round_.number,
+                review_id=str(review.id),
+                reviewer_id=str(review.reviewer_id),
+                reviewer=review.reviewer_name,
+                reason=review.dismissed_reason,
+                revision=revision,
+                changes=[
+                    {
+                        "section_id": c["section_id"],
+                        "number": c["number"],
+                        "diff": _diff(old.get(c["section_id"]), new.get(c["section_id"])),
+                    }
+                    for c in touched
+                ],
+            )
+        await self.repo.session.flush()
+        return dismissed
+
+    async def _record(self, document: Document, type: str, **data: Any) -> None:
+        await self._events.record(
+            type,
+            org_id=document.org_id,
+            subject=f"documents/{document.key}",
+            data={"document_id": str(document.id), "key": document.key, **data},
+        )
+
+
+def _diff(old: SectionVersion | None, new: SectionVersion | None) -> str:
+    before = (old.body if old else "").splitlines(keepends=True)
+    after = (new.body if new else "").splitlines(keepends=True)
+    text = "".join(difflib.unified_diff(before, after, "approved", "now", n=2))
+    if len(text) > MAX_DIFF_CHARS:
+        return text[:MAX_DIFF_CHARS] + "\n... (diff cut; see GET .../diff)\n"
+    return text

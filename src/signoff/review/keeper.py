@@ -1,0 +1,37 @@
+"""The revision listener of the review domain: an edit during a round dismisses the
+approvals it made stale, and may complete the round (a removed reviewer, a resolved
+blocking question)."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from signoff.core.clock import Clock
+from signoff.core.events import EventRecorder
+from signoff.core.pagination import CursorCodec
+from signoff.documents.models import Document
+from signoff.documents.repository import DocumentRepository
+from signoff.documents.service.writer import Saved
+from signoff.review.engine import Rounds
+from signoff.review.repository import ReviewRepository
+
+
+class ReviewKeeper:
+    def __init__(
+        self, session: AsyncSession, events: EventRecorder, clock: Clock, *, cursors: CursorCodec
+    ) -> None:
+        documents = DocumentRepository(session, cursors)
+        self._documents = documents
+        self._rounds = Rounds(ReviewRepository(session, cursors), documents, events, clock)
+
+    async def __call__(self, document: Document, saved: Saved) -> None:
+        round_ = await self._rounds.repo.open_round(document.id)
+        if round_ is None:
+            return
+        if saved.changes:
+            previous = await self._documents.revision(document.id, saved.revision.number - 1)
+            before = await self._documents.sections_of(previous.id) if previous else []
+            await self._rounds.dismiss_stale(
+                document, round_, before, saved.sections, saved.revision.number
+            )
+        await self._rounds.complete_if_met(document, round_, saved.revision.created_by)
