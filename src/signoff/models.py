@@ -9,6 +9,7 @@ from signoff.core.db import Base
 from signoff.core.events import OutboxEvent
 from signoff.core.idempotency import IdempotencyRecord
 from signoff.orgs import models as orgs_models
+from signoff.webhooks import models as webhooks_models
 
 metadata = Base.metadata
 
@@ -19,4 +20,5 @@ __all__ = [
     "audit_models",
     "metadata",
     "orgs_models",
+    "webhooks_models",
 ]

@@ -16,11 +16,12 @@ from fastapi import FastAPI
 from signoff.core.permissions import RULES, Action, Role, allowed, parse_scopes, role_for_scopes
 from tests.security.walker import Endpoint, endpoints
 from tests.support.identity import Actor, join, sign_in, sign_up
+from tests.support.webhooks import background, create_webhook, deliveries
 
 # Routes whose service refines the declared permission for some targets. The walker targets
 # someone else, so the refined rule is what it must see (leaving is tested in tests/orgs).
 REFINED = {("DELETE", "/v1/orgs/{org}/members/{user_id}"): Action.MEMBERS_MANAGE}
-KNOWN_PARAMS = {"org", "user_id", "team", "key_id", "account_id"}
+KNOWN_PARAMS = {"org", "user_id", "team", "key_id", "account_id", "webhook_id", "delivery_id"}
 
 
 def test_every_route_declares_exactly_one_permission(app: FastAPI) -> None:
@@ -44,6 +45,8 @@ class Victim:
     org: str
     key_id: str
     account_id: str
+    webhook_id: str
+    delivery_id: str
 
     def url(self, path: str) -> str:
         return path.format(
@@ -52,10 +55,21 @@ class Victim:
             team="t1",
             key_id=self.key_id,
             account_id=self.account_id,
+            webhook_id=self.webhook_id,
+            delivery_id=self.delivery_id,
         )
 
 
-async def victim_org(client: httpx.AsyncClient) -> Victim:
+async def victim_webhook(client: httpx.AsyncClient, app: FastAPI, owner: Actor) -> tuple[str, str]:
+    """A subscription with a delivery in its log (its own creation event, fanned out by the
+    real relay), so the delivery routes have something to attack."""
+    hook = await create_webhook(client, owner, "https://hooks.example.com/victim")
+    await background(app).relay.run_once()
+    [delivery] = await deliveries(client, owner, hook["id"])
+    return hook["id"], delivery["id"]
+
+
+async def victim_org(client: httpx.AsyncClient, app: FastAPI) -> Victim:
     owner = await sign_up(client)
     org = owner.orgs[0]
     member = await join(client, owner, org, "member")
@@ -77,7 +91,8 @@ async def victim_org(client: httpx.AsyncClient) -> Victim:
             headers=owner.headers,
         )
     ).json()
-    return Victim(owner, member, org, key["id"], account["id"])
+    webhook_id, delivery_id = await victim_webhook(client, app, owner)
+    return Victim(owner, member, org, key["id"], account["id"], webhook_id, delivery_id)
 
 
 async def snapshot(client: httpx.AsyncClient, victim: Victim) -> dict[str, object]:
@@ -97,6 +112,8 @@ async def snapshot(client: httpx.AsyncClient, victim: Victim) -> dict[str, objec
                 "items"
             ]
         ],
+        "webhooks": (await client.get(f"/v1/orgs/{org}/webhooks", headers=h)).json(),
+        "deliveries": await deliveries(client, victim.owner, victim.webhook_id),
     }
 
 
@@ -146,7 +163,7 @@ async def attackers(client: httpx.AsyncClient) -> dict[str, dict[str, str]]:
 
 
 async def test_no_cross_organization_read_or_write(app: FastAPI, client: httpx.AsyncClient) -> None:
-    victim = await victim_org(client)
+    victim = await victim_org(client, app)
     before = await snapshot(client, victim)
     for name, headers in (await attackers(client)).items():
         for e in org_routes(app):
@@ -205,7 +222,7 @@ RULES_SCOPES = {"documents:read", "documents:write", "reviews:write", "admin"}
 
 @pytest.mark.parametrize("method", ["GET", "POST", "PUT", "PATCH", "DELETE"])
 async def test_no_role_escalation(app: FastAPI, client: httpx.AsyncClient, method: str) -> None:
-    victim = await victim_org(client)
+    victim = await victim_org(client, app)
     for caller in await callers(client, victim):
         for e in [e for e in org_routes(app) if e.method == method]:
             action = REFINED.get((e.method, e.path)) or Action(e.permissions[0])
