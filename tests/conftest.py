@@ -48,6 +48,20 @@ def pytest_configure(config: pytest.Config) -> None:
     configure_logging("INFO", "json")
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Figures that tests measured (``record_property("figures", ...)``), also under xdist."""
+    lines = [
+        f"{report.nodeid}: {value}"
+        for report in terminalreporter.stats.get("passed", [])
+        for name, value in getattr(report, "user_properties", [])
+        if name == "figures" and report.when == "call"
+    ]
+    if lines:
+        terminalreporter.write_sep("-", "figures")
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
 def pytest_report_header() -> str:
     return f"signoff database backend: {backend_of(os.environ.get('SIGNOFF_TEST_DATABASE_URL'))}"
 

@@ -170,6 +170,9 @@ async def run_worker(settings: Settings) -> None:
     """``signoff worker``: the background work without the HTTP server, until SIGTERM."""
     import signal
 
+    # Every model, as in the app: a foreign key's column type comes from the table it
+    # references, so a table whose model was never imported would leave it untyped.
+    import signoff.models  # noqa: F401
     from signoff.core.clock import SystemClock
 
     db = Database.from_settings(settings.database)

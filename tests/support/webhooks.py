@@ -5,18 +5,27 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from signoff.app import create_app
 from signoff.core.clock import Clock
-from signoff.core.config import Settings, WebhookSettings
+from signoff.core.config import (
+    DatabaseSettings,
+    Environment,
+    Settings,
+    WebhookSettings,
+    WorkerSettings,
+)
 from signoff.core.db import Database
 from signoff.core.events import EventRecorder
 from signoff.worker import Background, Transactions
+from tests.conftest import FAST_HASHING, TEST_SECRET
 from tests.support.identity import Actor
 
 LOOPBACK = ["127.0.0.0/8"]
@@ -108,3 +117,63 @@ async def record_events(
         return [str(e.id) for e in recorded]
 
     return await Transactions(db)(work)
+
+
+async def subscribe_receiver(
+    client: httpx.AsyncClient, actor: Actor, receiver: Any, types: list[str] | None = None
+) -> dict[str, Any]:
+    """Subscribe ``receiver`` and teach it the secret it must verify signatures with."""
+    created = await create_webhook(client, actor, receiver.url, types)
+    receiver.secrets.append(created["secret"])
+    return created
+
+
+def live_settings(database: DatabaseSettings, **webhooks: Any) -> Settings:
+    return Settings(
+        env=Environment.TEST,
+        secret_key=TEST_SECRET,
+        database=database,
+        auth=FAST_HASHING,
+        worker=WorkerSettings(in_process=False, outbox_poll_s=0.02),
+        webhooks=fast_webhooks(**webhooks),
+    )
+
+
+@asynccontextmanager
+async def live_app(
+    settings: Settings,
+) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient, Database]]:
+    db = Database.from_settings(settings.database)
+    app = create_app(settings, database=db)
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            yield app, client, db
+    finally:
+        await background(app).stop()
+        await db.dispose()
+
+
+def attempts_by(app: FastAPI, result: str) -> float:
+    value = app.state.metrics.registry.get_sample_value(
+        "signoff_webhook_attempts_total", {"result": result}
+    )
+    return value or 0.0
+
+
+def worker_environment(settings: Settings) -> dict[str, str]:
+    """The same settings as environment variables, for a ``signoff worker`` process."""
+    hooks, worker = settings.webhooks, settings.worker
+    return {
+        "SIGNOFF_ENV": settings.env.value,
+        "SIGNOFF_SECRET_KEY": settings.secret_key.get_secret_value(),
+        "SIGNOFF_DATABASE__URL": settings.database.url.get_secret_value(),
+        "SIGNOFF_WEBHOOKS__ALLOWED_CIDRS": ",".join(hooks.allowed_cidrs),
+        "SIGNOFF_WEBHOOKS__TIMEOUT_S": str(hooks.timeout_s),
+        "SIGNOFF_WEBHOOKS__RETRY_SCHEDULE_S": ",".join(map(str, hooks.retry_schedule_s)),
+        "SIGNOFF_WEBHOOKS__POLL_INTERVAL_S": str(hooks.poll_interval_s),
+        "SIGNOFF_WEBHOOKS__BREAKER_THRESHOLD": str(hooks.breaker_threshold),
+        "SIGNOFF_WORKER__OUTBOX_POLL_S": str(worker.outbox_poll_s),
+        "SIGNOFF_LOG__FORMAT": "json",
+        "SIGNOFF_LOG__LEVEL": "WARNING",
+    }

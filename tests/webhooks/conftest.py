@@ -16,6 +16,7 @@ from signoff.core.clock import FrozenClock
 from signoff.core.config import Settings
 from signoff.core.db import Database
 from tests.support.identity import Actor, sign_up
+from tests.support.livedb import live_database, live_template
 from tests.support.receiver import Receiver, running_receiver
 from tests.support.webhooks import background, with_webhooks
 
@@ -75,3 +76,6 @@ def make_app(settings: Settings, db: Database, clock: FrozenClock) -> AppFactory
             await background(app).stop()
 
     return made
+
+
+__all__ = ["live_database", "live_template"]

@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    Uuid,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -33,8 +34,10 @@ class Webhook(Base):
     __table_args__ = (CheckConstraint(_one_of("circuit_state", CIRCUIT_STATES), name="circuit"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    # Typed explicitly: a foreign key's type otherwise comes from the referenced table, and
+    # is NullType (values come back as text) in a process that never imported that model.
     org_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("organization.id", ondelete="CASCADE"), index=True
+        Uuid, ForeignKey("organization.id", ondelete="CASCADE"), index=True
     )
     url: Mapped[str] = mapped_column(String(2000))
     description: Mapped[str] = mapped_column(String(500), default="")
@@ -86,9 +89,11 @@ class WebhookDelivery(Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    webhook_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("webhook.id", ondelete="CASCADE"))
+    webhook_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("webhook.id", ondelete="CASCADE")
+    )
     event_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("outbox_event.id", ondelete="CASCADE"), index=True
+        Uuid, ForeignKey("outbox_event.id", ondelete="CASCADE"), index=True
     )
     event_type: Mapped[str] = mapped_column(String(100))
     subject: Mapped[str] = mapped_column(String(300))
@@ -112,7 +117,7 @@ class WebhookAttempt(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     delivery_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("webhook_delivery.id", ondelete="CASCADE"), index=True
+        Uuid, ForeignKey("webhook_delivery.id", ondelete="CASCADE"), index=True
     )
     attempted_at: Mapped[datetime] = mapped_column(UTCDateTime)
     duration_ms: Mapped[float]
