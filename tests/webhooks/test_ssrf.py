@@ -51,10 +51,13 @@ KEY = b"k" * 32
 SECRET = "whsec_" + base64.b64encode(KEY).decode()
 
 
-async def attempt(url: str, allowed: list[str], backend: RecordingBackend) -> AttemptResult:
+async def attempt(
+    url: str, allowed: list[str], backend: RecordingBackend, timeout_s: float = 2.0
+) -> AttemptResult:
     job = Job(uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), url, (KEY,), uuid.uuid4(), b"{}", 1)
-    async with webhook_client(AddressPolicy.from_cidrs(allowed), 2.0, inner=backend) as client:
-        return await Sender(client, SystemClock(), 2.0).send(job)
+    policy = AddressPolicy.from_cidrs(allowed)
+    async with webhook_client(policy, timeout_s, inner=backend) as client:
+        return await Sender(client, SystemClock(), timeout_s).send(job)
 
 
 @pytest.fixture
@@ -117,7 +120,7 @@ async def test_a_loopback_listener_sees_no_connection(listener: socket.socket) -
         assert backend.connects == []
     assert nobody_connected(listener)
     # The same socket does see a connection when one is allowed: the check above can fail.
-    allowed = await attempt(f"http://127.0.0.1:{port}/", LOOPBACK, RecordingBackend())
+    allowed = await attempt(f"http://127.0.0.1:{port}/", LOOPBACK, RecordingBackend(), 0.3)
     assert allowed.kind == "timeout"
     assert not nobody_connected(listener)
 

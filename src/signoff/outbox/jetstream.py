@@ -7,6 +7,7 @@ is created when missing. The database stays the record of events: this is only a
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from typing import Any
@@ -78,14 +79,17 @@ class JetStreamPublisher:
             log.debug("nats.error", error=str(exc))
 
         # No automatic reconnection: the relay decides when to try again, and events wait.
-        self._nc = await nats.connect(
-            self._url,
-            name="signoff-relay",
-            connect_timeout=min(self._timeout, 2.0),
-            allow_reconnect=False,
-            max_reconnect_attempts=0,
-            error_cb=quiet,
-        )
+        # (nats-py reads max_reconnect_attempts=0 as "forever", even for the first connect.)
+        async with asyncio.timeout(self._timeout):
+            self._nc = await nats.connect(
+                self._url,
+                name="signoff-relay",
+                connect_timeout=min(self._timeout, 2.0),
+                allow_reconnect=False,
+                max_reconnect_attempts=1,
+                reconnect_time_wait=0.1,
+                error_cb=quiet,
+            )
         self._js = self._nc.jetstream(timeout=self._timeout)
         try:
             await self._js.stream_info(self._stream)
