@@ -47,20 +47,12 @@ class Sender:
                 ) as response:
                     status = response.status_code
                     excerpt = await _excerpt(response)
-            kind, error = ("success", None) if is_success(status) else ("http_error", None)
-        except UnsafeAddress as exc:
-            kind, error = "refused", str(exc)
-        except (TimeoutError, httpx.TimeoutException):
-            kind, error = "timeout", f"no complete response within {self._timeout:g} s"
-        except httpx.HTTPError as exc:
-            kind = "connect_error" if isinstance(exc, httpx.ConnectError) else "error"
-            error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        except Exception as exc:  # a bug here must not stop the engine; the attempt failed
-            log.exception("webhooks.send_failed", delivery_id=str(job.delivery_id))
-            kind, error = "error", type(exc).__name__
-        if kind == "timeout" and status is not None and is_success(status):
-            # The receiver accepted it; only the body (which nobody needs) was slow.
-            kind, error = "success", None
+            kind, error = ("success" if is_success(status) else "http_error"), None
+        except Exception as exc:
+            kind, error = self._failure(job, exc)
+            if kind == "timeout" and status is not None and is_success(status):
+                # The receiver accepted it; only the body (which nobody needs) was slow.
+                kind, error = "success", None
         return AttemptResult(
             attempted_at=attempted_at,
             duration_ms=round((time.perf_counter() - began) * 1000, 2),
@@ -70,6 +62,19 @@ class Sender:
             error=error,
             kind=kind,
         )
+
+    def _failure(self, job: Job, exc: Exception) -> tuple[str, str]:
+        """The attempts metric's label and the logged error for a failed attempt."""
+        if isinstance(exc, UnsafeAddress):
+            return "refused", str(exc)
+        if isinstance(exc, TimeoutError | httpx.TimeoutException):
+            return "timeout", f"no complete response within {self._timeout:g} s"
+        if isinstance(exc, httpx.HTTPError):
+            kind = "connect_error" if isinstance(exc, httpx.ConnectError) else "error"
+            return kind, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        # A bug here must not stop the engine: the attempt failed, and the stack is logged.
+        log.error("webhooks.send_failed", delivery_id=str(job.delivery_id), exc_info=exc)
+        return "error", type(exc).__name__
 
 
 async def _excerpt(response: httpx.Response) -> str | None:
