@@ -13,7 +13,7 @@ from signoff.core.db import Database
 from signoff.webhooks.queue import Outcome
 from tests.core.test_metrics import samples
 from tests.support.identity import Actor, sign_up
-from tests.support.receiver import Receiver, standard_webhooks_valid
+from tests.support.receiver import Receiver, running_receiver, standard_webhooks_valid
 from tests.support.webhooks import background, org_id, record_events
 from tests.webhooks.conftest import AppFactory
 from tests.webhooks.test_delivery import deliver, subscribe
@@ -169,3 +169,27 @@ async def test_delivery_and_outbox_metrics(
     assert after[("signoff_webhook_attempt_duration_seconds_count", ())] == 1
     relayed = after[("signoff_outbox_events_relayed_total", (("channel", "webhooks"),))]
     assert relayed >= 2  # the subscription's own creation, and the document event
+
+
+async def test_one_endpoint_cannot_take_every_slot(
+    make_app: AppFactory, receiver: Receiver, db: Database, clock: FrozenClock
+) -> None:
+    async with make_app(per_endpoint_concurrency=2) as (app, client):
+        admin = await sign_up(client)
+        await subscribe(client, admin, receiver, ["documents.*"])
+        with running_receiver() as quiet:
+            await subscribe(client, admin, quiet, ["reviews.*"])
+            busy = [("documents.updated", f"documents/DD-{n}") for n in range(5)]
+            await record_events(db, clock, await org_id(client, admin), busy)
+            await record_events(
+                db, clock, await org_id(client, admin), [("reviews.submitted", "documents/DD-1")]
+            )
+            await background(app).relay.run_once()
+            rounds = []
+            while outcomes := await background(app).engine.run_once():
+                rounds.append(len(outcomes))
+            # Five subjects could all go at once; the endpoint gets two at a time, and the
+            # other endpoint is served in the first round all the same.
+            assert rounds == [3, 2, 1]
+            assert len(quiet.processed) == 1
+        assert len(receiver.processed) == 5

@@ -204,6 +204,7 @@ class WebhookSettings(BaseModel):
     breaker_cooldown_s: float = Field(default=60.0, gt=0)
     secret_overlap_s: float = Field(default=86400.0, ge=0, le=30 * 86400)
     concurrency: int = Field(default=16, ge=1, le=256)
+    per_endpoint_concurrency: int = Field(default=4, ge=1, le=256)
     poll_interval_s: float = Field(default=1.0, gt=0, le=60)
 
     _split = field_validator("allowed_cidrs", "retry_schedule_s", mode="before")(_comma_list)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
+from collections import Counter
 
 from signoff.core.clock import Clock
 from signoff.core.config import WebhookSettings
@@ -40,6 +42,7 @@ class DeliveryEngine:
         self._metrics = metrics
         self._wake = asyncio.Event()
         self._inflight: set[asyncio.Task[None]] = set()
+        self._busy: Counter[uuid.UUID] = Counter()  # attempts under way, per webhook
         self._loop: asyncio.Task[None] | None = None
         self.attempts = 0  # made by this engine: tests compare instances
 
@@ -56,7 +59,8 @@ class DeliveryEngine:
 
     async def claim(self, limit: int) -> list[Job]:
         now = self._clock.now()
-        return await self._transact(lambda session: self._queue.claim(session, now, limit))
+        busy = dict(self._busy)
+        return await self._transact(lambda session: self._queue.claim(session, now, limit, busy))
 
     async def attempt(self, job: Job) -> AttemptResult:
         return await self._sender.send(job)
@@ -101,6 +105,7 @@ class DeliveryEngine:
         if free <= 0:
             return
         for job in await self.claim(free):
+            self._busy[job.webhook_id] += 1
             task = asyncio.create_task(self._deliver(job), name=f"webhooks:{job.delivery_id}")
             self._inflight.add(task)
             task.add_done_callback(self._finished)
@@ -110,11 +115,15 @@ class DeliveryEngine:
         self.wake()  # the next event of its subject may go now
 
     async def _deliver(self, job: Job) -> None:
-        result = await self.attempt(job)
         try:
+            result = await self.attempt(job)
             await self.record(job, result)
         except Exception:  # not recorded: the claim lapses and the delivery is sent again
             log.exception("webhooks.record_failed", delivery_id=str(job.delivery_id))
+        finally:
+            self._busy[job.webhook_id] -= 1
+            if self._busy[job.webhook_id] <= 0:
+                del self._busy[job.webhook_id]
 
     def _observe(self, job: Job, result: AttemptResult, outcome: Outcome) -> None:
         if self._metrics is not None:

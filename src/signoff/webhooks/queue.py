@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import random
 import uuid
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -104,18 +105,26 @@ class DeliveryQueue:
             await session.execute(insert(WebhookDelivery), rows)
         return len(rows)
 
-    async def claim(self, session: AsyncSession, now: datetime, limit: int) -> list[Job]:
-        """Claim up to ``limit`` due deliveries that may go now."""
+    async def claim(
+        self,
+        session: AsyncSession,
+        now: datetime,
+        limit: int,
+        in_flight: Mapping[uuid.UUID, int] | None = None,
+    ) -> list[Job]:
+        """Claim up to ``limit`` due deliveries that may go now, with at most
+        ``per_endpoint_concurrency`` in flight to one endpoint (``in_flight``: the caller's
+        attempts under way), so one slow receiver cannot take every slot."""
         lease = timedelta(seconds=self._settings.lease_s)
+        taken = Counter(in_flight or {})
         jobs: list[Job] = []
-        probing: set[uuid.UUID] = set()
-        for delivery, webhook, event in (await session.execute(_claimable(now, limit))).all():
-            circuit = circuit_of(webhook)
-            if circuit.state != "closed":
-                if webhook.id in probing:
-                    continue  # one probe at a time through a circuit that is not closed
-                probing.add(webhook.id)
-                set_circuit(webhook, circuit.probe(now, lease))
+        # More candidates than slots: some are passed over (a busy endpoint, a second probe).
+        rows = (await session.execute(_claimable(now, limit * 4))).all()
+        for delivery, webhook, event in rows:
+            if len(jobs) >= limit:
+                break
+            if not self._admit(webhook, taken, now, lease):
+                continue
             if delivery.attempts >= self._settings.max_attempts:
                 _die(delivery, "the sender stopped during the last attempt")
                 continue
@@ -125,6 +134,18 @@ class DeliveryQueue:
             jobs.append(self._job(delivery, webhook, event, token, now))
         await session.flush()
         return jobs
+
+    def _admit(
+        self, webhook: Webhook, taken: Counter[uuid.UUID], now: datetime, lease: timedelta
+    ) -> bool:
+        circuit = circuit_of(webhook)
+        # Through a circuit that is not closed goes one probe at a time.
+        cap = self._settings.per_endpoint_concurrency if circuit.state == "closed" else 1
+        if taken[webhook.id] >= cap:
+            return False
+        set_circuit(webhook, circuit.probe(now, lease))
+        taken[webhook.id] += 1
+        return True
 
     def _job(
         self,
