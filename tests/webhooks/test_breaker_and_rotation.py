@@ -7,14 +7,30 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from pydantic import SecretStr
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from signoff.app import create_app
 from signoff.core.clock import FrozenClock
+from signoff.core.config import Settings
 from signoff.core.db import Database
+from signoff.core.events import EventRecorder
+from signoff.core.pagination import CursorCodec
 from signoff.webhooks.queue import Outcome
+from signoff.webhooks.repository import WebhookRepository
+from signoff.webhooks.runtime import WebhooksRuntime
+from signoff.webhooks.service import WebhookService
+from signoff.worker import Transactions
 from tests.core.test_metrics import samples
 from tests.support.identity import Actor, sign_up
 from tests.support.receiver import Receiver, running_receiver, standard_webhooks_valid
-from tests.support.webhooks import background, org_id, record_events
+from tests.support.webhooks import (
+    background,
+    deliveries,
+    org_id,
+    record_events,
+    with_webhooks,
+)
 from tests.webhooks.conftest import AppFactory
 from tests.webhooks.test_delivery import deliver, subscribe
 
@@ -193,3 +209,43 @@ async def test_one_endpoint_cannot_take_every_slot(
             assert rounds == [3, 2, 1]
             assert len(quiet.processed) == 1
         assert len(receiver.processed) == 5
+
+
+async def test_a_secret_sealed_under_another_server_key_kills_only_its_deliveries(
+    hook_app: FastAPI,
+    hook_client: httpx.AsyncClient,
+    admin: Actor,
+    receiver: Receiver,
+    settings: Settings,
+    db: Database,
+    clock: FrozenClock,
+) -> None:
+    old = await subscribe(hook_client, admin, receiver, ["documents.*"])
+    org = await org_id(hook_client, admin)
+    rekeyed = with_webhooks(settings).model_copy(update={"secret_key": SecretStr("k" * 40)})
+    with running_receiver() as fresh:
+        # A subscription made after the server key changed (through the service itself: the
+        # API's token keys were sealed under the old server key too).
+        async def create(session: AsyncSession) -> str:
+            service = WebhookService(
+                WebhookRepository(session, CursorCodec("c" * 40)),
+                WebhooksRuntime.from_settings(rekeyed),
+                EventRecorder(session, clock),
+                clock,
+            )
+            issued = await service.create(org, fresh.url, ["documents.*"], "", True)
+            return issued.secret
+
+        fresh.secrets.append(await Transactions(db)(create))
+        await record_events(db, clock, org, [("documents.created", "documents/DD-1")])
+        app = create_app(rekeyed, database=db, clock=clock)
+        try:
+            await background(app).relay.run_once()
+            outcomes = await background(app).engine.run_once()
+        finally:
+            await background(app).stop()
+        assert outcomes == [Outcome.SUCCEEDED]
+        assert len(fresh.processed) == 1
+    assert receiver.requests == []
+    [dead] = await deliveries(hook_client, admin, old["id"], status="dead")
+    assert "cannot be unsealed" in dead["last_error"]

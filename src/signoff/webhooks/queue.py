@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from cryptography.exceptions import InvalidTag
 from sqlalchemy import Select, exists, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -128,10 +129,18 @@ class DeliveryQueue:
             if delivery.attempts >= self._settings.max_attempts:
                 _die(delivery, "the sender stopped during the last attempt")
                 continue
-            delivery.claim_token = token = uuid.uuid4()
+            token = uuid.uuid4()
+            try:
+                job = self._job(delivery, webhook, event, token, now)
+            except InvalidTag:
+                # Sealed under another SIGNOFF_SECRET_KEY: no attempt can be signed, and
+                # retrying will not change that. Rotating the secret, then redelivering, will.
+                _die(delivery, "the signing secret cannot be unsealed; rotate it, then redeliver")
+                continue
+            delivery.claim_token = token
             delivery.attempts += 1
             delivery.next_attempt_at = now + lease
-            jobs.append(self._job(delivery, webhook, event, token, now))
+            jobs.append(job)
         await session.flush()
         return jobs
 
