@@ -13,6 +13,7 @@ import pytest
 
 from signoff import dbmigrate
 from signoff.core.config import DatabaseSettings
+from tests.conftest import TEST_SECRET
 from tests.support.databases import backend_of
 from tests.support.server import REPO, free_port, running, signoff_command
 
@@ -24,7 +25,9 @@ def database_env(database_url: str, tmp_path: Path) -> dict[str, str]:
     # user would; on PostgreSQL, the test database.
     if backend_of(database_url) == "sqlite":
         return {}
-    return {"SIGNOFF_DATABASE__URL": database_url}
+    # The server's scheduled jobs may commit a signing key to this shared database before it
+    # stops; sealed under another secret, later tests could not read it (a 500 at sign-in).
+    return {"SIGNOFF_DATABASE__URL": database_url, "SIGNOFF_SECRET_KEY": TEST_SECRET}
 
 
 def assert_stopped_gracefully(returncode: int, output: str) -> None:
