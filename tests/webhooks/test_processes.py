@@ -22,9 +22,10 @@ from signoff.core.clock import SystemClock
 from signoff.core.config import DatabaseSettings, Settings
 from signoff.core.db import Database
 from signoff.webhooks.models import WebhookAttempt, WebhookDelivery
+from tests.core.test_metrics import samples
 from tests.support.identity import sign_up
 from tests.support.receiver import running_receiver
-from tests.support.server import REPO
+from tests.support.server import REPO, free_port
 from tests.support.webhooks import (
     background,
     live_app,
@@ -49,17 +50,33 @@ async def unsettled(settings: Settings) -> int:
         await db.dispose()
 
 
+async def worker_metrics(port: int) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """Scrape the worker's /metrics once its database gauges have been refreshed."""
+    url = f"http://127.0.0.1:{port}/metrics"
+    async with httpx.AsyncClient(timeout=5) as client:
+
+        async def refreshed() -> bool:
+            try:
+                found = samples((await client.get(url)).text)
+            except httpx.TransportError:
+                return False  # not listening yet
+            return found.get(("signoff_outbox_pending_events", ())) == 0
+
+        await wait_until(refreshed, what="the worker's metrics")
+        return samples((await client.get(url)).text)
+
+
 def live_client(app: FastAPI) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
 
 
-def start_worker(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
+def start_worker(settings: Settings, log: Path, **extra: str) -> subprocess.Popen[bytes]:
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(REPO)}
     with log.open("ab") as out:
         return subprocess.Popen(
             [sys.executable, "-m", "signoff", "worker"],
             cwd=REPO,
-            env=env | worker_environment(settings),
+            env=env | worker_environment(settings) | extra,
             stdout=out,
             stderr=subprocess.STDOUT,
         )
@@ -92,7 +109,13 @@ async def test_a_worker_killed_mid_delivery_loses_nothing(
         before_restart = len(receiver.processed)
         assert before_restart < len(recorded), log.read_text()
 
-        second = start_worker(settings, log)
+        port = free_port()
+        second = start_worker(
+            settings,
+            log,
+            SIGNOFF_WORKER__METRICS_PORT=str(port),
+            SIGNOFF_WORKER__METRICS_REFRESH_S="0.1",
+        )
         try:
             await wait_until(
                 lambda: len(receiver.processed) == len(recorded), what="every event delivered"
@@ -102,6 +125,7 @@ async def test_a_worker_killed_mid_delivery_loses_nothing(
                 return await unsettled(settings) == 0
 
             await wait_until(settled, what="deliveries settled")
+            metrics = await worker_metrics(port)
         finally:
             second.send_signal(signal.SIGTERM)
             await asyncio.to_thread(second.wait, 20)
@@ -110,6 +134,10 @@ async def test_a_worker_killed_mid_delivery_loses_nothing(
     assert receiver.bad_signatures == 0
     order = {s: [e for e, (_, t) in zip(recorded, events, strict=True) if t == s] for s in subjects}
     assert receiver.order_by_subject() == order
+    # The restarted worker's own /metrics: what it delivered, and nothing left behind.
+    succeeded = metrics[("signoff_webhook_deliveries_total", (("outcome", "succeeded"),))]
+    assert succeeded >= len(recorded) - before_restart
+    assert metrics[("signoff_outbox_pending_events", ())] == 0
     figures = (
         f"{len(recorded)} events; {before_restart} acted on before SIGKILL, the rest after "
         f"the restart; {receiver.duplicates} sent again and dropped by the receiver"
