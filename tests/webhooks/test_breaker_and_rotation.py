@@ -31,8 +31,11 @@ from tests.support.webhooks import (
     record_events,
     with_webhooks,
 )
+from tests.support.webhooks import (
+    subscribe_receiver as subscribe,
+)
 from tests.webhooks.conftest import AppFactory
-from tests.webhooks.test_delivery import deliver, subscribe
+from tests.webhooks.test_delivery import deliver
 
 
 async def circuit(client: httpx.AsyncClient, admin: Actor, hook: dict[str, Any]) -> dict[str, Any]:

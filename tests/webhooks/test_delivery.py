@@ -16,10 +16,12 @@ from tests.support.identity import Actor, sign_up
 from tests.support.receiver import Receiver, running_receiver, standard_webhooks_valid
 from tests.support.webhooks import (
     background,
-    create_webhook,
     deliveries,
     org_id,
     record_events,
+)
+from tests.support.webhooks import (
+    subscribe_receiver as subscribe,
 )
 
 
@@ -30,14 +32,6 @@ async def deliver(app: FastAPI) -> list[Outcome]:
     while done := await background(app).engine.run_once():
         outcomes += done
     return outcomes
-
-
-async def subscribe(
-    client: httpx.AsyncClient, admin: Actor, receiver: Receiver, types: list[str] | None = None
-) -> dict[str, str]:
-    created = await create_webhook(client, admin, receiver.url, types)
-    receiver.secrets.append(created["secret"])
-    return created
 
 
 async def test_an_api_change_reaches_the_receiver_signed(

@@ -21,8 +21,9 @@ from signoff.webhooks.transport import webhook_client
 from tests.support.identity import sign_up
 from tests.support.receiver import Receiver, running_receiver
 from tests.support.webhooks import LOOPBACK, deliveries, org_id, record_events
+from tests.support.webhooks import subscribe_receiver as subscribe
 from tests.webhooks.conftest import AppFactory
-from tests.webhooks.test_delivery import deliver, subscribe
+from tests.webhooks.test_delivery import deliver
 
 
 class RecordingBackend(httpcore.AsyncNetworkBackend):
