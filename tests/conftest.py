@@ -35,6 +35,7 @@ from tests.support.databases import (
     create_postgres_database,
     drop_postgres_database,
 )
+from tests.support.livedb import live_database, live_template
 
 TEST_SECRET = "test-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
 
@@ -54,6 +55,20 @@ def pytest_itemcollected(item: pytest.Item) -> None:
     for mark in item.iter_markers("requirement"):
         for requirement in mark.args:
             item.user_properties.append(("requirement", str(requirement)))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Figures that tests measured (``record_property("figures", ...)``), also under xdist."""
+    lines = [
+        f"{report.nodeid}: {value}"
+        for report in terminalreporter.stats.get("passed", [])
+        for name, value in getattr(report, "user_properties", [])
+        if name == "figures" and report.when == "call"
+    ]
+    if lines:
+        terminalreporter.write_sep("-", "figures")
+        for line in lines:
+            terminalreporter.write_line(line)
 
 
 def pytest_report_header() -> str:
@@ -144,13 +159,12 @@ def app(settings: Settings, db: Database) -> FastAPI:
 
 @pytest.fixture
 async def live(
-    settings: Settings, database_settings: DatabaseSettings, engine: AsyncEngine
+    settings: Settings, live_database: DatabaseSettings
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """A client of an app whose requests each commit on their own connection: for real
-    concurrency (what they write stays in the test database; use unique names)."""
-    del engine  # only for its migrations
-    db = Database.from_settings(database_settings.model_copy(update={"pool_size": 10}))
-    app = create_app(settings, database=db)
+    """A client of an app on a database of this test's own, whose requests each commit on
+    their own connection: for real concurrency."""
+    db = Database.from_settings(live_database.model_copy(update={"pool_size": 10}))
+    app = create_app(settings.model_copy(update={"database": live_database}), database=db)
     try:
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://live.test"
@@ -171,3 +185,6 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 def tmp_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+__all__ = ["live_database", "live_template"]

@@ -210,7 +210,8 @@ def admin_rotate_keys() -> None:
 
 @cli.command()
 def worker() -> None:
-    """Run the scheduled jobs alone (set SIGNOFF_WORKER__IN_PROCESS=false on the servers)."""
+    """Run scheduled jobs, the outbox relay and webhook deliveries alone (set
+    SIGNOFF_WORKER__IN_PROCESS=false on the servers)."""
     from signoff.worker import run_worker
 
     settings = _settings()

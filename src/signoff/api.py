@@ -12,6 +12,7 @@ from signoff.registers import router as registers
 from signoff.review import router as review
 from signoff.templates import router as templates
 from signoff.traceability import router as traceability
+from signoff.webhooks import router as webhooks
 
 router = APIRouter(prefix="/v1")
 router.include_router(accounts.router)
@@ -26,6 +27,7 @@ router.include_router(review.router)
 # After the documents, traceability and review routers: `/documents/{doc}/{register}` must
 # not shadow their sub-paths.
 router.include_router(registers.router)
+router.include_router(webhooks.router)
 
 # Outside /v1: the JWKS lives where OAuth and OIDC clients look for it.
 root = APIRouter()

@@ -11,7 +11,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 
 import signoff
-from signoff import api, health, worker
+from signoff import api, health
 from signoff.accounts.authenticator import AccountsAuthenticator
 from signoff.accounts.runtime import AccountsRuntime
 from signoff.audit.service import append as audit_append
@@ -32,7 +32,8 @@ from signoff.registers.projection import Projector
 from signoff.registers.summary import register_counts
 from signoff.review.keeper import ReviewKeeper
 from signoff.traceability.links import LinkKeeper
-from signoff.worker import Scheduler
+from signoff.webhooks.runtime import WebhooksRuntime
+from signoff.worker import Background
 
 log = get_logger("signoff.app")
 
@@ -57,7 +58,8 @@ def create_app(
     metrics = Metrics()
     metrics.watch_pools(db.engines)
     accounts = AccountsRuntime.from_settings(settings)
-    scheduler = Scheduler(db, clock, worker.jobs(settings, accounts))
+    webhooks = WebhooksRuntime.from_settings(settings)
+    background = Background.build(settings, db, clock, metrics, accounts, webhooks)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -65,11 +67,11 @@ def create_app(
             "app.started", version=signoff.__version__, env=settings.env.value, database=db.dialect
         )
         if settings.worker.in_process:
-            scheduler.start()
+            background.start()
         try:
             yield
         finally:
-            await scheduler.stop()
+            await background.stop()
             await accounts.close()
             await db.dispose()
 
@@ -88,7 +90,10 @@ def create_app(
     app.state.clock = clock
     app.state.metrics = metrics
     app.state.accounts = accounts
-    app.state.scheduler = scheduler
+    app.state.webhooks = webhooks
+    app.state.background = background
+    # Events committed by a request wake the in-process relay (a no-op when it is not running).
+    app.state.events_committed = background.relay.wake
     app.state.authenticator = authenticator or AccountsAuthenticator(accounts)
     # Every recorded event is also appended to the audit log, in the same transaction.
     app.state.event_listeners = (audit_append,)

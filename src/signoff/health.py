@@ -127,9 +127,9 @@ async def get_readiness(request: Request) -> Response:
 )
 async def get_metrics(request: Request) -> Response:
     """Metrics in the Prometheus text exposition format."""
-    return Response(
-        generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST
-    )
+    metrics = request.app.state.metrics
+    await metrics.refresh()
+    return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 
 def redis_check(url: str) -> Check:

@@ -14,6 +14,7 @@ from signoff.registers import models as registers_models
 from signoff.review import models as review_models
 from signoff.templates import models as templates_models
 from signoff.traceability import models as traceability_models
+from signoff.webhooks import models as webhooks_models
 
 metadata = Base.metadata
 
@@ -29,4 +30,5 @@ __all__ = [
     "review_models",
     "templates_models",
     "traceability_models",
+    "webhooks_models",
 ]

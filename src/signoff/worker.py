@@ -1,7 +1,10 @@
-"""Scheduled jobs: in-process in ``signoff serve`` by default, or alone in ``signoff worker``.
+"""Background work: scheduled jobs, the outbox relay and webhook deliveries.
 
-Each run of a job is one transaction of its own. A failing run is logged and retried at
-the next interval; it never stops the scheduler.
+It runs in-process in ``signoff serve`` by default, or alone in ``signoff worker``. Each job
+run, relay step and delivery step is one transaction, committed here (``Transactions``) and
+nowhere else. A failing step is logged and retried at the next interval; it never stops the
+rest. Several processes may run it at once: the relay and the deliveries share their work
+through row locks (PostgreSQL), and SQLite serializes writers.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,12 +26,36 @@ from signoff.core.config import Settings
 from signoff.core.db import Database
 from signoff.core.idempotency import IdempotencyRecord
 from signoff.core.logging import get_logger
+from signoff.core.metrics import Metrics
+from signoff.outbox.jetstream import JetStreamPublisher
+from signoff.outbox.relay import OutboxRelay, outbox_gauges
 from signoff.registers.jobs import mark_overdue_questions
 from signoff.review.jobs import expire_approvals
+from signoff.webhooks.engine import DeliveryEngine
+from signoff.webhooks.metrics import WebhookMetrics
+from signoff.webhooks.queue import DeliveryQueue
+from signoff.webhooks.runtime import WebhooksRuntime
+from signoff.webhooks.sender import Sender
+from signoff.webhooks.transport import webhook_client
 
 log = get_logger("signoff.worker")
 
+T = TypeVar("T")
 JobFn = Callable[[AsyncSession, datetime], Awaitable[object]]
+
+
+class Transactions:
+    """The worker's unit of work: each call is one transaction, committed when ``work``
+    returns and rolled back when it raises (``core.db.Transact``)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def __call__(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        async with self._db.session() as session:
+            result = await work(session)
+            await session.commit()
+        return result
 
 
 @dataclass(frozen=True)
@@ -65,16 +93,13 @@ async def purge_idempotency_keys(session: AsyncSession, now: datetime) -> int:
 
 class Scheduler:
     def __init__(self, db: Database, clock: Clock, jobs: list[Job]) -> None:
-        self._db = db
+        self._transact = Transactions(db)
         self._clock = clock
         self.jobs = jobs
         self._tasks: list[asyncio.Task[None]] = []
 
     async def run_once(self, job: Job) -> object:
-        async with self._db.session() as session:
-            result = await job.run(session, self._clock.now())
-            await session.commit()
-        return result
+        return await self._transact(lambda session: job.run(session, self._clock.now()))
 
     async def _loop(self, job: Job) -> None:
         # Jitter keeps several instances from running the same job in lockstep.
@@ -97,25 +122,111 @@ class Scheduler:
         self._tasks = []
 
 
+class Background:
+    """Everything that runs beside the HTTP server, started and stopped together."""
+
+    def __init__(self, scheduler: Scheduler, relay: OutboxRelay, engine: DeliveryEngine) -> None:
+        self.scheduler = scheduler
+        self.relay = relay
+        self.engine = engine
+        self._closers: list[Callable[[], Awaitable[None]]] = []
+
+    @classmethod
+    def build(
+        cls,
+        settings: Settings,
+        db: Database,
+        clock: Clock,
+        metrics: Metrics,
+        accounts: AccountsRuntime,
+        webhooks: WebhooksRuntime,
+        extra_jobs: list[Job] | None = None,
+    ) -> Background:
+        transact = Transactions(db)
+        webhook_metrics = WebhookMetrics(metrics.registry)
+        metrics.before_scrape(outbox_gauges(db, metrics, clock))
+        metrics.before_scrape(webhook_metrics.circuit_refresher(db))
+        hooks = settings.webhooks
+        client = webhook_client(webhooks.policy, hooks.timeout_s, max_connections=hooks.concurrency)
+        queue = DeliveryQueue(webhooks)
+        sender = Sender(client, clock, hooks.timeout_s)
+        engine = DeliveryEngine(transact, queue, sender, clock, hooks, webhook_metrics)
+        relay = OutboxRelay(
+            transact,
+            clock,
+            [queue.fan_out],
+            stream=JetStreamPublisher(settings.nats) if settings.nats.url else None,
+            batch_size=settings.worker.outbox_batch,
+            poll_s=settings.worker.outbox_poll_s,
+            metrics=metrics,
+            on_fanned_out=engine.wake,
+        )
+        scheduler = Scheduler(db, clock, [*jobs(settings, accounts), *(extra_jobs or [])])
+        background = cls(scheduler, relay, engine)
+        background._closers.append(client.aclose)
+        return background
+
+    def start(self) -> None:
+        self.scheduler.start()
+        self.relay.start()
+        self.engine.start()
+
+    async def stop(self) -> None:
+        await self.relay.stop()
+        await self.engine.stop()
+        await self.scheduler.stop()
+        for close in self._closers:
+            await close()
+
+
 async def run_worker(settings: Settings) -> None:
-    """``signoff worker``: the jobs, without the HTTP server, until SIGTERM or SIGINT."""
+    """``signoff worker``: the background work without the HTTP server, until SIGTERM."""
     import signal
 
+    # Every model, as in the app: a foreign key's column type comes from the table it
+    # references, so a table whose model was never imported would leave it untyped.
+    import signoff.models  # noqa: F401
     from signoff.core.clock import SystemClock
 
     db = Database.from_settings(settings.database)
     accounts = AccountsRuntime.from_settings(settings)
-    scheduler = Scheduler(db, SystemClock(), jobs(settings, accounts))
+    metrics = Metrics()
+    extra = []
+    if settings.worker.metrics_port is not None:
+        extra.append(_serve_metrics(settings, metrics))
+    background = Background.build(
+        settings,
+        db,
+        SystemClock(),
+        metrics,
+        accounts,
+        WebhooksRuntime.from_settings(settings),
+        extra,
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    scheduler.start()
-    log.info("worker.started", jobs=[j.name for j in scheduler.jobs])
+    background.start()
+    log.info("worker.started", jobs=[j.name for j in background.scheduler.jobs])
     try:
         await stop.wait()
     finally:
-        await scheduler.stop()
+        await background.stop()
         await accounts.close()
         await db.dispose()
         log.info("worker.stopped")
+
+
+def _serve_metrics(settings: Settings, metrics: Metrics) -> Job:
+    """Serve /metrics on the worker port; gauges read from the database are refreshed by a
+    job, as the exporter's thread cannot run the async refresh at scrape time."""
+    from prometheus_client import start_http_server
+
+    assert settings.worker.metrics_port is not None
+    start_http_server(settings.worker.metrics_port, settings.server.host, metrics.registry)
+
+    async def refresh_metrics(_session: AsyncSession, _now: datetime) -> None:
+        await metrics.refresh()
+
+    return Job("refresh_metrics", settings.worker.metrics_refresh_s, refresh_metrics)

@@ -27,7 +27,6 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from signoff.app import create_app
 from signoff.core.config import DatabaseSettings, Settings
@@ -290,11 +289,8 @@ class ReviewModel(RuleBasedStateMachine):
             assert self.call("GET", self.doc(f"?version={version}&format=markdown")).text == text
 
 
-def test_review_workflow_model(
-    settings: Settings, database_settings: DatabaseSettings, engine: AsyncEngine
-) -> None:
-    del engine  # only for its migrations
-    world = World(settings, database_settings.model_copy(update={"pool_size": 5}))
+def test_review_workflow_model(settings: Settings, live_database: DatabaseSettings) -> None:
+    world = World(settings, live_database)
     ReviewModel.world = world
     try:
         run_state_machine_as_test(

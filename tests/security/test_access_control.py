@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from signoff.core.permissions import RULES, Action, Role, allowed, parse_scopes, role_for_scopes
 from tests.security.walker import Endpoint, endpoints
 from tests.support.identity import Actor, join, sign_in, sign_up
+from tests.support.webhooks import background, create_webhook, deliveries
 
 pytestmark = pytest.mark.requirement("REQ-011")
 
@@ -36,6 +37,8 @@ KNOWN_PARAMS = {
     "template",
     "link_id",
     "comment_id",
+    "webhook_id",
+    "delivery_id",
 }
 
 
@@ -60,6 +63,8 @@ class Victim:
     org: str
     key_id: str
     account_id: str
+    webhook_id: str
+    delivery_id: str
     item_id: str = ""
     link_id: str = ""
     comment_id: str = ""
@@ -79,10 +84,21 @@ class Victim:
             item_id=self.item_id,
             link_id=self.link_id,
             comment_id=self.comment_id,
+            webhook_id=self.webhook_id,
+            delivery_id=self.delivery_id,
         )
 
 
-async def victim_org(client: httpx.AsyncClient) -> Victim:
+async def victim_webhook(client: httpx.AsyncClient, app: FastAPI, owner: Actor) -> tuple[str, str]:
+    """A subscription with a delivery in its log (its own creation event, fanned out by the
+    real relay), so the delivery routes have something to attack."""
+    hook = await create_webhook(client, owner, "https://hooks.example.com/victim")
+    await background(app).relay.run_once()
+    [delivery] = await deliveries(client, owner, hook["id"])
+    return hook["id"], delivery["id"]
+
+
+async def victim_org(client: httpx.AsyncClient, app: FastAPI) -> Victim:
     owner = await sign_up(client)
     org = owner.orgs[0]
     member = await join(client, owner, org, "member")
@@ -130,15 +146,18 @@ async def victim_org(client: httpx.AsyncClient) -> Victim:
         headers=owner.headers,
     )
     assert comment.status_code == 201, comment.text
+    webhook_id, delivery_id = await victim_webhook(client, app, owner)
     return Victim(
         owner,
         member,
         org,
         key["id"],
         account["id"],
-        requirement.json()["id"],
-        link.json()["id"],
-        comment.json()["id"],
+        webhook_id,
+        delivery_id,
+        item_id=requirement.json()["id"],
+        link_id=link.json()["id"],
+        comment_id=comment.json()["id"],
     )
 
 
@@ -178,6 +197,8 @@ async def snapshot(client: httpx.AsyncClient, victim: Victim) -> dict[str, objec
         "approval": (await client.get(f"/v1/orgs/{org}/documents/DD-1/approval", headers=h)).json(),
         "section_owners": (await client.get(f"/v1/orgs/{org}/section-owners", headers=h)).json(),
         "review_policy": (await client.get(f"/v1/orgs/{org}/review-policy", headers=h)).json(),
+        "webhooks": (await client.get(f"/v1/orgs/{org}/webhooks", headers=h)).json(),
+        "deliveries": await deliveries(client, victim.owner, victim.webhook_id),
     }
 
 
@@ -227,7 +248,7 @@ async def attackers(client: httpx.AsyncClient) -> dict[str, dict[str, str]]:
 
 
 async def test_no_cross_organization_read_or_write(app: FastAPI, client: httpx.AsyncClient) -> None:
-    victim = await victim_org(client)
+    victim = await victim_org(client, app)
     before = await snapshot(client, victim)
     for name, headers in (await attackers(client)).items():
         for e in org_routes(app):
@@ -293,7 +314,7 @@ RULES_SCOPES = {"documents:read", "documents:write", "reviews:write", "admin"}
 
 @pytest.mark.parametrize("method", ["GET", "POST", "PUT", "PATCH", "DELETE"])
 async def test_no_role_escalation(app: FastAPI, client: httpx.AsyncClient, method: str) -> None:
-    victim = await victim_org(client)
+    victim = await victim_org(client, app)
     for caller in await callers(client, victim):
         for e in [e for e in org_routes(app) if e.method == method]:
             action = REFINED.get((e.method, e.path)) or Action(e.permissions[0])

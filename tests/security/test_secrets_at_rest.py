@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import base64
+
 import httpx
 import pytest
 from sqlalchemy import MetaData, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tests.support.identity import PASSWORD, sign_in, sign_up
+from tests.support.webhooks import create_webhook
+
+
+def _raw(secret: str) -> str:
+    """The secret's bytes as they would sit in a cell (latin-1, as ``dump`` decodes them)."""
+    return base64.b64decode(secret.removeprefix("whsec_")).decode("latin-1")
+
 
 pytestmark = pytest.mark.requirement("REQ-015")
 
@@ -47,6 +56,12 @@ async def test_no_plaintext_credentials_in_the_database(
             headers=owner.headers,
         )
     ).json()
+    hook = await create_webhook(client, owner, "https://hooks.example.com/at-rest")
+    rotated = (
+        await client.post(
+            f"/v1/orgs/{org}/webhooks/{hook['id']}/rotate-secret", headers=owner.headers
+        )
+    ).json()
     await client.get("/v1/me", headers={"Authorization": f"Bearer {key['secret']}"})
     everything = await dump(connection)
     assert owner.email in everything  # the dump is real: it does hold the account
@@ -57,6 +72,10 @@ async def test_no_plaintext_credentials_in_the_database(
         "API key": key["secret"],
         "API key secret part": key["secret"][len(key["prefix"]) + 1 :],
         "client secret": account["client_secret"],
+        "webhook secret": hook["secret"],
+        "webhook secret, raw": _raw(hook["secret"]),
+        "rotated webhook secret": rotated["secret"],
+        "rotated webhook secret, raw": _raw(rotated["secret"]),
     }
     leaked = [name for name, value in secrets.items() if value in everything]
     assert leaked == []

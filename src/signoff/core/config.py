@@ -174,12 +174,74 @@ class DocumentSettings(BaseModel):
 class WorkerSettings(BaseModel):
     in_process: bool = Field(
         default=True,
-        description="Run scheduled jobs inside `signoff serve` (else `signoff worker`).",
+        description="Run scheduled jobs, the outbox relay and webhook deliveries inside "
+        "`signoff serve` (else `signoff worker`).",
     )
     key_rotation_check_s: float = Field(default=3600.0, gt=0)
     purge_interval_s: float = Field(default=3600.0, gt=0)
     overdue_check_s: float = Field(default=300.0, gt=0)
     approval_expiry_check_s: float = Field(default=3600.0, gt=0)
+    # The relay also wakes at once when this process commits events; polling catches
+    # events committed by other processes.
+    outbox_poll_s: float = Field(default=1.0, gt=0, le=60)
+    outbox_batch: int = Field(default=100, ge=1, le=1000)
+    metrics_port: int | None = Field(
+        default=None, ge=0, le=65535, description="`signoff worker` serves /metrics here."
+    )
+    metrics_refresh_s: float = Field(default=15.0, gt=0)
+
+
+def _networks(values: list[str]) -> list[str]:
+    from ipaddress import ip_network
+
+    return [str(ip_network(v, strict=False)) for v in values]
+
+
+class WebhookSettings(BaseModel):
+    """Outgoing webhook deliveries (docs/design.md §9.1, §11.2)."""
+
+    # Networks webhooks may reach although they are not public (loopback, private...).
+    # Empty: only public addresses. Tests and on-premises receivers set it.
+    allowed_cidrs: CommaList = Field(default_factory=list)
+    timeout_s: float = Field(default=10.0, gt=0, le=60)
+    # Delays before the 2nd, 3rd... attempt; after the last one the delivery is dead.
+    # The default follows the Standard Webhooks recommendation (about 27 hours in all).
+    retry_schedule_s: Annotated[list[float], NoDecode] = Field(
+        default_factory=lambda: [5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0],
+        min_length=1,
+        max_length=30,
+    )
+    retry_jitter: float = Field(default=0.2, ge=0, lt=1)
+    breaker_threshold: int = Field(default=5, ge=1, le=1000)
+    breaker_cooldown_s: float = Field(default=60.0, gt=0)
+    secret_overlap_s: float = Field(default=86400.0, ge=0, le=30 * 86400)
+    concurrency: int = Field(default=16, ge=1, le=256)
+    per_endpoint_concurrency: int = Field(default=4, ge=1, le=256)
+    poll_interval_s: float = Field(default=1.0, gt=0, le=60)
+
+    _split = field_validator("allowed_cidrs", "retry_schedule_s", mode="before")(_comma_list)
+
+    @field_validator("allowed_cidrs")
+    @classmethod
+    def _parse_networks(cls, value: list[str]) -> list[str]:
+        return _networks(value)
+
+    @field_validator("retry_schedule_s")
+    @classmethod
+    def _positive(cls, value: list[float]) -> list[float]:
+        if any(delay <= 0 for delay in value):
+            raise ValueError("every delay must be positive")
+        return value
+
+    @property
+    def max_attempts(self) -> int:
+        return len(self.retry_schedule_s) + 1
+
+    @property
+    def lease_s(self) -> float:
+        """How long a claimed delivery stays reserved for the instance sending it: longer than
+        the attempt's timeout, so only a crashed sender's deliveries are taken over."""
+        return 2 * self.timeout_s + 1
 
 
 class RedisSettings(BaseModel):
@@ -188,6 +250,10 @@ class RedisSettings(BaseModel):
 
 class NatsSettings(BaseModel):
     url: SecretStr | None = None
+    stream: str = Field(default="SIGNOFF", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    subject_prefix: str = Field(default="signoff", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    publish_timeout_s: float = Field(default=5.0, gt=0, le=60)
+    reconnect_s: float = Field(default=5.0, gt=0, le=300)
 
 
 class Settings(BaseSettings):
@@ -211,6 +277,7 @@ class Settings(BaseSettings):
     oidc: OidcSettings = Field(default_factory=OidcSettings)
     documents: DocumentSettings = Field(default_factory=DocumentSettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     redis: RedisSettings = Field(default_factory=RedisSettings)
     nats: NatsSettings = Field(default_factory=NatsSettings)
 

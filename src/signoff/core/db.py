@@ -6,8 +6,10 @@ The URL decides. An optional read replica serves read-only requests.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import Connection
@@ -38,6 +40,19 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+T = TypeVar("T")
+
+
+class Transact(Protocol):
+    """Runs ``work`` in a transaction of its own and commits it.
+
+    The worker's unit of work (``signoff.worker.Transactions``): background code (the relay,
+    webhook deliveries) is handed one and never commits by itself.
+    """
+
+    async def __call__(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T: ...
 
 
 def create_engine(url: str, settings: DatabaseSettings) -> AsyncEngine:
@@ -147,6 +162,16 @@ class Database:
             return
         async with target.connect() as conn:
             await conn.execute(text("SELECT 1"))
+
+    @asynccontextmanager
+    async def primary_connection(self) -> AsyncIterator[AsyncConnection]:
+        """A plain connection to the primary, for reads that must not lag behind a replica
+        and must not take SQLite's write lock (metrics gauges)."""
+        if isinstance(self.primary, AsyncConnection):
+            yield self.primary
+            return
+        async with self.primary.connect() as conn:
+            yield conn
 
     async def dispose(self) -> None:
         if self.owns_engines:

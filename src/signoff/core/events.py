@@ -1,19 +1,22 @@
 """The transactional outbox: services record events in the same transaction as the change.
 
-Nothing leaves the process here. A relay reads committed rows and publishes them (webhooks,
-NATS, email), so an event exists if and only if its change was committed.
+Nothing leaves the process here. A relay (``signoff.outbox``) reads committed rows and hands
+them on: ``dispatched_at`` is set once the event has been fanned out to its durable
+destinations (webhook deliveries), ``published_at`` once every channel (NATS too, when
+configured) has it. So an event exists if and only if its change was committed.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import Index, String, text
+from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -35,6 +38,13 @@ class OutboxEvent(Base):
             postgresql_where=text("published_at IS NULL"),
             sqlite_where=text("published_at IS NULL"),
         ),
+        # The fan-out's query, and the delivery order's watermark (signoff.webhooks.queue).
+        Index(
+            "ix_outbox_event_undispatched",
+            "id",
+            postgresql_where=text("dispatched_at IS NULL"),
+            sqlite_where=text("dispatched_at IS NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -44,6 +54,7 @@ class OutboxEvent(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSONType)
     version: Mapped[int] = mapped_column(default=ENVELOPE_VERSION)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def envelope(self) -> dict[str, Any]:
@@ -86,11 +97,13 @@ class EventRecorder:
         *,
         context: EventContext | None = None,
         listeners: Sequence[EventListener] = (),
+        on_commit: Callable[[], None] | None = None,
     ) -> None:
         self._session = session
         self._clock = clock
         self._context = context or EventContext()
         self._listeners = tuple(listeners)
+        self._on_commit = on_commit
 
     @property
     def context(self) -> EventContext:
@@ -113,4 +126,28 @@ class EventRecorder:
         self._session.add(event)
         for listener in self._listeners:
             await listener(self._session, event, self._context)
+        if self._on_commit is not None:
+            notify_after_commit(self._session, self._on_commit)
         return event
+
+
+_PENDING = "signoff.events.pending_notification"
+
+
+def notify_after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
+    """Call ``callback`` when the session's transaction commits (not when it rolls back): the
+    in-process relay wakes at once instead of at its next poll."""
+    sync = session.sync_session
+    if _PENDING not in sync.info:
+
+        def committed(_session: object) -> None:
+            if sync.info.get(_PENDING):
+                sync.info[_PENDING] = False
+                callback()
+
+        def rolled_back(_session: object, _previous: object) -> None:
+            sync.info[_PENDING] = False
+
+        sa_event.listen(sync, "after_commit", committed)
+        sa_event.listen(sync, "after_soft_rollback", rolled_back)
+    sync.info[_PENDING] = True

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -11,6 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import QueuePool
 
 import signoff
+from signoff.core.logging import get_logger
+
+log = get_logger("signoff.metrics")
+
+# A gauge read from the database is refreshed before a scrape, each within this bound: a slow
+# database must not make /metrics slow.
+REFRESH_TIMEOUT_S = 2.0
+
+RefreshHook = Callable[[], Awaitable[None]]
 
 # Latency buckets from 2.5 ms to 10 s: the API's reads live in the first few, imports and
 # exports of large documents in the last.
@@ -40,6 +50,36 @@ class Metrics:
         )
         info = Gauge("signoff_build_info", "Signoff version.", ["version"], registry=self.registry)
         info.labels(version=signoff.__version__).set(1)
+        self.outbox_lag = Gauge(
+            "signoff_outbox_lag_seconds",
+            "Age of the oldest event not yet published to every channel (0 when none).",
+            registry=self.registry,
+        )
+        self.outbox_pending = Gauge(
+            "signoff_outbox_pending_events",
+            "Events not yet published to every channel.",
+            registry=self.registry,
+        )
+        self.outbox_relayed = Counter(
+            "signoff_outbox_events_relayed",
+            "Events handed on by this process's relay, by channel (webhooks fan-out, nats).",
+            ["channel"],
+            registry=self.registry,
+        )
+        self._refresh_hooks: list[RefreshHook] = []
+
+    def before_scrape(self, hook: RefreshHook) -> None:
+        """Register a coroutine that updates gauges from the database before each scrape."""
+        self._refresh_hooks.append(hook)
+
+    async def refresh(self) -> None:
+        for hook in self._refresh_hooks:
+            try:
+                async with asyncio.timeout(REFRESH_TIMEOUT_S):
+                    await hook()
+            except Exception as exc:  # stale gauges beat a failed scrape
+                name = getattr(hook, "__name__", "?")
+                log.warning("metrics.refresh_failed", hook=name, error=str(exc))
 
     def watch_pools(self, engines: Callable[[], Iterable[tuple[str, AsyncEngine]]]) -> None:
         self.registry.register(PoolCollector(engines))

@@ -47,6 +47,7 @@ def get_events(
         request.app.state.clock,
         context=context,
         listeners=request.app.state.event_listeners,
+        on_commit=getattr(request.app.state, "events_committed", None),
     )
 
 

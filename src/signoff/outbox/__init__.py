@@ -1,0 +1,1 @@
+"""The outbox relay: committed events leave for their channels (webhooks, NATS JetStream)."""

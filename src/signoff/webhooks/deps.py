@@ -1,0 +1,32 @@
+"""FastAPI wiring of the webhooks domain."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from signoff.core.transaction import DbSession
+from signoff.core.web import ClockDep, Events
+from signoff.webhooks.repository import WebhookRepository
+from signoff.webhooks.runtime import WebhooksRuntime
+from signoff.webhooks.service import WebhookService
+
+
+def get_runtime(request: Request) -> WebhooksRuntime:
+    runtime: WebhooksRuntime = request.app.state.webhooks
+    return runtime
+
+
+def get_webhook_service(
+    request: Request,
+    session: DbSession,
+    runtime: Annotated[WebhooksRuntime, Depends(get_runtime)],
+    events: Events,
+    clock: ClockDep,
+) -> WebhookService:
+    repo = WebhookRepository(session, request.app.state.cursors)
+    return WebhookService(repo, runtime, events, clock)
+
+
+WebhookServiceDep = Annotated[WebhookService, Depends(get_webhook_service)]

@@ -1,0 +1,128 @@
+"""Webhook tables: subscriptions (with their circuit breaker), deliveries and attempts."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from signoff.core.db import Base
+from signoff.core.types import JSONType, UTCDateTime, new_id
+
+CIRCUIT_STATES = ("closed", "open", "half_open")
+DELIVERY_STATES = ("pending", "succeeded", "dead")
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+class Webhook(Base):
+    __tablename__ = "webhook"
+    __table_args__ = (CheckConstraint(_one_of("circuit_state", CIRCUIT_STATES), name="circuit"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    # Typed explicitly: a foreign key's type otherwise comes from the referenced table, and
+    # is NullType (values come back as text) in a process that never imported that model.
+    org_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("organization.id", ondelete="CASCADE"), index=True
+    )
+    url: Mapped[str] = mapped_column(String(2000))
+    description: Mapped[str] = mapped_column(String(500), default="")
+    event_types: Mapped[list[str]] = mapped_column(JSONType)
+    active: Mapped[bool] = mapped_column(default=True)
+    # Sealed with SecretBox: the raw bytes of the Standard Webhooks secret (never in clear).
+    secret: Mapped[bytes] = mapped_column(LargeBinary)
+    # During a rotation the previous secret keeps signing too, until it expires.
+    previous_secret: Mapped[bytes | None] = mapped_column(LargeBinary)
+    previous_secret_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    secret_rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(default=1)
+    # The endpoint's circuit breaker, kept here so every instance shares it.
+    circuit_state: Mapped[str] = mapped_column(String(10), default="closed")
+    consecutive_failures: Mapped[int] = mapped_column(default=0)
+    circuit_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When open: the earliest time of the half-open probe. When half-open: when the probe's
+    # claim lapses (its sender died), so that another probe may go.
+    circuit_retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WebhookDelivery(Base):
+    """One event for one subscription, from fan-out until it succeeded or died."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (
+        UniqueConstraint("webhook_id", "event_id"),
+        CheckConstraint(_one_of("status", DELIVERY_STATES), name="status"),
+        # The delivery engine's queue: pending rows by due time.
+        Index(
+            "ix_webhook_delivery_due",
+            "next_attempt_at",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+        # Per-subject order: is an earlier event of this subject still pending here?
+        Index(
+            "ix_webhook_delivery_order",
+            "webhook_id",
+            "subject",
+            "event_id",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+        # The delivery log, newest first.
+        Index("ix_webhook_delivery_log", "webhook_id", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    webhook_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("webhook.id", ondelete="CASCADE")
+    )
+    event_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("outbox_event.id", ondelete="CASCADE"), index=True
+    )
+    event_type: Mapped[str] = mapped_column(String(100))
+    subject: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    # Attempts in the current round (a redelivery starts a new round).
+    attempts: Mapped[int] = mapped_column(default=0)
+    # When pending: due time, or while an instance sends it, the end of its claim.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claim_token: Mapped[uuid.UUID | None]
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_status_code: Mapped[int | None]
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WebhookAttempt(Base):
+    """One HTTP request of a delivery, as it went (the delivery log)."""
+
+    __tablename__ = "webhook_attempt"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    delivery_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("webhook_delivery.id", ondelete="CASCADE"), index=True
+    )
+    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    duration_ms: Mapped[float]
+    status_code: Mapped[int | None]
+    succeeded: Mapped[bool]
+    # The first bytes of the response body (at most 1 KiB), decoded leniently.
+    response_excerpt: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(String(500))

@@ -1,0 +1,277 @@
+"""The delivery engine's queries: fan-out into deliveries, claiming due ones, recording results.
+
+Several instances share the queue. A claim locks rows with ``FOR UPDATE SKIP LOCKED`` on
+PostgreSQL (on SQLite the write transaction is exclusive anyway), marks them with a claim
+token and pushes ``next_attempt_at`` past the attempt's timeout: nobody else takes them while
+they are sent, and if their sender dies they become due again when that time passes.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import uuid
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from cryptography.exceptions import InvalidTag
+from sqlalchemy import Select, exists, insert, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from signoff.core.events import OutboxEvent
+from signoff.core.types import new_id
+from signoff.webhooks.circuit import circuit_of, set_circuit
+from signoff.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
+from signoff.webhooks.policies import matches, retry_delay
+from signoff.webhooks.runtime import WebhooksRuntime
+
+
+@dataclass(frozen=True)
+class Job:
+    """A claimed delivery with everything needed to send it, so sending needs no database."""
+
+    delivery_id: uuid.UUID
+    token: uuid.UUID
+    webhook_id: uuid.UUID
+    url: str
+    secrets: tuple[bytes, ...]
+    event_id: uuid.UUID
+    body: bytes
+    attempt: int
+
+
+@dataclass(frozen=True)
+class AttemptResult:
+    attempted_at: datetime
+    duration_ms: float
+    status_code: int | None
+    succeeded: bool
+    excerpt: str | None
+    error: str | None
+    # success, http_error, timeout, connect_error, refused, error: the attempts metric's label.
+    kind: str
+
+
+class Outcome(StrEnum):
+    SUCCEEDED = "succeeded"
+    RETRYING = "retrying"
+    DEAD = "dead"
+    STALE = "stale"  # the claim had lapsed and someone else took the delivery over
+    GONE = "gone"  # the webhook was deleted meanwhile
+
+
+class DeliveryQueue:
+    def __init__(self, runtime: WebhooksRuntime, rng: random.Random | None = None) -> None:
+        self._runtime = runtime
+        self._settings = runtime.settings
+        self._rng = rng or random.Random()  # noqa: S311 (jitter, not a secret)
+
+    async def fan_out(
+        self, session: AsyncSession, events: Sequence[OutboxEvent], now: datetime
+    ) -> int:
+        """The relay's webhook destination: one delivery per event and matching subscription
+        (active, and made before the event was recorded). Returns how many were made."""
+        org_ids = {e.org_id for e in events if e.org_id is not None}
+        if not org_ids:
+            return 0
+        query = select(Webhook.id, Webhook.org_id, Webhook.event_types).where(
+            Webhook.org_id.in_(org_ids), Webhook.active.is_(True)
+        )
+        hooks = (await session.execute(query)).all()
+        rows = [
+            {
+                "id": new_id(),
+                "webhook_id": hook.id,
+                "event_id": event.id,
+                "event_type": event.type,
+                "subject": event.subject,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for event in events
+            for hook in hooks
+            if hook.org_id == event.org_id
+            # Both ids are UUIDv7, ordered by creation: events recorded before the
+            # subscription existed are not sent to it.
+            and hook.id < event.id
+            and matches(hook.event_types, event.type)
+        ]
+        if rows:
+            await session.execute(insert(WebhookDelivery), rows)
+        return len(rows)
+
+    async def claim(
+        self,
+        session: AsyncSession,
+        now: datetime,
+        limit: int,
+        in_flight: Mapping[uuid.UUID, int] | None = None,
+    ) -> list[Job]:
+        """Claim up to ``limit`` due deliveries that may go now, with at most
+        ``per_endpoint_concurrency`` in flight to one endpoint (``in_flight``: the caller's
+        attempts under way), so one slow receiver cannot take every slot."""
+        lease = timedelta(seconds=self._settings.lease_s)
+        taken = Counter(in_flight or {})
+        jobs: list[Job] = []
+        # More candidates than slots: some are passed over (a busy endpoint, a second probe).
+        rows = (await session.execute(_claimable(now, limit * 4))).all()
+        for delivery, webhook, event in rows:
+            if len(jobs) >= limit:
+                break
+            if not self._admit(webhook, taken, now, lease):
+                continue
+            if delivery.attempts >= self._settings.max_attempts:
+                _die(delivery, "the sender stopped during the last attempt")
+                continue
+            token = uuid.uuid4()
+            try:
+                job = self._job(delivery, webhook, event, token, now)
+            except InvalidTag:
+                # Sealed under another SIGNOFF_SECRET_KEY: no attempt can be signed, and
+                # retrying will not change that. Rotating the secret, then redelivering, will.
+                _die(delivery, "the signing secret cannot be unsealed; rotate it, then redeliver")
+                continue
+            delivery.claim_token = token
+            delivery.attempts += 1
+            delivery.next_attempt_at = now + lease
+            jobs.append(job)
+        await session.flush()
+        return jobs
+
+    def _admit(
+        self, webhook: Webhook, taken: Counter[uuid.UUID], now: datetime, lease: timedelta
+    ) -> bool:
+        circuit = circuit_of(webhook)
+        # Through a circuit that is not closed goes one probe at a time.
+        cap = self._settings.per_endpoint_concurrency if circuit.state == "closed" else 1
+        if taken[webhook.id] >= cap:
+            return False
+        set_circuit(webhook, circuit.probe(now, lease))
+        taken[webhook.id] += 1
+        return True
+
+    def _job(
+        self,
+        delivery: WebhookDelivery,
+        webhook: Webhook,
+        event: OutboxEvent,
+        token: uuid.UUID,
+        now: datetime,
+    ) -> Job:
+        box = self._runtime.box
+        secrets = [box.open(webhook.secret)]
+        expires = webhook.previous_secret_expires_at
+        if webhook.previous_secret is not None and expires is not None and now < expires:
+            secrets.append(box.open(webhook.previous_secret))
+        body = json.dumps(event.envelope(), separators=(",", ":"), ensure_ascii=False).encode()
+        return Job(
+            delivery.id,
+            token,
+            webhook.id,
+            webhook.url,
+            tuple(secrets),
+            event.id,
+            body,
+            delivery.attempts,
+        )
+
+    async def record(
+        self, session: AsyncSession, job: Job, result: AttemptResult, now: datetime
+    ) -> Outcome:
+        """Log the attempt; then, if the claim is still ours, settle the delivery and the
+        endpoint's circuit. The webhook is locked first, as a deletion does (no deadlock)."""
+        webhook = await session.get(Webhook, job.webhook_id, with_for_update=True)
+        delivery = await session.get(WebhookDelivery, job.delivery_id, with_for_update=True)
+        if webhook is None or delivery is None:
+            return Outcome.GONE
+        session.add(_attempt_row(job, result))
+        if delivery.claim_token != job.token:
+            await session.flush()
+            return Outcome.STALE
+        delivery.claim_token = None
+        delivery.last_attempt_at = result.attempted_at
+        delivery.last_status_code = result.status_code
+        delivery.last_error = result.error
+        outcome = self._settle(delivery, webhook, result, now)
+        await session.flush()
+        return outcome
+
+    def _settle(
+        self, delivery: WebhookDelivery, webhook: Webhook, result: AttemptResult, now: datetime
+    ) -> Outcome:
+        settings = self._settings
+        circuit = circuit_of(webhook)
+        if result.succeeded:
+            delivery.status = "succeeded"
+            delivery.delivered_at = now
+            delivery.next_attempt_at = None
+            set_circuit(webhook, circuit.succeeded())
+            return Outcome.SUCCEEDED
+        cooldown = timedelta(seconds=settings.breaker_cooldown_s)
+        set_circuit(webhook, circuit.failed(now, settings.breaker_threshold, cooldown))
+        delay = retry_delay(
+            delivery.attempts, settings.retry_schedule_s, settings.retry_jitter, self._rng
+        )
+        if delay is None:
+            _die(delivery, result.error or f"HTTP {result.status_code}")
+            return Outcome.DEAD
+        delivery.next_attempt_at = now + timedelta(seconds=delay)
+        return Outcome.RETRYING
+
+
+def _claimable(now: datetime, limit: int) -> Select[WebhookDelivery, Webhook, OutboxEvent]:
+    earlier = aliased(WebhookDelivery)
+    # Per-subject order: only the oldest pending delivery of a subject to an endpoint may go;
+    # while it waits for a retry, the later ones wait too (other subjects do not).
+    behind_earlier = exists().where(
+        earlier.webhook_id == WebhookDelivery.webhook_id,
+        earlier.subject == WebhookDelivery.subject,
+        earlier.status == "pending",
+        earlier.event_id < WebhookDelivery.event_id,
+    )
+    # An earlier event not fanned out yet (another relay holds it) may be of the same subject.
+    undispatched = aliased(OutboxEvent)
+    before_undispatched = exists().where(
+        undispatched.dispatched_at.is_(None), undispatched.id < WebhookDelivery.event_id
+    )
+    return (
+        select(WebhookDelivery, Webhook, OutboxEvent)
+        .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
+        .join(OutboxEvent, OutboxEvent.id == WebhookDelivery.event_id)
+        .where(
+            WebhookDelivery.status == "pending",
+            WebhookDelivery.next_attempt_at <= now,
+            Webhook.active.is_(True),
+            or_(Webhook.circuit_state == "closed", Webhook.circuit_retry_at <= now),
+            ~behind_earlier,
+            ~before_undispatched,
+        )
+        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.event_id)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=[WebhookDelivery, Webhook])
+    )
+
+
+def _die(delivery: WebhookDelivery, reason: str) -> None:
+    delivery.status = "dead"
+    delivery.next_attempt_at = None
+    delivery.claim_token = None
+    delivery.last_error = reason[:500]
+
+
+def _attempt_row(job: Job, result: AttemptResult) -> WebhookAttempt:
+    return WebhookAttempt(
+        delivery_id=job.delivery_id,
+        attempted_at=result.attempted_at,
+        duration_ms=result.duration_ms,
+        status_code=result.status_code,
+        succeeded=result.succeeded,
+        response_excerpt=result.excerpt,
+        error=result.error[:500] if result.error else None,
+    )
