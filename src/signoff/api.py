@@ -6,6 +6,7 @@ from signoff.accounts import router as accounts
 from signoff.audit import router as audit
 from signoff.documents import router as documents
 from signoff.documents import router_history as document_history
+from signoff.inbound import router as inbound
 from signoff.orgs import credentials_router
 from signoff.orgs import router as orgs
 from signoff.registers import router as registers
@@ -28,6 +29,7 @@ router.include_router(review.router)
 # not shadow their sub-paths.
 router.include_router(registers.router)
 router.include_router(webhooks.router)
+router.include_router(inbound.router)
 
 # Outside /v1: the JWKS lives where OAuth and OIDC clients look for it.
 root = APIRouter()

@@ -28,6 +28,7 @@ from signoff.core.pagination import CursorCodec
 from signoff.core.problems import install_problem_handlers
 from signoff.dbmigrate import head_revision
 from signoff.documents.rendering import RenderCache
+from signoff.inbound.consumer import InboundConsumer, asgi_handler
 from signoff.registers.projection import Projector
 from signoff.registers.summary import register_counts
 from signoff.review.keeper import ReviewKeeper
@@ -108,6 +109,10 @@ def create_app(
     app.state.cursors = cursors
     app.state.render_cache = RenderCache(settings.documents.render_cache_bytes)
     app.state.readiness_checks = readiness_checks(settings, db)
+
+    if settings.nats.url is not None and settings.nats.inbound_subject is not None:
+        handle, close = asgi_handler(app)
+        background.add(InboundConsumer(settings.nats, handle), close)
 
     install_problem_handlers(app)
     install_idempotency(app)

@@ -150,8 +150,15 @@ def nats_check(url: str) -> Check:
     async def check() -> dict[str, Any] | None:
         import nats
 
+        # nats-py reads max_reconnect_attempts=0 as "forever", even for the first connect:
+        # one attempt, so an unreachable server fails the check at once instead of hanging
+        # until the probe's deadline.
         client = await nats.connect(
-            url, connect_timeout=1, allow_reconnect=False, max_reconnect_attempts=0
+            url,
+            connect_timeout=1,
+            allow_reconnect=False,
+            max_reconnect_attempts=1,
+            reconnect_time_wait=0.1,
         )
         try:
             await client.flush(timeout=1)

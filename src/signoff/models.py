@@ -9,6 +9,7 @@ from signoff.core.db import Base
 from signoff.core.events import OutboxEvent
 from signoff.core.idempotency import IdempotencyRecord
 from signoff.documents import models as documents_models
+from signoff.inbound import models as inbound_models
 from signoff.orgs import models as orgs_models
 from signoff.registers import models as registers_models
 from signoff.review import models as review_models
@@ -24,6 +25,7 @@ __all__ = [
     "accounts_models",
     "audit_models",
     "documents_models",
+    "inbound_models",
     "metadata",
     "orgs_models",
     "registers_models",

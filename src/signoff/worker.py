@@ -14,7 +14,7 @@ import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -122,6 +122,11 @@ class Scheduler:
         self._tasks = []
 
 
+class Service(Protocol):
+    def start(self) -> None: ...
+    async def stop(self) -> None: ...
+
+
 class Background:
     """Everything that runs beside the HTTP server, started and stopped together."""
 
@@ -129,7 +134,14 @@ class Background:
         self.scheduler = scheduler
         self.relay = relay
         self.engine = engine
+        self.services: list[Service] = []
         self._closers: list[Callable[[], Awaitable[None]]] = []
+
+    def add(self, service: Service, close: Callable[[], Awaitable[None]] | None = None) -> None:
+        """Another loop to run beside the others (the NATS inbound consumer)."""
+        self.services.append(service)
+        if close is not None:
+            self._closers.append(close)
 
     @classmethod
     def build(
@@ -170,8 +182,12 @@ class Background:
         self.scheduler.start()
         self.relay.start()
         self.engine.start()
+        for service in self.services:
+            service.start()
 
     async def stop(self) -> None:
+        for service in self.services:
+            await service.stop()
         await self.relay.stop()
         await self.engine.stop()
         await self.scheduler.stop()
@@ -207,6 +223,13 @@ async def run_worker(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    if settings.nats.url is not None and settings.nats.inbound_subject is not None:
+        # The consumer posts each message to the app's own inbound route, in-process.
+        from signoff.app import create_app
+        from signoff.inbound.consumer import InboundConsumer, asgi_handler
+
+        handle, close = asgi_handler(create_app(settings, database=db))
+        background.add(InboundConsumer(settings.nats, handle), close)
     background.start()
     log.info("worker.started", jobs=[j.name for j in background.scheduler.jobs])
     try:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
-import nats
 import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,27 +18,13 @@ from signoff.core.events import OutboxEvent
 from signoff.outbox.jetstream import JetStreamPublisher
 from signoff.outbox.relay import OutboxRelay
 from signoff.worker import Transactions
+from tests.support.jetstream import jetstream
 from tests.support.tcpproxy import TcpProxy
 from tests.support.webhooks import record_events, wait_until
 
 pytestmark = pytest.mark.requirement("REQ-008", "REQ-024")
 
-NATS = "nats://127.0.0.1:4222"
-START_NATS = (
-    "start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- "
-    "-a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log"
-)
 CLOCK = FrozenClock(datetime(2026, 11, 26, 12, 0, tzinfo=UTC))
-
-
-@pytest.fixture
-async def jetstream() -> AsyncIterator[Any]:
-    try:
-        client = await nats.connect(NATS, connect_timeout=2, allow_reconnect=False)
-    except Exception as exc:
-        pytest.fail(f"NATS with JetStream must run on 127.0.0.1:4222 ({exc}): {START_NATS}")
-    yield client.jetstream()
-    await client.close()
 
 
 @pytest.fixture
@@ -119,3 +103,6 @@ async def read_stream(jetstream: Any, stream: str, prefix: str) -> list[dict[str
         )
     assert all(m["subject"].startswith(prefix + ".") for m in found)
     return found
+
+
+__all__ = ["jetstream"]

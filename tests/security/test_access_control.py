@@ -39,6 +39,7 @@ KNOWN_PARAMS = {
     "comment_id",
     "webhook_id",
     "delivery_id",
+    "source_id",
 }
 
 
@@ -68,6 +69,7 @@ class Victim:
     item_id: str = ""
     link_id: str = ""
     comment_id: str = ""
+    source_id: str = ""
 
     def url(self, path: str) -> str:
         return path.format(
@@ -84,6 +86,7 @@ class Victim:
             item_id=self.item_id,
             link_id=self.link_id,
             comment_id=self.comment_id,
+            source_id=self.source_id,
             webhook_id=self.webhook_id,
             delivery_id=self.delivery_id,
         )
@@ -146,6 +149,10 @@ async def victim_org(client: httpx.AsyncClient, app: FastAPI) -> Victim:
         headers=owner.headers,
     )
     assert comment.status_code == 201, comment.text
+    source = await client.post(
+        f"/v1/orgs/{org}/inbound/sources", json={"name": "Jama"}, headers=owner.headers
+    )
+    assert source.status_code == 201, source.text
     webhook_id, delivery_id = await victim_webhook(client, app, owner)
     return Victim(
         owner,
@@ -158,6 +165,7 @@ async def victim_org(client: httpx.AsyncClient, app: FastAPI) -> Victim:
         item_id=requirement.json()["id"],
         link_id=link.json()["id"],
         comment_id=comment.json()["id"],
+        source_id=source.json()["id"],
     )
 
 
@@ -198,12 +206,15 @@ async def snapshot(client: httpx.AsyncClient, victim: Victim) -> dict[str, objec
         "section_owners": (await client.get(f"/v1/orgs/{org}/section-owners", headers=h)).json(),
         "review_policy": (await client.get(f"/v1/orgs/{org}/review-policy", headers=h)).json(),
         "webhooks": (await client.get(f"/v1/orgs/{org}/webhooks", headers=h)).json(),
+        "inbound_sources": (await client.get(f"/v1/orgs/{org}/inbound/sources", headers=h)).json(),
         "deliveries": await deliveries(client, victim.owner, victim.webhook_id),
     }
 
 
 def org_routes(app: FastAPI) -> list[Endpoint]:
-    return [e for e in endpoints(app) if "{org}" in e.path]
+    """Routes of an organization that its members reach with their credentials (the public
+    inbound route authenticates by signature: tests/inbound)."""
+    return [e for e in endpoints(app) if "{org}" in e.path and e.permissions != ("public",)]
 
 
 async def call(

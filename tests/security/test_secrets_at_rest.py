@@ -62,6 +62,11 @@ async def test_no_plaintext_credentials_in_the_database(
             f"/v1/orgs/{org}/webhooks/{hook['id']}/rotate-secret", headers=owner.headers
         )
     ).json()
+    inbound = (
+        await client.post(
+            f"/v1/orgs/{org}/inbound/sources", json={"name": "Jama"}, headers=owner.headers
+        )
+    ).json()
     await client.get("/v1/me", headers={"Authorization": f"Bearer {key['secret']}"})
     everything = await dump(connection)
     assert owner.email in everything  # the dump is real: it does hold the account
@@ -74,6 +79,8 @@ async def test_no_plaintext_credentials_in_the_database(
         "client secret": account["client_secret"],
         "webhook secret": hook["secret"],
         "webhook secret, raw": _raw(hook["secret"]),
+        "inbound source secret": inbound["secret"],
+        "inbound source secret, raw": _raw(inbound["secret"]),
         "rotated webhook secret": rotated["secret"],
         "rotated webhook secret, raw": _raw(rotated["secret"]),
     }

@@ -254,6 +254,13 @@ class NatsSettings(BaseModel):
     subject_prefix: str = Field(default="signoff", pattern=r"^[A-Za-z0-9_-]{1,64}$")
     publish_timeout_s: float = Field(default=5.0, gt=0, le=60)
     reconnect_s: float = Field(default=5.0, gt=0, le=300)
+    # Inbound requirement events over NATS (the same signed events as the HTTP route):
+    # consumed from this subject (e.g. `requirements.>`), kept in their own stream.
+    inbound_subject: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.>*-]{1,200}$")
+    inbound_stream: str = Field(default="SIGNOFF_INBOUND", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    inbound_durable: str = Field(default="signoff-inbound", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    inbound_batch: int = Field(default=20, ge=1, le=500)
+    inbound_redeliver_s: float = Field(default=5.0, gt=0, le=3600)
 
 
 class Settings(BaseSettings):

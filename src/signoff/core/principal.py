@@ -6,7 +6,10 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Literal
 
-PrincipalKind = Literal["user", "api_key", "service_account"]
+PrincipalKind = Literal["user", "api_key", "service_account", "inbound"]
+
+
+# "inbound": an upstream system's inbound source, acting through an event it signed.
 
 
 @dataclass(frozen=True)

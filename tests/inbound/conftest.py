@@ -1,0 +1,5 @@
+from __future__ import annotations
+
+from tests.documents.conftest import filled, owner
+
+__all__ = ["filled", "owner"]
