@@ -81,6 +81,10 @@ async def test_edits_archives_and_odd_queries(client: httpx.AsyncClient, owner: 
     assert await search(client, owner, "original") == []
     assert len(await search(client, owner, "replacement")) == 1
     assert len(await search(client, owner, "replace")) == 1  # prefix of the last word
+    # A prefix no stemmer would make, on both backends; earlier words must match whole.
+    assert len(await search(client, owner, "repla")) == 1
+    assert len(await search(client, owner, "replacement phras")) == 1
+    assert await search(client, owner, "repla phrasing") == []
     await client.delete(docs_url(owner, f"/{key}"), headers=owner.headers)
     assert await search(client, owner, "replacement") == []
     await client.post(docs_url(owner, f"/{key}/restore"), headers=owner.headers)

@@ -131,6 +131,11 @@ async def _sqlite(session: AsyncSession, org_id: uuid.UUID, query: str, limit: i
 
 
 async def _postgres(session: AsyncSession, org_id: uuid.UUID, query: str, limit: int) -> list[Hit]:
+    # The same query as on SQLite: every word must match, the last one as a prefix (what
+    # a user has typed so far). Words are \w+ and reach to_tsquery through quote_literal.
+    words = _WORD.findall(query)
+    if not words:
+        return []
     rows = await session.execute(
         text(
             "SELECT e.document_id, e.section_id, e.number, e.title, "
@@ -138,11 +143,18 @@ async def _postgres(session: AsyncSession, org_id: uuid.UUID, query: str, limit:
             "WHEN e.body = '' THEN e.title ELSE e.body END, q, "
             ":options) AS snippet, "
             "ts_rank_cd(e.tsv, q) AS rank "
-            "FROM search_entry e, websearch_to_tsquery('english', :query) q "
+            "FROM search_entry e, (SELECT plainto_tsquery('english', :head) "
+            "&& to_tsquery('english', quote_literal(:last) || ':*') AS q) AS query "
             "WHERE e.org_id = :org AND e.tsv @@ q "
             "ORDER BY rank DESC LIMIT :limit"
         ),
-        {"query": query, "org": org_id, "limit": limit, "options": _HEADLINE},
+        {
+            "head": " ".join(words[:-1]),
+            "last": words[-1],
+            "org": org_id,
+            "limit": limit,
+            "options": _HEADLINE,
+        },
     )
     return [
         Hit(r.document_id, r.section_id, r.number, r.title, _snippet(r.snippet), float(r.rank))
