@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+import weakref
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -33,13 +34,27 @@ def entry_hash(prev_hash: str, entry: AuditEvent) -> str:
     return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
 
 
+# The chain heads each open transaction has locked: SELECT ... FOR UPDATE once per chain
+# and transaction, not once per event (an import records dozens).
+_LOCKED: weakref.WeakKeyDictionary[object, dict[object, AuditChain]] = weakref.WeakKeyDictionary()
+
+
 async def append(session: AsyncSession, event: OutboxEvent, context: EventContext) -> None:
-    """EventListener: every recorded event joins its organization's chain, in its transaction."""
+    """EventListener: every recorded event joins its organization's chain, in its transaction.
+
+    Nothing is flushed here: the entries of a request go to the database together with its
+    other changes (one batched INSERT per table), and the head's last value in one UPDATE."""
     chain_id = event.org_id or GLOBAL_CHAIN
-    head = await session.get(AuditChain, chain_id, with_for_update=True)
+    transaction = session.sync_session.get_transaction()
+    head = _LOCKED.get(transaction, {}).get(chain_id) if transaction is not None else None
     if head is None:
-        head = AuditChain(chain_id=chain_id, seq=0, last_hash=GENESIS_HASH)
-        session.add(head)
+        head = await session.get(AuditChain, chain_id, with_for_update=True)
+        if head is None:
+            head = AuditChain(chain_id=chain_id, seq=0, last_hash=GENESIS_HASH)
+            session.add(head)
+        transaction = session.sync_session.get_transaction()
+        if transaction is not None:
+            _LOCKED.setdefault(transaction, {})[chain_id] = head
     entry = AuditEvent(
         chain_id=chain_id,
         seq=head.seq + 1,
@@ -56,7 +71,6 @@ async def append(session: AsyncSession, event: OutboxEvent, context: EventContex
     entry.hash = entry_hash(head.last_hash, entry)
     head.seq, head.last_hash = entry.seq, entry.hash
     session.add(entry)
-    await session.flush()
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from signoff.core.clock import Clock
 from signoff.core.events import EventRecorder
+from signoff.core.types import new_id
 from signoff.documents.models import Document, SectionVersion
 from signoff.documents.service.writer import Saved
 from signoff.registers.codec import Row, read_rows
@@ -124,6 +125,7 @@ class Projector:
         for position, (row, item) in enumerate(zip(rows, _match(old, rows, kind), strict=True)):
             if item is None:
                 item = RegisterItem(
+                    id=new_id(),  # known now: the event names it, no flush per row
                     org_id=document.org_id,
                     document_id=document.id,
                     kind=kind.name,
@@ -132,15 +134,17 @@ class Projector:
                 )
                 self._session.add(item)
                 await self._apply(item, row, position, kind, now)
-                await self._session.flush()
                 await self._record(document, kind, item, "created")
             elif await self._apply(item, row, position, kind, now):
                 await self._record(document, kind, item, "updated")
             kept.add(item.id)
-        for item in old:
-            if item.id not in kept:
-                await self._record(document, kind, item, "deleted")
-                await self._session.execute(delete(RegisterItem).where(RegisterItem.id == item.id))
+        gone = [item for item in old if item.id not in kept]
+        for item in gone:
+            await self._record(document, kind, item, "deleted")
+        if gone:
+            await self._session.execute(
+                delete(RegisterItem).where(RegisterItem.id.in_([item.id for item in gone]))
+            )
         await self._session.flush()
 
     async def _apply(
