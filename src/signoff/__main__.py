@@ -1,4 +1,4 @@
-"""The ``signoff`` command line: serve, db, version."""
+"""The ``signoff`` command line: serve, worker, db, admin, lint, push, pull, version."""
 
 from __future__ import annotations
 
@@ -217,6 +217,17 @@ def worker() -> None:
     settings = _settings()
     _configure_logging(settings)
     asyncio.run(run_worker(settings))
+
+
+def _docs_commands() -> None:
+    from signoff import cli_docs
+
+    cli.command("lint")(cli_docs.lint_file)
+    cli.command("push")(cli_docs.push)
+    cli.command("pull")(cli_docs.pull)
+
+
+_docs_commands()
 
 
 @cli.command()

@@ -1,0 +1,188 @@
+"""Docs-as-code from the command line: lint a Markdown file offline, push it to a Signoff
+server, pull a document back. ``signoff lint`` needs no server and exits non-zero on
+findings at the chosen severity, so a CI job can gate on it; ``push`` and ``pull`` talk to
+the REST API with a token (an API key in CI) from ``SIGNOFF_TOKEN``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import typer
+
+from signoff.docformat import (
+    DocFormatError,
+    LintReport,
+    Severity,
+    lint,
+    match_template,
+    parse_document,
+)
+from signoff.templates.service import BUILTIN_SLUG, builtin
+
+RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
+Server = Annotated[
+    str,
+    typer.Option(envvar="SIGNOFF_URL", help="The Signoff server [SIGNOFF_URL]."),
+]
+Token = Annotated[
+    str,
+    typer.Option(
+        envvar="SIGNOFF_TOKEN",
+        help="An API key or access token [SIGNOFF_TOKEN].",
+        show_default=False,
+    ),
+]
+Org = Annotated[str, typer.Option(envvar="SIGNOFF_ORG", help="Organization slug [SIGNOFF_ORG].")]
+
+
+def lint_file(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    template: Annotated[str, typer.Option(help="A built-in template.")] = BUILTIN_SLUG,
+    fail_on: Annotated[
+        Severity, typer.Option(help="The least severity that makes the exit code 1.")
+    ] = Severity.ERROR,
+    output: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+) -> None:
+    """Lint a Markdown design document against a template, offline. Exit 0: nothing at or
+    above --fail-on; 1: findings that are; 2: the file cannot be read as a document."""
+    try:
+        loaded = builtin(template)
+        parsed = parse_document(file.read_text("utf-8"))
+    except (DocFormatError, UnicodeDecodeError) as exc:
+        typer.echo(f"{file}: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    except Exception as exc:  # an unknown template
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    report = lint(
+        match_template(parsed, loaded.parsed), loaded.parsed, today=datetime.now(UTC).date()
+    )
+    _print_report(file, report, output)
+    failing = [f for f in report.findings if RANK[f.severity] >= RANK[fail_on]]
+    raise typer.Exit(1 if failing else 0)
+
+
+def _print_report(file: Path, report: LintReport, output: str) -> None:
+    if output == "json":
+        findings = [
+            {
+                "rule": f.rule,
+                "severity": f.severity.value,
+                "section": f.section,
+                "line": f.line,
+                "message": f.message,
+            }
+            for f in report.findings
+        ]
+        typer.echo(json.dumps({"score": report.score, "findings": findings}, indent=2))
+        return
+    for f in report.findings:
+        where = f"{file}:{f.line}" if f.line else str(file)
+        section = f" §{f.section}" if f.section else ""
+        typer.echo(f"{where}: {f.severity.value} {f.rule}{section}: {f.message}")
+    typer.echo(
+        f"{file}: completeness {report.score}% "
+        f"({report.sections_complete} of {report.sections_scored} sections), "
+        f"{len(report.findings)} finding(s)"
+    )
+
+
+def _client(server: str, token: str) -> httpx.Client:
+    if not token:
+        typer.echo("A token is needed: set SIGNOFF_TOKEN (an API key) or pass --token.", err=True)
+        raise typer.Exit(2)
+    return httpx.Client(
+        base_url=server.rstrip("/"),
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+
+
+def _fail(response: httpx.Response) -> None:
+    """Print the problem (RFC 9457) the server answered and exit 1."""
+    try:
+        problem: dict[str, Any] = response.json()
+    except ValueError:
+        problem = {"detail": response.text[:500]}
+    typer.echo(
+        f"{response.status_code} {problem.get('code', '')}: {problem.get('detail', '')}", err=True
+    )
+    for error in problem.get("errors") or []:
+        typer.echo(
+            f"  {error.get('pointer') or error.get('line') or ''} {error.get('detail')}", err=True
+        )
+    raise typer.Exit(1)
+
+
+def push(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    org: Org,
+    doc: Annotated[
+        str | None,
+        typer.Option(help="The document to replace (else the file's `key`, else a new one)."),
+    ] = None,
+    server: Server = "http://127.0.0.1:8000",
+    token: Token = "",
+) -> None:
+    """Push a Markdown file: a new revision of its document, or a new document."""
+    text = file.read_text("utf-8")
+    key = doc or _front_matter_key(text)
+    markdown = {"Content-Type": "text/markdown"}
+    with _client(server, token) as client:
+        base = f"/v1/orgs/{org}/documents"
+        if key is None:
+            response = client.post(base, content=text.encode(), headers=markdown)
+        else:
+            current = client.get(f"{base}/{key}", headers={"Accept": "text/markdown"})
+            if current.status_code != 200:
+                _fail(current)
+            response = client.put(
+                f"{base}/{key}",
+                content=text.encode(),
+                headers=markdown | {"If-Match": current.headers["etag"]},
+            )
+        if response.status_code not in (200, 201):
+            _fail(response)
+        body = response.json()
+        typer.echo(
+            f"{body['key']} {body['version']} ({body['status']}), revision {body['revision']}"
+        )
+        for warning in body.get("warnings", []):
+            typer.echo(f"warning: {warning}", err=True)
+
+
+def pull(
+    doc: Annotated[str, typer.Argument(help="`DD-3`")],
+    org: Org,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here (else standard output).")
+    ] = None,
+    version: Annotated[str | None, typer.Option(help="`1.0`: an approved version.")] = None,
+    server: Server = "http://127.0.0.1:8000",
+    token: Token = "",
+) -> None:
+    """Pull a document as Markdown (its head, or a version)."""
+    params = {"version": version} if version else {}
+    with _client(server, token) as client:
+        response = client.get(
+            f"/v1/orgs/{org}/documents/{doc}", params=params, headers={"Accept": "text/markdown"}
+        )
+    if response.status_code != 200:
+        _fail(response)
+    if output is None:
+        sys.stdout.write(response.text)
+    else:
+        output.write_text(response.text, "utf-8")
+        typer.echo(f"{doc} -> {output}", err=True)
+
+
+def _front_matter_key(text: str) -> str | None:
+    try:
+        return parse_document(text).control.key or None
+    except DocFormatError:
+        return None  # the server will say what is wrong with it

@@ -1,0 +1,57 @@
+"""`signoff lint FILE.md`: offline, with an exit code a CI job can gate on."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from signoff.__main__ import cli
+from tests.documents.conftest import FIXTURES, REPO
+
+pytestmark = pytest.mark.requirement("REQ-020")
+SEED = REPO / "src" / "signoff" / "templates" / "builtin" / "backend-server.md"  # the seed
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["lint", *args])
+    return result.exit_code, result.output
+
+
+def test_a_filled_document_passes_and_says_what_is_left() -> None:
+    code, output = run(str(FIXTURES / "filled-document.md"))
+    assert code == 0, output
+    assert "warning question-overdue §16.2" in output
+    assert "completeness 100% (66 of 66 sections), 1 finding(s)" in output
+
+
+def test_severity_threshold_and_json() -> None:
+    code, output = run(
+        str(FIXTURES / "filled-document.md"), "--fail-on", "warning", "--format", "json"
+    )
+    assert code == 1
+    report = json.loads(output)
+    assert report["score"] == 100
+    assert [f["rule"] for f in report["findings"]] == ["question-overdue"]
+
+
+def test_the_untouched_template_fails(tmp_path: Path) -> None:
+    copy = tmp_path / "seed.md"
+    copy.write_bytes(SEED.read_bytes())
+    code, output = run(str(copy))
+    assert code == 1
+    assert "error placeholder" in output
+    assert "completeness 0%" in output
+
+
+def test_a_file_that_is_not_a_document_is_exit_2(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.md"
+    broken.write_text("---\ntitle: [unclosed\n---\n# Design Document: X\n", "utf-8")
+    code, output = run(str(broken))
+    assert code == 2
+    assert "broken.md" in output
+    unknown, message = run(str(FIXTURES / "filled-document.md"), "--template", "nope")
+    assert unknown == 2
+    assert "nope" in message
