@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import text
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 # Markers the database puts around matches, chosen so that no document can contain them.
@@ -67,6 +68,26 @@ UNMODELLED = frozenset(
         "ix_search_entry_tsv",
     }
 )
+
+
+def rebuild_search_index(connection: Connection) -> None:
+    """SQLite: rebuild FTS5 from ``search_entry``, and restore its triggers. The index finds
+    rows by rowid, which a table copy (Alembic's batch mode) renumbers; the copy also drops
+    the triggers that keep the index in step. PostgreSQL's tsvector is a column of the row
+    itself: nothing to do."""
+    if connection.dialect.name != "sqlite":
+        return
+    exists = connection.exec_driver_sql(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'search_fts'"
+    ).first()
+    if exists:
+        # A copied table has also lost its triggers: make sure they are there.
+        for statement in SQLITE_DDL:
+            if statement.startswith("CREATE TRIGGER "):
+                connection.exec_driver_sql(
+                    statement.replace("CREATE TRIGGER ", "CREATE TRIGGER IF NOT EXISTS ", 1)
+                )
+        connection.exec_driver_sql("INSERT INTO search_fts(search_fts) VALUES ('rebuild')")
 
 
 @dataclass(frozen=True)

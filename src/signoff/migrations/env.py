@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 
 from signoff.core.types import UTCDateTime
 from signoff.dbmigrate import run_async_migrations
-from signoff.documents.search import UNMODELLED
+from signoff.documents.search import UNMODELLED, rebuild_search_index
 from signoff.models import metadata
 
 
@@ -36,6 +36,7 @@ def include_object(
 
 
 def run_on(connection: Connection) -> None:
+    applied: list[str] = []
     context.configure(
         connection=connection,
         target_metadata=metadata,
@@ -46,9 +47,14 @@ def run_on(connection: Connection) -> None:
         transaction_per_migration=True,
         render_item=render_item,
         include_object=include_object,
+        on_version_apply=lambda **kw: applied.append(str(kw["step"])),
     )
     with context.begin_transaction():
         context.run_migrations()
+    if applied:
+        # A batch migration copies tables, which renumbers SQLite rowids; FTS5 finds its
+        # rows by rowid, so it is rebuilt from search_entry after any migration ran.
+        rebuild_search_index(connection)
 
 
 connection = context.config.attributes.get("connection")
