@@ -210,7 +210,7 @@ def admin_rotate_keys() -> None:
 
 @cli.command()
 def worker() -> None:
-    """Run scheduled jobs, the outbox relay and webhook deliveries alone (set
+    """Run scheduled jobs, the outbox relay, webhook deliveries and email notices alone (set
     SIGNOFF_WORKER__IN_PROCESS=false on the servers)."""
     from signoff.worker import run_worker
 

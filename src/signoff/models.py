@@ -10,6 +10,7 @@ from signoff.core.events import OutboxEvent
 from signoff.core.idempotency import IdempotencyRecord
 from signoff.documents import models as documents_models
 from signoff.inbound import models as inbound_models
+from signoff.notify import models as notify_models
 from signoff.orgs import models as orgs_models
 from signoff.registers import models as registers_models
 from signoff.review import models as review_models
@@ -27,6 +28,7 @@ __all__ = [
     "documents_models",
     "inbound_models",
     "metadata",
+    "notify_models",
     "orgs_models",
     "registers_models",
     "review_models",

@@ -1,4 +1,4 @@
-"""Background work: scheduled jobs, the outbox relay and webhook deliveries.
+"""Background work: scheduled jobs, the outbox relay, webhook deliveries and email notices.
 
 It runs in-process in ``signoff serve`` by default, or alone in ``signoff worker``. Each job
 run, relay step and delivery step is one transaction, committed here (``Transactions``) and
@@ -27,8 +27,13 @@ from signoff.core.db import Database
 from signoff.core.idempotency import IdempotencyRecord
 from signoff.core.logging import get_logger
 from signoff.core.metrics import Metrics
+from signoff.notify.engine import NoticeEngine
+from signoff.notify.mailer import Mailer
+from signoff.notify.messages import Links
+from signoff.notify.metrics import NoticeMetrics
+from signoff.notify.queue import NoticeQueue
 from signoff.outbox.jetstream import JetStreamPublisher
-from signoff.outbox.relay import OutboxRelay, outbox_gauges
+from signoff.outbox.relay import Destination, OutboxRelay, outbox_gauges
 from signoff.registers.jobs import mark_overdue_questions
 from signoff.review.jobs import expire_approvals
 from signoff.webhooks.engine import DeliveryEngine
@@ -130,11 +135,18 @@ class Service(Protocol):
 class Background:
     """Everything that runs beside the HTTP server, started and stopped together."""
 
-    def __init__(self, scheduler: Scheduler, relay: OutboxRelay, engine: DeliveryEngine) -> None:
+    def __init__(
+        self,
+        scheduler: Scheduler,
+        relay: OutboxRelay,
+        engine: DeliveryEngine,
+        notices: NoticeEngine | None = None,
+    ) -> None:
         self.scheduler = scheduler
         self.relay = relay
         self.engine = engine
         self.services: list[Service] = []
+        self.notices = notices  # None: no SMTP server configured, no email
         self._closers: list[Callable[[], Awaitable[None]]] = []
 
     def add(self, service: Service, close: Callable[[], Awaitable[None]] | None = None) -> None:
@@ -163,18 +175,28 @@ class Background:
         queue = DeliveryQueue(webhooks)
         sender = Sender(client, clock, hooks.timeout_s)
         engine = DeliveryEngine(transact, queue, sender, clock, hooks, webhook_metrics)
+        destinations: list[Destination] = [queue.fan_out]
+        notices = email_notices(settings, db, clock, metrics) if settings.smtp.enabled else None
+        if notices is not None:
+            destinations.append(notices.queue.fan_out)
+
+        def fanned_out() -> None:
+            engine.wake()
+            if notices is not None:
+                notices.wake()
+
         relay = OutboxRelay(
             transact,
             clock,
-            [queue.fan_out],
+            destinations,
             stream=JetStreamPublisher(settings.nats) if settings.nats.url else None,
             batch_size=settings.worker.outbox_batch,
             poll_s=settings.worker.outbox_poll_s,
             metrics=metrics,
-            on_fanned_out=engine.wake,
+            on_fanned_out=fanned_out,
         )
         scheduler = Scheduler(db, clock, [*jobs(settings, accounts), *(extra_jobs or [])])
-        background = cls(scheduler, relay, engine)
+        background = cls(scheduler, relay, engine, notices)
         background._closers.append(client.aclose)
         return background
 
@@ -184,15 +206,28 @@ class Background:
         self.engine.start()
         for service in self.services:
             service.start()
+        if self.notices is not None:
+            self.notices.start()
 
     async def stop(self) -> None:
         for service in self.services:
             await service.stop()
         await self.relay.stop()
         await self.engine.stop()
+        if self.notices is not None:
+            await self.notices.stop()
         await self.scheduler.stop()
         for close in self._closers:
             await close()
+
+
+def email_notices(settings: Settings, db: Database, clock: Clock, metrics: Metrics) -> NoticeEngine:
+    """The email destination and its sender, when an SMTP server is configured."""
+    smtp = settings.smtp
+    notice_metrics = NoticeMetrics(metrics.registry)
+    metrics.before_scrape(notice_metrics.backlog_refresher(db))
+    queue = NoticeQueue(smtp, Links(settings.server.public_url or ""))
+    return NoticeEngine(Transactions(db), queue, Mailer(smtp, clock), clock, smtp, notice_metrics)
 
 
 async def run_worker(settings: Settings) -> None:

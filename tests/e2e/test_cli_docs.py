@@ -22,9 +22,9 @@ def signoff(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedP
     )
 
 
-def test_push_and_pull(tmp_path: Path, database_url: str) -> None:
+def test_push_and_pull(tmp_path: Path, server_database_url: str) -> None:
     port = free_port()
-    env = database_env(database_url, tmp_path)
+    env = database_env(server_database_url, tmp_path)
     with running(
         signoff_command("serve", "--port", str(port)), cwd=tmp_path, env=env, port=port
     ) as (base, _):

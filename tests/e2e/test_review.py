@@ -15,9 +15,9 @@ from tests.support.server import free_port, running, signoff_command
 pytestmark = [pytest.mark.e2e, pytest.mark.requirement("REQ-013")]
 
 
-async def test_a_review_walk_on_the_real_server(tmp_path: Path, database_url: str) -> None:
+async def test_a_review_walk_on_the_real_server(tmp_path: Path, server_database_url: str) -> None:
     port = free_port()
-    env = database_env(database_url, tmp_path)
+    env = database_env(server_database_url, tmp_path)
     with running(
         signoff_command("serve", "--port", str(port)), cwd=tmp_path, env=env, port=port
     ) as (base, _):

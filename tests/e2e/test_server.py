@@ -20,13 +20,12 @@ from tests.support.server import REPO, free_port, running, signoff_command
 pytestmark = pytest.mark.e2e
 
 
-def database_env(database_url: str, tmp_path: Path) -> dict[str, str]:
+def database_env(url: str, tmp_path: Path) -> dict[str, str]:
     # On SQLite the server uses its default (./signoff.db in its working folder), as a new
-    # user would; on PostgreSQL, the test database, which it shares with the other tests:
-    # anything its jobs store (a signing key) must be readable by them, so the same secret.
-    if backend_of(database_url) == "sqlite":
+    # user would; on PostgreSQL, a database of the test's own (conftest.py).
+    if backend_of(url) == "sqlite":
         return {}
-    return {"SIGNOFF_DATABASE__URL": database_url, "SIGNOFF_SECRET_KEY": TEST_SECRET}
+    return {"SIGNOFF_DATABASE__URL": url, "SIGNOFF_SECRET_KEY": TEST_SECRET}
 
 
 def assert_stopped_gracefully(returncode: int, output: str) -> None:
@@ -37,9 +36,9 @@ def assert_stopped_gracefully(returncode: int, output: str) -> None:
 
 
 @pytest.mark.requirement("REQ-001")
-def test_serve_answers_its_operational_routes(tmp_path: Path, database_url: str) -> None:
+def test_serve_answers_its_operational_routes(tmp_path: Path, server_database_url: str) -> None:
     port = free_port()
-    env = database_env(database_url, tmp_path) | {"SIGNOFF_LOG__FORMAT": "json"}
+    env = database_env(server_database_url, tmp_path) | {"SIGNOFF_LOG__FORMAT": "json"}
     with running(
         signoff_command("serve", "--port", str(port)), cwd=tmp_path, env=env, port=port
     ) as (base, _):
@@ -55,13 +54,13 @@ def test_serve_answers_its_operational_routes(tmp_path: Path, database_url: str)
             assert response.headers["content-type"] == media
         missing = httpx.get(base + "/v1/nothing", timeout=5)
         assert missing.headers["content-type"] == "application/problem+json"
-    if backend_of(database_url) == "sqlite":
+    if backend_of(server_database_url) == "sqlite":
         assert (tmp_path / "signoff.db").exists()  # the default: a file in the working folder
 
 
-def test_serve_prints_where_the_docs_are(tmp_path: Path, database_url: str) -> None:
+def test_serve_prints_where_the_docs_are(tmp_path: Path, server_database_url: str) -> None:
     port = free_port()
-    env = database_env(database_url, tmp_path)
+    env = database_env(server_database_url, tmp_path)
     with running(
         signoff_command("serve", "--port", str(port)), cwd=tmp_path, env=env, port=port
     ) as (_, process):
@@ -72,11 +71,13 @@ def test_serve_prints_where_the_docs_are(tmp_path: Path, database_url: str) -> N
 
 
 @pytest.mark.requirement("REQ-010")
-async def test_sigterm_lets_in_flight_requests_finish(tmp_path: Path, database_url: str) -> None:
+async def test_sigterm_lets_in_flight_requests_finish(
+    tmp_path: Path, server_database_url: str
+) -> None:
     port = free_port()
-    env = database_env(database_url, tmp_path) | {
-        "SIGNOFF_DATABASE__URL": database_url
-        if backend_of(database_url) != "sqlite"
+    env = database_env(server_database_url, tmp_path) | {
+        "SIGNOFF_DATABASE__URL": server_database_url
+        if backend_of(server_database_url) != "sqlite"
         else f"sqlite+aiosqlite:///{tmp_path}/probe.db",
     }
     dbmigrate_env_url = env["SIGNOFF_DATABASE__URL"]

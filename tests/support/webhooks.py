@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -27,6 +31,7 @@ from signoff.core.events import EventRecorder
 from signoff.worker import Background, Transactions
 from tests.conftest import FAST_HASHING, TEST_SECRET
 from tests.support.identity import Actor
+from tests.support.server import REPO
 
 LOOPBACK = ["127.0.0.0/8"]
 
@@ -154,6 +159,18 @@ async def live_app(
         await db.dispose()
 
 
+@asynccontextmanager
+async def serving(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of ``app``; the app's background is stopped at the end (it closes the
+    delivery client and its connections)."""
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            yield client
+    finally:
+        await background(app).stop()
+
+
 def attempts_by(app: FastAPI, result: str) -> float:
     value = app.state.metrics.registry.get_sample_value(
         "signoff_webhook_attempts_total", {"result": result}
@@ -177,3 +194,16 @@ def worker_environment(settings: Settings) -> dict[str, str]:
         "SIGNOFF_LOG__FORMAT": "json",
         "SIGNOFF_LOG__LEVEL": "WARNING",
     }
+
+
+def start_worker(settings: Settings, log: Path, **extra: str) -> subprocess.Popen[bytes]:
+    """``signoff worker`` in a process of its own, on these settings, logging to ``log``."""
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(REPO)}
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "signoff", "worker"],
+            cwd=REPO,
+            env=env | worker_environment(settings) | extra,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )

@@ -17,7 +17,7 @@ from signoff.core.config import Settings
 from signoff.core.db import Database
 from tests.support.identity import Actor, sign_up
 from tests.support.receiver import Receiver, running_receiver
-from tests.support.webhooks import background, with_webhooks
+from tests.support.webhooks import background, serving, with_webhooks
 
 
 @pytest.fixture
@@ -67,11 +67,7 @@ def make_app(settings: Settings, db: Database, clock: FrozenClock) -> AppFactory
     @asynccontextmanager
     async def made(**overrides: Any) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
         app = create_app(with_webhooks(settings, **overrides), database=db, clock=clock)
-        transport = httpx.ASGITransport(app=app)
-        try:
-            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-                yield app, client
-        finally:
-            await background(app).stop()
+        async with serving(app) as client:
+            yield app, client
 
     return made

@@ -4,10 +4,7 @@ two relays sharing one PostgreSQL database, and the relay inside ``signoff serve
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -25,16 +22,16 @@ from signoff.webhooks.models import WebhookAttempt, WebhookDelivery
 from tests.core.test_metrics import samples
 from tests.support.identity import sign_up
 from tests.support.receiver import running_receiver
-from tests.support.server import REPO, free_port
+from tests.support.server import free_port
 from tests.support.webhooks import (
     background,
     live_app,
     live_settings,
     org_id,
     record_events,
+    start_worker,
     subscribe_receiver,
     wait_until,
-    worker_environment,
 )
 
 pytestmark = pytest.mark.requirement("REQ-024")
@@ -70,18 +67,6 @@ async def worker_metrics(port: int) -> dict[tuple[str, tuple[tuple[str, str], ..
 
 def live_client(app: FastAPI) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
-
-
-def start_worker(settings: Settings, log: Path, **extra: str) -> subprocess.Popen[bytes]:
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(REPO)}
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "signoff", "worker"],
-            cwd=REPO,
-            env=env | worker_environment(settings) | extra,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
 
 
 @pytest.mark.e2e

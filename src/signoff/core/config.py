@@ -174,8 +174,8 @@ class DocumentSettings(BaseModel):
 class WorkerSettings(BaseModel):
     in_process: bool = Field(
         default=True,
-        description="Run scheduled jobs, the outbox relay and webhook deliveries inside "
-        "`signoff serve` (else `signoff worker`).",
+        description="Run scheduled jobs, the outbox relay, webhook deliveries and email notices "
+        "inside `signoff serve` (else `signoff worker`).",
     )
     key_rotation_check_s: float = Field(default=3600.0, gt=0)
     purge_interval_s: float = Field(default=3600.0, gt=0)
@@ -189,6 +189,12 @@ class WorkerSettings(BaseModel):
         default=None, ge=0, le=65535, description="`signoff worker` serves /metrics here."
     )
     metrics_refresh_s: float = Field(default=15.0, gt=0)
+
+
+def _positive_delays(value: list[float]) -> list[float]:
+    if any(delay <= 0 for delay in value):
+        raise ValueError("every delay must be positive")
+    return value
 
 
 def _networks(values: list[str]) -> list[str]:
@@ -226,12 +232,7 @@ class WebhookSettings(BaseModel):
     def _parse_networks(cls, value: list[str]) -> list[str]:
         return _networks(value)
 
-    @field_validator("retry_schedule_s")
-    @classmethod
-    def _positive(cls, value: list[float]) -> list[float]:
-        if any(delay <= 0 for delay in value):
-            raise ValueError("every delay must be positive")
-        return value
+    _positive = field_validator("retry_schedule_s")(_positive_delays)
 
     @property
     def max_attempts(self) -> int:
@@ -242,6 +243,59 @@ class WebhookSettings(BaseModel):
         """How long a claimed delivery stays reserved for the instance sending it: longer than
         the attempt's timeout, so only a crashed sender's deliveries are taken over."""
         return 2 * self.timeout_s + 1
+
+
+class SmtpSettings(BaseModel):
+    """Email notices (docs/design.md §9.1, §9.2, §11.2); no host means no email at all."""
+
+    host: str | None = None
+    port: int = Field(default=587, ge=1, le=65535)
+    username: str | None = None
+    password: SecretStr | None = None
+    sender: str = Field(default="Signoff <signoff@localhost>", max_length=320)
+    # STARTTLS is required by default (port 587): credentials and notices never cross the
+    # network in clear unless an operator says so (a relay on localhost, a test server).
+    starttls: bool = True
+    # Implicit TLS from the first byte (port 465); STARTTLS is then beside the point.
+    tls: bool = False
+    timeout_s: float = Field(default=30.0, gt=0, le=300)
+    # Delays before the 2nd, 3rd... attempt; after the last one the notice is dead. Mail is
+    # not urgent, and a mail server is down for minutes to hours: about 10 hours in all.
+    retry_schedule_s: Annotated[list[float], NoDecode] = Field(
+        default_factory=lambda: [60.0, 300.0, 900.0, 3600.0, 10800.0, 21600.0],
+        min_length=1,
+        max_length=30,
+    )
+    retry_jitter: float = Field(default=0.2, ge=0, lt=1)
+    poll_interval_s: float = Field(default=1.0, gt=0, le=60)
+    batch: int = Field(default=20, ge=1, le=500)
+
+    _split = field_validator("retry_schedule_s", mode="before")(_comma_list)
+    _positive = field_validator("retry_schedule_s")(_positive_delays)
+
+    @field_validator("sender")
+    @classmethod
+    def _an_address(cls, value: str) -> str:
+        from email.utils import parseaddr
+
+        if "@" not in parseaddr(value)[1]:
+            raise ValueError("not an email address (`name@domain` or `Name <name@domain>`)")
+        return value
+
+    @property
+    def enabled(self) -> bool:
+        return self.host is not None
+
+    @property
+    def max_attempts(self) -> int:
+        return len(self.retry_schedule_s) + 1
+
+    @property
+    def lease_s(self) -> float:
+        """How long claimed notices stay reserved for the instance sending them: a round
+        (connect, a batch of messages, quit) takes at most ``batch + 2`` timeouts, and one
+        more is left to record it, so only a crashed sender's notices are taken over."""
+        return self.timeout_s * (self.batch + 3)
 
 
 class RedisSettings(BaseModel):
@@ -287,6 +341,7 @@ class Settings(BaseSettings):
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     redis: RedisSettings = Field(default_factory=RedisSettings)
     nats: NatsSettings = Field(default_factory=NatsSettings)
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -323,6 +378,11 @@ class Settings(BaseSettings):
         if self.oidc.allow_insecure_http:
             problems.append(
                 (env_name("oidc", "allow_insecure_http"), "the issuer must be reached over https")
+            )
+        smtp = self.smtp
+        if smtp.enabled and smtp.password is not None and not (smtp.tls or smtp.starttls):
+            problems.append(
+                (env_name("smtp", "starttls"), "the SMTP password would be sent in clear")
             )
         if problems:
             raise SettingsError(problems)

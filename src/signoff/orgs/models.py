@@ -5,14 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from signoff.core.db import Base
+from signoff.core.db import Base, one_of
 from signoff.core.permissions import ROLE_NAMES
 from signoff.core.types import UTCDateTime, new_id
-
-_ROLE_CHECK = "role IN (" + ", ".join(f"'{r}'" for r in ROLE_NAMES) + ")"
 
 
 class Organization(Base):
@@ -30,7 +28,7 @@ class Membership(Base):
     __tablename__ = "membership"
     __table_args__ = (
         UniqueConstraint("org_id", "user_id"),
-        CheckConstraint(_ROLE_CHECK, name="role"),
+        one_of("role", ROLE_NAMES, name="role"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)

@@ -1,1 +1,2 @@
-"""The outbox relay: committed events leave for their channels (webhooks, NATS JetStream)."""
+"""The outbox relay: committed events leave for their channels (webhooks, email, NATS
+JetStream)."""

@@ -5,8 +5,9 @@ Two steps, each one transaction:
 1. **Dispatch** (every backend): the oldest events not yet dispatched are locked with
    ``FOR UPDATE SKIP LOCKED`` (PostgreSQL: several relays take disjoint batches; SQLite: the
    write transaction is exclusive, so relays take turns), each destination adds its rows in
-   the same transaction (a webhook delivery per matching subscription), and the events are
-   marked dispatched. Either both happen or neither: no event is lost or fanned out twice.
+   the same transaction (a webhook delivery per matching subscription, an email notice per
+   recipient when SMTP is configured), and the events are marked dispatched. Either both
+   happen or neither: no event is lost or fanned out twice.
 2. **Publish** (when NATS is configured): dispatched events go to JetStream in id order, each
    with ``Nats-Msg-Id`` = event id, and are marked published. One relay at a time publishes
    (a PostgreSQL advisory lock), so the stream keeps the order. While NATS is down the events

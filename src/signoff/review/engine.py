@@ -100,6 +100,9 @@ class Rounds:
         return await self._documents.sections_of(revision.id)
 
     async def judge(self, document: Document, round_: ReviewRound | None) -> Judged:
+        # Sessions do not autoflush: what this transaction changed (a thread resolved, a
+        # review recorded) must reach the database before the queries below read it back.
+        await self.repo.session.flush()
         sections = await self.head_sections(document)
         policy = await self.policy(document.org_id)
         owners = owned_sections(policy.owners, [(s.section_id, s.number) for s in sections])

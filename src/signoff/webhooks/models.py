@@ -6,7 +6,6 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import (
-    CheckConstraint,
     ForeignKey,
     Index,
     LargeBinary,
@@ -18,20 +17,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from signoff.core.db import Base
+from signoff.core.db import Base, one_of
 from signoff.core.types import JSONType, UTCDateTime, new_id
 
 CIRCUIT_STATES = ("closed", "open", "half_open")
 DELIVERY_STATES = ("pending", "succeeded", "dead")
 
 
-def _one_of(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
-
-
 class Webhook(Base):
     __tablename__ = "webhook"
-    __table_args__ = (CheckConstraint(_one_of("circuit_state", CIRCUIT_STATES), name="circuit"),)
+    __table_args__ = (one_of("circuit_state", CIRCUIT_STATES, name="circuit"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     # Typed explicitly: a foreign key's type otherwise comes from the referenced table, and
@@ -67,7 +62,7 @@ class WebhookDelivery(Base):
     __tablename__ = "webhook_delivery"
     __table_args__ = (
         UniqueConstraint("webhook_id", "event_id"),
-        CheckConstraint(_one_of("status", DELIVERY_STATES), name="status"),
+        one_of("status", DELIVERY_STATES, name="status"),
         # The delivery engine's queue: pending rows by due time.
         Index(
             "ix_webhook_delivery_due",

@@ -23,10 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from signoff.core.events import OutboxEvent
+from signoff.core.retry import retry_delay
 from signoff.core.types import new_id
 from signoff.webhooks.circuit import circuit_of, set_circuit
 from signoff.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
-from signoff.webhooks.policies import matches, retry_delay
+from signoff.webhooks.policies import matches
 from signoff.webhooks.runtime import WebhooksRuntime
 
 

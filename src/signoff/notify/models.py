@@ -1,0 +1,80 @@
+"""Email notices and their attempts: a queue in the database, as webhook deliveries are."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, Uuid, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from signoff.core.db import Base, one_of
+from signoff.core.types import UTCDateTime, new_id
+
+NOTICE_STATES = ("pending", "sent", "dead")
+ATTEMPT_OUTCOMES = ("sent", "failed", "dead")
+
+
+class EmailNotice(Base):
+    """One message for one recipient about one event, composed when the event was relayed:
+    what it says does not change if names or titles change before it is sent."""
+
+    __tablename__ = "email_notice"
+    __table_args__ = (
+        # At most one message per person and event, however often the event is relayed.
+        UniqueConstraint("event_id", "recipient"),
+        one_of("status", NOTICE_STATES, name="status"),
+        # The sender's queue: pending rows by due time.
+        Index(
+            "ix_email_notice_due",
+            "next_attempt_at",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    # Typed explicitly: see webhooks.models.Webhook.org_id.
+    org_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("organization.id", ondelete="CASCADE"), index=True
+    )
+    # Indexed by the unique constraint, whose first column it is.
+    event_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("outbox_event.id", ondelete="CASCADE")
+    )
+    event_type: Mapped[str] = mapped_column(String(100))
+    # The address as it was at the event; the user may since have left or changed it.
+    recipient: Mapped[str] = mapped_column(String(320))
+    user_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+    recipient_name: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    # When pending: due time, or while an instance sends it, the end of its claim.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claim_token: Mapped[uuid.UUID | None]
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class EmailAttempt(Base):
+    """One try at handing a notice to the SMTP server, as it went."""
+
+    __tablename__ = "email_attempt"
+    __table_args__ = (one_of("outcome", ATTEMPT_OUTCOMES, name="outcome"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    notice_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("email_notice.id", ondelete="CASCADE"), index=True
+    )
+    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    duration_ms: Mapped[float]
+    # sent; failed (another attempt is scheduled, or another instance had taken the notice
+    # over); dead (failed, and the schedule is used up or the refusal was permanent).
+    outcome: Mapped[str] = mapped_column(String(10))
+    error: Mapped[str | None] = mapped_column(String(500))

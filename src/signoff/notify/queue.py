@@ -1,0 +1,210 @@
+"""The notices' queue in the database: made by the relay, claimed and settled by the sender.
+
+As with webhook deliveries (ADR 0010): a claim locks due rows with ``FOR UPDATE SKIP
+LOCKED`` on PostgreSQL (SQLite's write transaction is exclusive anyway), marks them with a
+claim token and pushes ``next_attempt_at`` past the round's longest time, so nobody else
+takes them while they are sent and they become due again if their sender dies. The retry
+time is stored: a restart loses no retry.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from signoff.core.config import SmtpSettings
+from signoff.core.events import OutboxEvent
+from signoff.core.logging import get_logger
+from signoff.core.retry import retry_delay
+from signoff.core.types import new_id
+from signoff.notify.compose import COMPOSERS, compose
+from signoff.notify.directory import Directory
+from signoff.notify.messages import Links, Notice
+from signoff.notify.models import EmailAttempt, EmailNotice
+
+log = get_logger("signoff.notify")
+
+
+@dataclass(frozen=True)
+class Letter:
+    """A claimed notice with everything needed to send it, so sending needs no database."""
+
+    notice_id: uuid.UUID
+    token: uuid.UUID
+    event_id: uuid.UUID
+    event_type: str
+    recipient: str
+    recipient_name: str
+    subject: str
+    body: str
+    attempt: int
+
+
+@dataclass(frozen=True)
+class SendResult:
+    attempted_at: datetime
+    duration_ms: float
+    sent: bool
+    error: str | None = None
+    # The server refused the recipient for good (a 5xx answer to RCPT): no retry will help.
+    permanent: bool = False
+
+
+class Outcome(StrEnum):
+    SENT = "sent"
+    RETRYING = "retrying"
+    DEAD = "dead"
+    STALE = "stale"  # the claim had lapsed and another sender took the notice over
+    GONE = "gone"  # deleted meanwhile (its organization was)
+
+
+class NoticeQueue:
+    def __init__(
+        self, settings: SmtpSettings, links: Links, rng: random.Random | None = None
+    ) -> None:
+        self._settings = settings
+        self._links = links
+        self._rng = rng or random.Random()  # noqa: S311 (jitter, not a secret)
+
+    async def fan_out(
+        self, session: AsyncSession, events: Sequence[OutboxEvent], now: datetime
+    ) -> int:
+        """The relay's email destination: one notice per (event, recipient), in the
+        dispatching transaction. Returns how many were made."""
+        directory = Directory(session)
+        rows = []
+        for event in events:
+            if event.type not in COMPOSERS:
+                continue
+            try:
+                notices = await compose(directory, self._links, event)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                # A payload not of the expected shape must not stop the relay (and every
+                # webhook behind it): that event gets no email, and the log says why.
+                log.exception("notify.compose_failed", event_id=str(event.id), type=event.type)
+                continue
+            rows += [_row(event, notice, now) for notice in notices]
+        if rows:
+            await session.execute(insert(EmailNotice), rows)
+        return len(rows)
+
+    async def claim(self, session: AsyncSession, now: datetime, limit: int) -> list[Letter]:
+        """Claim up to ``limit`` due notices for one sending round."""
+        query = (
+            select(EmailNotice)
+            .where(EmailNotice.status == "pending", EmailNotice.next_attempt_at <= now)
+            .order_by(EmailNotice.next_attempt_at, EmailNotice.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        lease = timedelta(seconds=self._settings.lease_s)
+        letters = []
+        for notice in await session.scalars(query):
+            if notice.attempts >= self._settings.max_attempts:
+                _die(notice, "the sender stopped during the last attempt")
+                continue
+            notice.claim_token = uuid.uuid4()
+            notice.attempts += 1
+            notice.next_attempt_at = now + lease
+            letters.append(_letter(notice, notice.claim_token))
+        await session.flush()
+        return letters
+
+    async def record(
+        self, session: AsyncSession, results: Sequence[tuple[Letter, SendResult]], now: datetime
+    ) -> list[Outcome]:
+        """Log each attempt; settle each notice whose claim is still ours."""
+        query = (
+            select(EmailNotice)
+            .where(EmailNotice.id.in_([letter.notice_id for letter, _ in results]))
+            .order_by(EmailNotice.id)  # one lock order for every recorder: no deadlock
+            .with_for_update()
+        )
+        notices = {n.id: n for n in await session.scalars(query)}
+        outcomes = []
+        for letter, result in results:
+            notice = notices.get(letter.notice_id)
+            if notice is None:
+                outcomes.append(Outcome.GONE)
+                continue
+            outcome = Outcome.STALE
+            if notice.claim_token == letter.token:
+                outcome = self._settle(notice, result, now)
+            session.add(_attempt(letter, result, outcome))
+            outcomes.append(outcome)
+        await session.flush()
+        return outcomes
+
+    def _settle(self, notice: EmailNotice, result: SendResult, now: datetime) -> Outcome:
+        notice.claim_token = None
+        notice.last_attempt_at = result.attempted_at
+        notice.last_error = result.error[:500] if result.error else None
+        if result.sent:
+            notice.status, notice.sent_at, notice.next_attempt_at = "sent", now, None
+            return Outcome.SENT
+        settings = self._settings
+        delay = retry_delay(
+            notice.attempts, settings.retry_schedule_s, settings.retry_jitter, self._rng
+        )
+        if delay is None or result.permanent:
+            _die(notice, result.error or "not sent")
+            return Outcome.DEAD
+        notice.next_attempt_at = now + timedelta(seconds=delay)
+        return Outcome.RETRYING
+
+
+def _row(event: OutboxEvent, notice: Notice, now: datetime) -> dict[str, object]:
+    return {
+        "id": new_id(),
+        "org_id": event.org_id,
+        "event_id": event.id,
+        "event_type": event.type,
+        "recipient": notice.to.email,
+        "user_id": notice.to.user_id,
+        "recipient_name": notice.to.name,
+        "subject": notice.subject,
+        "body": notice.body,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+
+
+def _letter(notice: EmailNotice, token: uuid.UUID) -> Letter:
+    return Letter(
+        notice.id,
+        token,
+        notice.event_id,
+        notice.event_type,
+        notice.recipient,
+        notice.recipient_name,
+        notice.subject,
+        notice.body,
+        notice.attempts,
+    )
+
+
+def _die(notice: EmailNotice, reason: str) -> None:
+    notice.status = "dead"
+    notice.next_attempt_at = None
+    notice.claim_token = None
+    notice.last_error = reason[:500]
+
+
+def _attempt(letter: Letter, result: SendResult, outcome: Outcome) -> EmailAttempt:
+    labels = {Outcome.SENT: "sent", Outcome.DEAD: "dead"}
+    return EmailAttempt(
+        notice_id=letter.notice_id,
+        attempted_at=result.attempted_at,
+        duration_ms=result.duration_ms,
+        outcome=labels.get(outcome, "sent" if result.sent else "failed"),
+        error=result.error[:500] if result.error else None,
+    )
