@@ -13,7 +13,7 @@ import asyncio
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
 from sqlalchemy import delete
@@ -35,6 +35,7 @@ from signoff.notify.queue import NoticeQueue
 from signoff.outbox.jetstream import JetStreamPublisher
 from signoff.outbox.relay import Destination, OutboxRelay, outbox_gauges
 from signoff.registers.jobs import mark_overdue_questions
+from signoff.retention import purge_settled_events
 from signoff.review.jobs import expire_approvals
 from signoff.webhooks.engine import DeliveryEngine
 from signoff.webhooks.metrics import WebhookMetrics
@@ -78,7 +79,25 @@ def jobs(settings: Settings, accounts: AccountsRuntime) -> list[Job]:
         Job("purge_idempotency_keys", settings.worker.purge_interval_s, purge_idempotency_keys),
         Job("mark_overdue_questions", settings.worker.overdue_check_s, overdue_questions),
         Job("expire_approvals", settings.worker.approval_expiry_check_s, expired_approvals),
+        Job("purge_settled_events", settings.worker.purge_interval_s, settled_events(settings)),
     ]
+
+
+def settled_events(settings: Settings) -> JobFn:
+    retention = timedelta(days=settings.worker.event_retention_days)
+    batch = settings.worker.purge_batch
+
+    async def purge(session: AsyncSession, now: datetime) -> int:
+        # A batch per transaction, so a large backlog never holds a long write lock.
+        purged = 0
+        while True:
+            done = await purge_settled_events(session, now, retention=retention, batch=batch)
+            purged += done
+            if done < batch:
+                return purged
+            await session.commit()
+
+    return purge
 
 
 async def overdue_questions(session: AsyncSession, now: datetime) -> int:

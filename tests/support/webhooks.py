@@ -59,6 +59,14 @@ def background(app: FastAPI) -> Background:
     return found
 
 
+async def run_job(app: FastAPI, name: str) -> int:
+    """Run the app's scheduled job ``name`` once, now; what it counted."""
+    [job] = [j for j in background(app).scheduler.jobs if j.name == name]
+    done = await background(app).scheduler.run_once(job)
+    assert isinstance(done, int)
+    return done
+
+
 async def create_webhook(
     client: httpx.AsyncClient, actor: Actor, url: str, types: list[str] | None = None
 ) -> dict[str, Any]:

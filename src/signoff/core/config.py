@@ -179,6 +179,14 @@ class WorkerSettings(BaseModel):
     )
     key_rotation_check_s: float = Field(default=3600.0, gt=0)
     purge_interval_s: float = Field(default=3600.0, gt=0)
+    event_retention_days: float = Field(
+        default=30.0,
+        gt=0,
+        le=3650,
+        description="Relayed events, with their finished webhook deliveries and email notices, "
+        "are deleted this long after they occurred; until then a delivery can be redelivered.",
+    )
+    purge_batch: int = Field(default=1000, ge=1, le=100_000)
     overdue_check_s: float = Field(default=300.0, gt=0)
     approval_expiry_check_s: float = Field(default=3600.0, gt=0)
     # The relay also wakes at once when this process commits events; polling catches

@@ -1,0 +1,80 @@
+"""How long relayed events are kept: the outbox, and the webhook deliveries and email
+notices made from it, stop growing without bound (docs/design.md §6.2, §11.2).
+
+An event is purged once it is older than the retention and settled everywhere: published
+to every channel, and none of its deliveries or notices still pending. Dead and succeeded
+deliveries can be redelivered until then; afterwards they are gone with their attempts.
+The audit log is a separate record and is never purged here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from signoff.core.events import OutboxEvent
+from signoff.notify.models import EmailNotice
+from signoff.webhooks.models import WebhookDelivery
+
+
+def id_floor(moment: datetime) -> uuid.UUID:
+    """The smallest UUIDv7 of `moment`'s millisecond: ids below it were made before it, so
+    the primary key finds old events without an index of its own."""
+    return uuid.UUID(int=int(moment.timestamp() * 1000) << 80)
+
+
+async def purge_settled_events(
+    session: AsyncSession, now: datetime, *, retention: timedelta, batch: int
+) -> int:
+    """Delete up to `batch` settled events older than `retention`, with their finished
+    deliveries and notices; return how many events went.
+
+    The children go first, each statement filtered on its own status, and then only the
+    events left childless: on PostgreSQL a concurrent redelivery (which locks its delivery
+    and makes it pending) either commits first, and the delete re-checks the row and keeps
+    it and its event, or comes after, and finds the delivery gone (404)."""
+    cutoff = now - retention
+    candidates = list(
+        (
+            await session.scalars(
+                select(OutboxEvent.id)
+                .where(
+                    OutboxEvent.id < id_floor(cutoff),
+                    OutboxEvent.occurred_at < cutoff,
+                    OutboxEvent.published_at.is_not(None),
+                    ~exists().where(
+                        WebhookDelivery.event_id == OutboxEvent.id,
+                        WebhookDelivery.status == "pending",
+                    ),
+                    ~exists().where(
+                        EmailNotice.event_id == OutboxEvent.id, EmailNotice.status == "pending"
+                    ),
+                )
+                .order_by(OutboxEvent.id)
+                .limit(batch)
+            )
+        ).all()
+    )
+    if not candidates:
+        return 0
+    await session.execute(
+        delete(WebhookDelivery).where(
+            WebhookDelivery.event_id.in_(candidates), WebhookDelivery.status != "pending"
+        )
+    )
+    await session.execute(
+        delete(EmailNotice).where(
+            EmailNotice.event_id.in_(candidates), EmailNotice.status != "pending"
+        )
+    )
+    result = await session.execute(
+        delete(OutboxEvent).where(
+            OutboxEvent.id.in_(candidates),
+            ~exists().where(WebhookDelivery.event_id == OutboxEvent.id),
+            ~exists().where(EmailNotice.event_id == OutboxEvent.id),
+        )
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
