@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from signoff.core.db import Base
+from signoff.core.db import Base, one_of
 from signoff.core.types import JSONType, UTCDateTime, new_id
 
 KEY_PREFIX = "DD-"
@@ -26,7 +26,10 @@ STATUS_LABELS = {"draft": "Draft", "in_review": "In Review", "approved": "Approv
 
 class Document(Base):
     __tablename__ = "document"
-    __table_args__ = (UniqueConstraint("org_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("org_id", "number"),
+        one_of("status", STATUSES, name="status"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     org_id: Mapped[uuid.UUID] = mapped_column(
@@ -108,7 +111,10 @@ class DocumentCounter(Base):
 
 class Revision(Base):
     __tablename__ = "revision"
-    __table_args__ = (UniqueConstraint("document_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("document_id", "number"),
+        one_of("status", STATUSES, name="status"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     document_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"))

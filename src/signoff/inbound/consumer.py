@@ -93,14 +93,14 @@ class InboundConsumer:
 
     async def run_once(self, wait_s: float = 1.0) -> dict[str, int]:
         """Fetch a batch and handle each message; how many were acked, terminated, retried."""
-        from nats.errors import TimeoutError as FetchTimeout
-
         if self._sub is None:
             await self.connect()
         counts = {"acked": 0, "terminated": 0, "retried": 0}
         try:
             messages = await self._sub.fetch(self._settings.inbound_batch, timeout=wait_s)
-        except FetchTimeout:
+        except TimeoutError:
+            # Nothing came: nats-py raises its own TimeoutError or, from some of its waits,
+            # the builtin one (its own is a subclass of it).
             return counts
         for msg in messages:
             counts[await self._one(msg)] += 1

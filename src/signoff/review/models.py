@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from signoff.core.db import Base
+from signoff.core.db import Base, one_of
 from signoff.core.types import JSONType, UTCDateTime, new_id
 
 VERDICTS = ("approve", "request_changes", "comment")
@@ -43,6 +43,7 @@ class ReviewRound(Base):
     __tablename__ = "review_round"
     __table_args__ = (
         UniqueConstraint("document_id", "number"),
+        one_of("outcome", OUTCOMES, name="outcome"),
         Index("ix_review_round_document_id_outcome", "document_id", "outcome"),
         # At most one open round per document (the document lock already serializes).
         Index(
@@ -78,7 +79,10 @@ class Review(Base):
     `[{section_id, number, hash}]` as the reviewer saw it."""
 
     __tablename__ = "review"
-    __table_args__ = (Index("ix_review_round_id_created_at", "round_id", "created_at"),)
+    __table_args__ = (
+        one_of("verdict", VERDICTS, name="verdict"),
+        Index("ix_review_round_id_created_at", "round_id", "created_at"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"))
