@@ -30,6 +30,7 @@ from signoff.core.problems import install_problem_handlers
 from signoff.dbmigrate import head_revision
 from signoff.documents.rendering import RenderCache
 from signoff.inbound.consumer import InboundConsumer, asgi_handler
+from signoff.inbound.throttle import InboundThrottle
 from signoff.registers.projection import Projector
 from signoff.registers.summary import register_counts
 from signoff.review.keeper import ReviewKeeper
@@ -98,6 +99,9 @@ def create_app(
     app.state.clock = clock
     app.state.metrics = metrics
     app.state.accounts = accounts
+    app.state.inbound_throttle = InboundThrottle(
+        settings.throttle, settings.secret_key.get_secret_value(), settings.redis
+    )
     app.state.webhooks = webhooks
     app.state.background = background
     # Events committed by a request wake the in-process relay (a no-op when it is not running).

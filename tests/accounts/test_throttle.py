@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from signoff.app import create_app
@@ -10,6 +11,8 @@ from signoff.core.config import Settings, ThrottleSettings
 from signoff.core.db import Database
 from tests.support.fixtures import assert_problem
 from tests.support.identity import PASSWORD, sign_up
+
+pytestmark = pytest.mark.requirement("REQ-028")
 
 TIGHT = ThrottleSettings(
     per_address="20/minute", per_account_and_address="3/minute", per_account="6/minute"

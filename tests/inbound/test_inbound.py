@@ -10,11 +10,15 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from signoff.app import create_app
+from signoff.core.config import Settings
+from signoff.core.db import Database
 from signoff.inbound.models import InboxEntry
+from tests.accounts.test_throttle import client_from
 from tests.documents.conftest import docs_url, import_md
 from tests.inbound.support import Upstream, event, upstream
 from tests.support.fixtures import assert_problem
-from tests.support.identity import Actor, join
+from tests.support.identity import Actor, join, sign_up
 
 pytestmark = pytest.mark.requirement("REQ-027")
 
@@ -249,3 +253,29 @@ async def test_sources_are_for_admins_and_never_show_their_secret(
         404,
         "inbound_source_not_found",
     )
+
+
+@pytest.mark.requirement("REQ-028")
+async def test_an_address_that_keeps_failing_verification_is_refused_for_a_while(
+    settings: Settings, db: Database, filled: str, connection: AsyncConnection
+) -> None:
+    tight = settings.throttle.model_copy(update={"inbound_failures_per_address": "3/minute"})
+    app = create_app(settings.model_copy(update={"throttle": tight}), database=db)
+    async with client_from(app, "198.51.100.30") as upstream_host:
+        owner = await sign_up(upstream_host)
+        assert (await import_md(upstream_host, owner, filled)).status_code == 201
+        jama = await upstream(upstream_host, owner)
+    forger = Upstream(jama.org, jama.source_id, "whsec_" + "A" * 44)
+    sent = event("requirement.created", "JAMA-6", "TRK-032", summary="Kept", version=1)
+    async with client_from(app, "203.0.113.66") as attacker:
+        for _ in range(3):
+            assert_problem(await forger.send(attacker, sent), 401, "invalid_signature")
+        assert_problem(await forger.send(attacker, sent), 429, "inbound_throttled")
+        blocked = await jama.send(attacker, sent)  # refused before it is even looked at
+        assert_problem(blocked, 429, "inbound_throttled")
+        assert 1 <= int(blocked.headers["retry-after"]) <= 60
+    assert await inbox_size(connection) == 0
+    async with client_from(app, "198.51.100.30") as upstream_host:
+        # The real source, from its own address, is not held back by the forger.
+        assert (await jama.send(upstream_host, sent)).json()["outcome"] == "applied"
+    assert await inbox_size(connection) == 1

@@ -27,7 +27,6 @@ class AccountsRuntime:
         secret = settings.secret_key.get_secret_value()
         keys = KeyRing(settings.auth, secret)
         issuer = settings.auth.issuer or settings.server.public_url or "signoff"
-        redis = settings.redis.url.get_secret_value() if settings.redis.url else None
         oidc = None
         if settings.oidc.issuer is not None:
             oidc = OidcVerifier(settings.oidc, settings.auth.leeway_s)
@@ -36,7 +35,7 @@ class AccountsRuntime:
             keys=keys,
             access=AccessTokens(settings.auth, keys, issuer),
             refresh=RefreshTokens(settings.auth, secret),
-            throttle=LoginThrottle(settings.throttle, secret, redis),
+            throttle=LoginThrottle(settings.throttle, secret, settings.redis),
             oidc=oidc,
             secret=secret,
         )

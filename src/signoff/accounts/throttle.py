@@ -7,20 +7,18 @@ Three counters of failed logins, each with progressive tiers (settings.throttle)
   applied to addresses the account signed in from before, so an attacker cannot lock the
   real user out from their usual place.
 
-Counters live in Redis when it is configured (shared by every instance), otherwise in the
-process. Identifiers are keyed hashes: no email or address is stored in clear.
+Counters live in Redis when it is configured (shared by every instance), otherwise, and
+while Redis fails, in the process (``core.ratelimit``): sign-in keeps working, throttled per
+instance. Identifiers are keyed hashes: no email or address is stored in clear.
 """
 
 from __future__ import annotations
 
-import time
+from limits import parse_many
 
-from limits import RateLimitItem, parse_many
-from limits.aio.storage import MemoryStorage, RedisStorage, Storage
-from limits.aio.strategies import MovingWindowRateLimiter
-
-from signoff.core.config import ThrottleSettings
+from signoff.core.config import RedisSettings, ThrottleSettings
 from signoff.core.errors import RateLimitedError
+from signoff.core.ratelimit import Counted, Counters
 from signoff.core.security import Signer
 
 
@@ -30,15 +28,8 @@ class LoginThrottled(RateLimitedError):
 
 
 class LoginThrottle:
-    def __init__(self, settings: ThrottleSettings, secret: str, redis_url: str | None) -> None:
-        storage: Storage
-        if redis_url:
-            storage = RedisStorage(
-                "async+" + redis_url, implementation="redispy", key_prefix="signoff-login"
-            )
-        else:
-            storage = MemoryStorage()
-        self._limiter = MovingWindowRateLimiter(storage)
+    def __init__(self, settings: ThrottleSettings, secret: str, redis: RedisSettings) -> None:
+        self.counters = Counters(redis, "login")
         self._address = parse_many(settings.per_address)
         self._account_address = parse_many(settings.per_account_and_address)
         self._account = parse_many(settings.per_account)
@@ -47,12 +38,10 @@ class LoginThrottle:
     def _id(self, value: str) -> str:
         return self._ids.sign(value.encode(), size=12)
 
-    def _counters(
-        self, account: str, address: str | None, *, known_address: bool
-    ) -> list[tuple[RateLimitItem, tuple[str, ...]]]:
+    def _counters(self, account: str, address: str | None, *, known_address: bool) -> list[Counted]:
         acct = self._id("account:" + account.lower())
         addr = self._id("address:" + (address or "unknown"))
-        counters: list[tuple[RateLimitItem, tuple[str, ...]]]
+        counters: list[Counted]
         counters = [(item, ("addr", addr)) for item in self._address]
         counters += [(item, ("acct-addr", acct, addr)) for item in self._account_address]
         if not known_address:
@@ -61,20 +50,16 @@ class LoginThrottle:
 
     async def check(self, account: str, address: str | None, *, known_address: bool) -> None:
         """Refuse (429 with Retry-After) when any counter is spent; costs no hashing."""
-        wait = 0.0
-        for item, ids in self._counters(account, address, known_address=known_address):
-            if not await self._limiter.test(item, *ids):
-                stats = await self._limiter.get_window_stats(item, *ids)
-                wait = max(wait, stats.reset_time - time.time())
+        wait = await self.counters.wait_s(
+            self._counters(account, address, known_address=known_address)
+        )
         if wait > 0:
             raise LoginThrottled(retry_after_s=int(wait) + 1)
 
     async def failed(self, account: str, address: str | None) -> None:
-        for item, ids in self._counters(account, address, known_address=False):
-            await self._limiter.hit(item, *ids)
+        await self.counters.hit(self._counters(account, address, known_address=False))
 
     async def succeeded(self, account: str, address: str | None) -> None:
         """A correct password clears this account's count from this address, not others."""
-        for item, ids in self._counters(account, address, known_address=True):
-            if ids[0] == "acct-addr":
-                await self._limiter.clear(item, *ids)
+        counters = self._counters(account, address, known_address=True)
+        await self.counters.clear([c for c in counters if c[1][0] == "acct-addr"])

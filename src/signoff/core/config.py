@@ -135,8 +135,12 @@ class ThrottleSettings(BaseModel):
     per_address: str = "30/minute;300/day"
     per_account_and_address: str = "5/15 minutes;20/day"
     per_account: str = "50/hour;200/day"
+    # Inbound requirement events that fail verification, per client address (inbound/).
+    inbound_failures_per_address: str = "30/minute;300/hour"
 
-    @field_validator("per_address", "per_account_and_address", "per_account")
+    @field_validator(
+        "per_address", "per_account_and_address", "per_account", "inbound_failures_per_address"
+    )
     @classmethod
     def _parses(cls, value: str) -> str:
         from limits import parse_many
@@ -308,6 +312,11 @@ class SmtpSettings(BaseModel):
 
 class RedisSettings(BaseModel):
     url: SecretStr | None = None
+    # Keys are `<prefix>:...`: several deployments (or test runs) can share one Redis.
+    key_prefix: str = Field(default="signoff", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    timeout_s: float = Field(default=0.5, gt=0, le=10)
+    # After Redis fails, counts stay in the process this long before Redis is tried again.
+    retry_after_s: float = Field(default=5.0, gt=0, le=300)
 
 
 class NatsSettings(BaseModel):

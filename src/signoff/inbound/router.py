@@ -14,7 +14,7 @@ from signoff.core.permissions import Action
 from signoff.core.problems import problems
 from signoff.core.routing import signoff_router
 from signoff.core.transaction import DbSession
-from signoff.core.web import ClockDep, Events, PageDep, SettingsDep
+from signoff.core.web import ClientAddress, ClockDep, Events, PageDep, SettingsDep
 from signoff.documents.deps import Documents
 from signoff.documents.errors import DocumentArchived
 from signoff.inbound.errors import InvalidInboundEvent, InvalidSignature, SourceNotFound
@@ -26,6 +26,7 @@ from signoff.inbound.schemas import (
     SourceRead,
 )
 from signoff.inbound.service import InboundReceiver, InboundSources, inbound_box
+from signoff.inbound.throttle import InboundThrottle, InboundThrottled
 from signoff.orgs.deps import requires
 from signoff.orgs.errors import InsufficientRole, InsufficientScope, OrgNotFound
 from signoff.orgs.service import OrgAccess
@@ -58,7 +59,13 @@ def get_receiver(
     return InboundReceiver(session, box, documents, registers, events, clock)
 
 
+def get_throttle(request: Request) -> InboundThrottle:
+    throttle: InboundThrottle = request.app.state.inbound_throttle
+    return throttle
+
+
 Sources = Annotated[InboundSources, Depends(get_sources)]
+Throttle = Annotated[InboundThrottle, Depends(get_throttle)]
 Receiver = Annotated[InboundReceiver, Depends(get_receiver)]
 
 
@@ -128,6 +135,7 @@ async def delete_inbound_source(source_id: uuid.UUID, access: Admin, sources: So
     },
     responses=problems(
         InvalidSignature,
+        InboundThrottled,
         InvalidInboundEvent,
         DocumentArchived,
         RegisterSectionMissing,
@@ -136,13 +144,19 @@ async def delete_inbound_source(source_id: uuid.UUID, access: Admin, sources: So
     ),
 )
 async def receive_requirement_event(
-    org: str, request: Request, receiver: Receiver
+    org: str, request: Request, receiver: Receiver, address: ClientAddress, throttle: Throttle
 ) -> InboundResult:
     """An upstream requirements system creates, updates or retires a requirement of a
     document's §1.3 register. Signed per Standard Webhooks with a source's secret (401
     otherwise, and nothing is stored); each event id counts once (`duplicate`); an event
-    older than the version already applied is ignored (`stale`)."""
-    applied = await receiver.receive(org, request.headers, await request.body())
+    older than the version already applied is ignored (`stale`). An address whose events
+    keep failing verification is refused for a while (429 with `Retry-After`)."""
+    await throttle.check(address)
+    try:
+        applied = await receiver.receive(org, request.headers, await request.body())
+    except InvalidSignature:
+        await throttle.failed(address)
+        raise
     return InboundResult(
         outcome=applied.outcome,
         event_id=applied.event_id,

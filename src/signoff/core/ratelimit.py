@@ -1,0 +1,94 @@
+"""Moving-window counters for throttles (``limits``): in Redis when configured, so every
+instance shares them, else in the process.
+
+When Redis fails (down, or slower than its timeout), the counts go on in the process for
+``SIGNOFF_REDIS__RETRY_AFTER_S`` and Redis is tried again after that: what Redis protects
+keeps working, throttled per instance, and readiness reports Redis. Counts made in the
+process meanwhile are not carried over.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
+
+from limits import RateLimitItem
+from limits.aio.storage import MemoryStorage, RedisStorage
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.errors import StorageError
+
+from signoff.core.config import RedisSettings
+from signoff.core.logging import get_logger
+
+log = get_logger("signoff.throttle")
+T = TypeVar("T")
+# A counter: a limit (`5/minute`) and the identifiers it counts under.
+Counted = tuple[RateLimitItem, tuple[str, ...]]
+
+
+class Counters:
+    """Moving windows in Redis when configured, in this process otherwise and while Redis
+    fails."""
+
+    def __init__(self, redis: RedisSettings, name: str) -> None:
+        self.local = MovingWindowRateLimiter(MemoryStorage())
+        self._shared: MovingWindowRateLimiter | None = None
+        if redis.url is not None:
+            storage = RedisStorage(
+                "async+" + redis.url.get_secret_value(),
+                implementation="redispy",
+                key_prefix=f"{redis.key_prefix}:{name}",
+                wrap_exceptions=True,
+                socket_timeout=redis.timeout_s,
+                socket_connect_timeout=redis.timeout_s,
+            )
+            self._shared = MovingWindowRateLimiter(storage)
+        self._retry_after_s = redis.retry_after_s
+        self._local_until = 0.0
+
+    @property
+    def shared(self) -> bool:
+        """Whether counts go to Redis now."""
+        return self._shared is not None and time.monotonic() >= self._local_until
+
+    async def run(self, op: Callable[[MovingWindowRateLimiter], Awaitable[T]]) -> T:
+        if self._shared is None or not self.shared:
+            return await op(self.local)
+        try:
+            return await op(self._shared)
+        except StorageError as exc:
+            self._local_until = time.monotonic() + self._retry_after_s
+            log.warning(
+                "throttle.redis_unavailable",
+                error=f"{type(exc.storage_error).__name__}: {exc.storage_error}",
+                counting_in_process_for_s=self._retry_after_s,
+            )
+            return await op(self.local)
+
+    async def wait_s(self, keys: Sequence[Counted]) -> float:
+        """How long until every one of these counters has room again (0: now)."""
+
+        async def longest(limiter: MovingWindowRateLimiter) -> float:
+            wait = 0.0
+            for item, ids in keys:
+                if not await limiter.test(item, *ids):
+                    stats = await limiter.get_window_stats(item, *ids)
+                    wait = max(wait, stats.reset_time - time.time())
+            return wait
+
+        return await self.run(longest)
+
+    async def hit(self, keys: Sequence[Counted]) -> None:
+        async def hit_all(limiter: MovingWindowRateLimiter) -> None:
+            for item, ids in keys:
+                await limiter.hit(item, *ids)
+
+        await self.run(hit_all)
+
+    async def clear(self, keys: Sequence[Counted]) -> None:
+        async def clear_all(limiter: MovingWindowRateLimiter) -> None:
+            for item, ids in keys:
+                await limiter.clear(item, *ids)
+
+        await self.run(clear_all)
