@@ -358,3 +358,49 @@ async def test_markdown_and_csv(client: httpx.AsyncClient, owner: Actor, filled:
     lines = csv.text.strip().splitlines()
     assert lines[0] == "requirement,summary,sections,operations,tests,passing,suspect"
     assert len(lines) == 13
+
+
+async def test_operations_declare_their_requirements_even_behind_a_ref(
+    client: httpx.AsyncClient, owner: Actor, filled: str
+) -> None:
+    key = await imported(client, owner, filled)
+    spec = {
+        "openapi": "3.1.0",
+        "info": {"title": "Parcels", "version": "1"},
+        "paths": {
+            "/parcels": {"get": {"operationId": "listParcels", "x-requirements": ["TRK-001"]}},
+            "/parcels/{id}": {"$ref": "#/components/pathItems/Parcel"},
+            "/labels": {
+                "$ref": "#/components/pathItems/Label",
+                "post": {"operationId": "printLabel", "x-requirements": "TRK-003"},
+            },
+        },
+        "components": {
+            "pathItems": {
+                "Parcel": {
+                    "get": {"operationId": "getParcel", "x-requirements": "TRK-001, TRK-002"},
+                    "delete": {"operationId": "cancelParcel"},
+                },
+                "Label": {"post": {"operationId": "oldLabel", "x-requirements": ["TRK-004"]}},
+            }
+        },
+    }
+    attached = await client.post(
+        docs_url(owner, f"/{key}/openapi"), json=spec, headers=owner.headers
+    )
+    assert attached.status_code == 201, attached.text
+    rows = await client.get(
+        docs_url(owner, f"/{key}/requirements"), params={"limit": 100}, headers=owner.headers
+    )
+    requirement = {r["id"]: r["fields"]["requirement_id"] for r in rows.json()["items"]}
+    declared = {
+        (requirement[str(link["source_ref"])], str(link["target_ref"]))
+        for link in await links(client, owner, key)
+        if link["origin"] == "spec"
+    }
+    assert declared == {
+        ("TRK-001", "listParcels"),
+        ("TRK-001", "getParcel"),  # behind the $ref
+        ("TRK-002", "getParcel"),
+        ("TRK-003", "printLabel"),  # beside the $ref, the operation written there wins
+    }

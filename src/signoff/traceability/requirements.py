@@ -14,9 +14,9 @@ import re
 
 import defusedxml.ElementTree as SafeTree
 
-from signoff.traceability.formats import DEFAULT_SPEC_LIMITS, METHODS, OpenApiSpec, TestRun
+from signoff.traceability.formats import DEFAULT_SPEC_LIMITS, OpenApiSpec, TestRun
 from signoff.traceability.formats.junit_ids import identify
-from signoff.traceability.formats.structured import load
+from signoff.traceability.formats.structured import join_pointer, load, split_pointer
 
 _SPLIT = re.compile(r"[,\s]+")
 
@@ -32,22 +32,32 @@ def _ids(value: object) -> list[str]:
 def spec_requirements(
     data: bytes, content_type: str | None, spec: OpenApiSpec
 ) -> dict[str, list[str]]:
+    """Each operation's `x-requirements`, read where the parser took the operation from:
+    under `paths` (which wins, as fields beside a path item's `$ref` do), else where the
+    path item's `$ref` led."""
     root = load(data, content_type, DEFAULT_SPEC_LIMITS).value
-    paths = root.get("paths") if isinstance(root, dict) else None
-    if not isinstance(paths, dict):
-        return {}
-    ids = {(op.method, op.path): op.operation_id for op in spec.operations}
     found: dict[str, list[str]] = {}
-    for path, item in paths.items():
-        if not isinstance(item, dict):
-            continue
-        for method in METHODS:
-            operation = item.get(method.lower())
-            if isinstance(operation, dict) and (method.upper(), path) in ids:
+    for op in spec.operations:
+        for pointer in (join_pointer("/paths", op.path, op.method.lower()), op.pointer):
+            operation = _at(root, pointer)
+            if isinstance(operation, dict):
                 declared = _ids(operation.get("x-requirements"))
                 if declared:
-                    found[ids[(method.upper(), path)]] = declared
+                    found[op.operation_id] = declared
+                break
     return found
+
+
+def _at(root: object, pointer: str) -> object:
+    node = root
+    for segment in split_pointer(pointer):
+        if isinstance(node, dict):
+            node = node.get(segment)
+        elif isinstance(node, list) and segment.isdigit() and int(segment) < len(node):
+            node = node[int(segment)]
+        else:
+            return None
+    return node
 
 
 def report_requirements(data: bytes, report: TestRun) -> dict[str, list[str]]:
