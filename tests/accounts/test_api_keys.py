@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from signoff.accounts.models import ApiKey
 from tests.support.fixtures import assert_problem
 from tests.support.identity import sign_up
 
@@ -89,17 +93,27 @@ async def test_narrow_user_token_is_held_to_its_scope(client: httpx.AsyncClient)
     assert 'error="insufficient_scope"' in response.headers["www-authenticate"]
 
 
-async def test_expired_and_forged_keys_are_refused(client: httpx.AsyncClient) -> None:
+async def test_expired_and_forged_keys_are_refused(
+    client: httpx.AsyncClient, connection: AsyncConnection
+) -> None:
     owner = await sign_up(client)
     org = owner.orgs[0]
-    past = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
+    soon = (datetime.now(UTC) + timedelta(minutes=1)).isoformat()
     expired = (
         await client.post(
             f"/v1/orgs/{org}/api-keys",
-            json={"name": "old", "scopes": ["documents:read"], "expires_at": past},
+            json={"name": "old", "scopes": ["documents:read"], "expires_at": soon},
             headers=owner.headers,
         )
     ).json()
+    bearer = {"Authorization": f"Bearer {expired['secret']}"}
+    assert (await client.get("/v1/me", headers=bearer)).status_code == 200
+    # A minute later, as far as the key is concerned.
+    await connection.execute(
+        update(ApiKey)
+        .where(ApiKey.id == uuid.UUID(expired["id"]))
+        .values(expires_at=datetime.now(UTC) - timedelta(minutes=1))
+    )
     assert_problem(
         await client.get("/v1/me", headers={"Authorization": f"Bearer {expired['secret']}"}),
         401,
@@ -116,6 +130,25 @@ async def test_expired_and_forged_keys_are_refused(client: httpx.AsyncClient) ->
         401,
         "invalid_token",
     )
+
+
+async def test_an_expiry_must_be_a_future_instant(client: httpx.AsyncClient) -> None:
+    owner = await sign_up(client)
+    url = f"/v1/orgs/{owner.orgs[0]}/api-keys"
+    past = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
+    for expires_at, code in [
+        (past, "invalid_expiry"),
+        ("2030-01-01T00:00:00", "validation_failed"),  # no offset: no instant (was a 500)
+        ("2030-01-01", "validation_failed"),
+    ]:
+        response = await client.post(
+            url,
+            json={"name": "x", "scopes": ["documents:read"], "expires_at": expires_at},
+            headers=owner.headers,
+        )
+        assert_problem(response, 422, code)
+        errors = response.json()["errors"]
+        assert [e["pointer"] for e in errors] == ["/expires_at"], errors
 
 
 async def test_unknown_scope_is_refused(client: httpx.AsyncClient) -> None:

@@ -223,6 +223,10 @@ async def test_signed_but_invalid_events_are_422(
     assert_problem(await jama.send(client, no_summary), 422, "invalid_inbound_event")
     bad_type = event("requirement.deleted", "JAMA-5", "TRK-031", summary="x")
     assert_problem(await jama.send(client, bad_type), 422, "invalid_inbound_event")
+    no_offset = event(
+        "requirement.created", "JAMA-5", "TRK-031", summary="x", occurred_at="2026-11-26T08:00:00"
+    )  # a time without an offset is no instant to order by (was a 500)
+    assert_problem(await jama.send(client, no_offset), 422, "invalid_inbound_event")
     mismatched = event("requirement.created", "JAMA-5", "TRK-031", summary="x")
     body_bytes, signed = jama.signed(mismatched)
     signed["webhook-id"] = "evt_other"

@@ -80,3 +80,8 @@ class UserNotFound(NotFoundError):
 class CredentialNotFound(NotFoundError):
     code = "credential_not_found"
     title = "No such API key or service account"
+
+
+class InvalidExpiry(UnprocessableError):
+    code = "invalid_expiry"
+    title = "The expiry is not in the future"

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from signoff.core.permissions import Scope
 
@@ -48,7 +48,8 @@ assert set(ScopeName.__args__) == {s.value for s in Scope}  # type: ignore[attr-
 class ApiKeyCreate(BaseModel):
     name: str = Field(min_length=1, max_length=100)
     scopes: list[ScopeName] = Field(min_length=1)
-    expires_at: datetime | None = None
+    # With an offset (`Z` or `+02:00`): a time without one is no instant at all.
+    expires_at: AwareDatetime | None = Field(default=None, description="In the future.")
 
 
 class ApiKeyRead(BaseModel):

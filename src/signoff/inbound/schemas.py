@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 EventType = Literal["requirement.created", "requirement.updated", "requirement.retired"]
 
@@ -48,7 +48,7 @@ class RequirementEvent(BaseModel):
 
     id: str = Field(min_length=1, max_length=200)
     type: EventType
-    occurred_at: datetime
+    occurred_at: AwareDatetime
     version: int | None = Field(
         default=None,
         ge=0,

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Response
 
 from signoff.accounts.deps import CredentialServiceDep
-from signoff.accounts.errors import CredentialNotFound, InvalidScope
+from signoff.accounts.errors import CredentialNotFound, InvalidExpiry, InvalidScope
 from signoff.accounts.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -42,7 +42,11 @@ async def list_api_keys(
     return Page(items=[ApiKeyRead.model_validate(k) for k in items], next_cursor=cursor)
 
 
-@router.post("/orgs/{org}/api-keys", status_code=201, responses=problems(*DENIED, InvalidScope))
+@router.post(
+    "/orgs/{org}/api-keys",
+    status_code=201,
+    responses=problems(*DENIED, InvalidScope, InvalidExpiry),
+)
 @not_idempotent  # the response holds the secret, which is never stored in clear
 async def create_api_key(
     body: ApiKeyCreate, access: Admin, credentials: CredentialServiceDep, response: Response

@@ -10,7 +10,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from signoff.accounts.errors import CredentialNotFound, InvalidClient, InvalidScope, InvalidToken
+from signoff.accounts.errors import (
+    CredentialNotFound,
+    InvalidClient,
+    InvalidExpiry,
+    InvalidScope,
+    InvalidToken,
+)
 from signoff.accounts.models import ApiKey, ServiceAccount
 from signoff.accounts.repository import AccountRepository
 from signoff.core.clock import Clock
@@ -70,6 +76,11 @@ class CredentialService:
         expires_at: datetime | None,
         created_by: uuid.UUID | None,
     ) -> IssuedSecret:
+        if expires_at is not None and expires_at <= self._clock.now():
+            raise InvalidExpiry(
+                "A key that has already expired would be useless.",
+                errors=[{"pointer": "/expires_at", "detail": "must be in the future"}],
+            )
         prefix = API_KEY_PREFIX + secrets.token_hex(4)
         token = f"{prefix}_{random_token()}"
         key = ApiKey(
