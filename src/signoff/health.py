@@ -24,6 +24,13 @@ from signoff.core.db import Database
 HEALTH_MEDIA_TYPE = "application/health+json"
 CHECK_TIMEOUT_S = 2.0
 
+
+class HealthResponse(JSONResponse):
+    """`application/health+json` (draft-inadarei-api-health-check), in OpenAPI too."""
+
+    media_type = HEALTH_MEDIA_TYPE
+
+
 # Probes and scrapers carry no credentials; nothing here reveals tenant data.
 router = APIRouter(tags=["operations"], dependencies=[PUBLIC])
 
@@ -92,16 +99,22 @@ async def _current(db: Database) -> str | None:
         return (await conn.execute(query)).scalar_one_or_none()
 
 
-@router.get("/health/live", summary="Liveness", response_model=HealthReport)
+@router.get(
+    "/health/live",
+    summary="Liveness",
+    response_model=HealthReport,
+    response_class=HealthResponse,
+)
 async def get_liveness() -> Response:
     """The process is up and serving requests; nothing else is checked."""
-    return JSONResponse({"status": "pass", "checks": {}}, media_type=HEALTH_MEDIA_TYPE)
+    return HealthResponse({"status": "pass", "checks": {}})
 
 
 @router.get(
     "/health/ready",
     summary="Readiness",
     response_model=HealthReport,
+    response_class=HealthResponse,
     responses={503: {"model": HealthReport, "description": "A dependency is not ready."}},
 )
 async def get_readiness(request: Request) -> Response:
@@ -112,10 +125,9 @@ async def get_readiness(request: Request) -> Response:
         status="pass" if all(r.status == "pass" for r in results) else "fail",
         checks=dict(zip(checks, results, strict=True)),
     )
-    return JSONResponse(
+    return HealthResponse(
         report.model_dump(exclude_none=True),
         status_code=200 if report.status == "pass" else 503,
-        media_type=HEALTH_MEDIA_TYPE,
     )
 
 

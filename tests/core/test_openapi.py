@@ -58,3 +58,32 @@ def test_operation_ids_are_the_route_function_names(app: FastAPI) -> None:
     assert len(ids) == len(set(ids)) > 20
     assert {"get_readiness", "get_document", "create_trace_link"} <= set(ids)
     assert all(re.fullmatch(r"[a-z][a-z0-9_]*", i) for i in ids), ids
+
+
+@pytest.mark.parametrize(
+    ("where", "name", "implied"),
+    [
+        ("query", "cursor", {"400": "`invalid_cursor`"}),
+        ("header", "If-Match", {"412": "`precondition_failed`", "428": "`precondition_required`"}),
+    ],
+)
+def test_parameters_imply_their_problems(
+    app: FastAPI, where: str, name: str, implied: dict[str, str]
+) -> None:
+    taking = [
+        (path, op)
+        for path, _, op in operations(app)
+        if any(p["name"] == name and p["in"] == where for p in op.get("parameters", []))
+    ]
+    assert len(taking) > 5
+    for path, op in taking:
+        for status, code in implied.items():
+            assert code in op["responses"][status]["description"], (path, status)
+
+
+def test_health_documents_its_own_media_type(app: FastAPI) -> None:
+    paths = app.openapi()["paths"]
+    for path, statuses in (("/health/live", ["200"]), ("/health/ready", ["200", "503"])):
+        responses = paths[path]["get"]["responses"]
+        for status in statuses:
+            assert list(responses[status]["content"]) == ["application/health+json"], path

@@ -139,3 +139,15 @@ async def test_app_without_authenticator_refuses_credentials(
     # The plain app (no identity domain wired) must not silently ignore credentials.
     response = await client.get("/health/live", headers={"Authorization": "Bearer x"})
     assert response.status_code == 200  # health routes take no credentials at all
+
+
+async def test_method_not_allowed_lists_every_method_of_the_path(
+    client: httpx.AsyncClient,
+) -> None:
+    # FastAPI makes one route per method; Allow must name the methods of all of them.
+    response = await client.put("/v1/orgs/acme/documents")
+    assert_problem(response, 405, "method_not_allowed")
+    assert response.headers["allow"] == "GET, POST"
+    one = await client.post("/v1/orgs/acme/documents/DD-1/sections/s1")
+    assert_problem(one, 405, "method_not_allowed")
+    assert one.headers["allow"] == "GET, PUT"

@@ -188,11 +188,14 @@ async def test_validation(client: httpx.AsyncClient, owner: Actor) -> None:
         errors = problem["errors"]
         assert isinstance(errors, list)
         assert pointer in [e["pointer"] for e in errors], (register, problem)
+    # Only register names route to the registers: anything else is no resource at all.
     assert_problem(
-        await client.get(reg(owner, key, "nonsense"), headers=owner.headers),
-        404,
-        "register_not_found",
+        await client.get(reg(owner, key, "nonsense"), headers=owner.headers), 404, "not_found"
     )
+    # A method a document's other sub-resource lacks is a 405 there, not a register error.
+    wrong = await client.patch(docs_url(owner, f"/{key}/sections/3.3"), headers=owner.headers)
+    assert_problem(wrong, 405, "method_not_allowed")
+    assert wrong.headers["allow"] == "GET, PUT"
     ok = await client.post(
         reg(owner, key, "requirements"),
         headers=owner.headers,

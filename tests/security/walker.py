@@ -34,7 +34,7 @@ def declared(dependant: Dependant) -> list[str]:
 def endpoints(app: FastAPI) -> Iterator[Endpoint]:
     for context in iter_route_contexts(app.routes):
         route = context.original_route
-        if not isinstance(route, APIRoute) or context.path is None:
+        if not isinstance(route, APIRoute) or context.path_format is None:
             continue  # /openapi.json and /docs: FastAPI's own, public by nature
         for method in sorted(context.methods or route.methods or ()):
-            yield Endpoint(method, context.path, tuple(declared(route.dependant)), route)
+            yield Endpoint(method, context.path_format, tuple(declared(route.dependant)), route)

@@ -106,9 +106,9 @@ class EdgeMiddleware:
         template = self._templates.get(id(route))
         if template is None:
             self._templates = {
-                id(rc.original_route): rc.path
+                id(rc.original_route): rc.path_format
                 for rc in iter_route_contexts(scope["app"].routes)
-                if rc.path is not None
+                if rc.path_format is not None
             }
             template = self._templates.get(id(route), getattr(route, "path", None))
         return template

@@ -23,6 +23,11 @@ _WITH_BODY = {
     "422": "`validation_failed`: the input breaks the schema; `errors[]` says where",
 }
 _WITH_PARAMS = {"422": _WITH_BODY["422"]}
+_WITH_CURSOR = {"400": "`invalid_cursor`: the cursor is not one this server issued for this list"}
+_WITH_IF_MATCH = {
+    "412": "`precondition_failed`: If-Match does not match the current ETag; GET and retry",
+    "428": "`precondition_required`: this change needs an If-Match header",
+}
 
 
 def operation_id(route: APIRoute) -> str:
@@ -64,15 +69,24 @@ def with_problems(schema: dict[str, Any]) -> dict[str, Any]:
 
 def _declare_problems(operation: dict[str, Any]) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
-    implied = dict(_ALWAYS)
+    implied = [_ALWAYS]
+    parameters = operation.get("parameters") or []
     if "requestBody" in operation:
-        implied.update(_WITH_BODY)
-    elif operation.get("parameters"):
-        implied.update(_WITH_PARAMS)
-    for status, description in implied.items():
-        entry = responses.setdefault(status, {"description": description})
-        if entry.get("description") in ("Validation Error", None):
-            entry["description"] = description
+        implied.append(_WITH_BODY)
+    elif parameters:
+        implied.append(_WITH_PARAMS)
+    if any(p.get("in") == "query" and p.get("name") == "cursor" for p in parameters):
+        implied.append(_WITH_CURSOR)
+    if any(p.get("in") == "header" and p.get("name", "").lower() == "if-match" for p in parameters):
+        implied.append(_WITH_IF_MATCH)
+    for group in implied:
+        for status, description in group.items():
+            entry = responses.setdefault(status, {"description": description})
+            current = entry.get("description")
+            if current in ("Validation Error", None):
+                entry["description"] = description
+            elif description not in current:
+                entry["description"] = f"{current}; {description}"
     for status, entry in responses.items():
         if status.isdigit() and int(status) >= 400 and _is_problem(entry):
             entry["content"] = {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_REF}}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
@@ -10,9 +11,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 from starlette.types import Receive, Scope, Send
 
 from signoff.core.db import classify_db_error
@@ -162,9 +165,35 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     detail = exc.detail if isinstance(exc.detail, str) else None
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"No resource at {request.url.path}"
+    headers = exc.headers
     if exc.status_code == 405:
         detail = f"{request.method} is not allowed on {request.url.path}"
-    return problem_response(request, exc.status_code, code, exc.headers, detail=detail)
+        headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
+    return problem_response(request, exc.status_code, code, headers, detail=detail)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route answers at this path. Starlette's 405 names only the methods
+    of the first route whose path matched, and FastAPI makes a route per method; RFC 9110
+    asks `Allow` for all of them."""
+    path = request.scope.get("path", "")
+    allowed = {m for pattern, ms in _route_table(request.app) if pattern.match(path) for m in ms}
+    return sorted(allowed)
+
+
+def _route_table(app: FastAPI) -> list[tuple[re.Pattern[str], frozenset[str]]]:
+    """Each route's path pattern and methods, compiled once per app."""
+    table: list[tuple[re.Pattern[str], frozenset[str]]] | None = getattr(
+        app.state, "route_table", None
+    )
+    if table is None:
+        table = [
+            (compile_path(context.path)[0], frozenset(context.methods))
+            for context in iter_route_contexts(app.routes)
+            if context.path is not None and context.methods
+        ]
+        app.state.route_table = table
+    return table
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:

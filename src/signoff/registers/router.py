@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Annotated, Any
 
 from fastapi import Body, Depends, Query, Request, Response
 from pydantic import ValidationError
+from starlette.convertors import Convertor, register_url_convertor
 
 from signoff.core.pagination import Page
 from signoff.core.permissions import Action
@@ -24,7 +26,6 @@ from signoff.registers.errors import (
     InvalidRegisterItem,
     ItemNotFound,
     RegisterSectionMissing,
-    UnknownRegister,
 )
 from signoff.registers.kinds import KINDS, QUESTIONS, RISKS
 from signoff.registers.schemas import (
@@ -40,7 +41,24 @@ router = signoff_router(tags=["registers"])
 Reader = Annotated[OrgAccess, requires(Action.DOCUMENTS_READ)]
 Writer = Annotated[OrgAccess, requires(Action.DOCUMENTS_WRITE)]
 DENIED = (OrgNotFound, InsufficientRole, InsufficientScope)
-BASE = "/orgs/{org}/documents/{doc}/{register}"
+
+
+class RegisterSegment(Convertor[str]):
+    """`{register}` matches only a register's name, so the register routes do not swallow
+    the document's other sub-resources (`/sections/{id}`, `/revisions/{n}`): a method those
+    do not have is a 405 with the right `Allow`, not a register error."""
+
+    regex = "|".join(re.escape(name) for name in sorted(KINDS, key=len, reverse=True))
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("signoff_register", RegisterSegment())
+BASE = "/orgs/{org}/documents/{doc}/{register:signoff_register}"
 REGISTER_NAMES = ", ".join(f"`{k}`" for k in KINDS)
 # One OpenAPI body for every register: the schema of each kind, chosen by the path.
 ANY_ITEM = {
@@ -83,7 +101,13 @@ def _validated(register: str, body: dict[str, Any], *, partial: bool) -> Any:
         raise InvalidRegisterItem(errors=validation_errors(exc.errors())) from exc
 
 
-@router.get(BASE, responses=problems(*DENIED, DocumentNotFound, UnknownRegister))
+@router.get(
+    BASE,
+    responses=problems(
+        *DENIED,
+        DocumentNotFound,
+    ),
+)
 async def list_register_items(
     register: str, doc: str, access: Reader, registers: Registers, page: PageDep
 ) -> Page[RegisterItemRead]:
@@ -100,7 +124,6 @@ async def list_register_items(
     responses=problems(
         *DENIED,
         DocumentNotFound,
-        UnknownRegister,
         InvalidRegisterItem,
         RegisterSectionMissing,
         DuplicateKey,
@@ -128,7 +151,7 @@ async def create_register_item(
 
 @router.get(
     f"{BASE}/{{item_id}}",
-    responses=problems(*DENIED, DocumentNotFound, UnknownRegister, ItemNotFound),
+    responses=problems(*DENIED, DocumentNotFound, ItemNotFound),
 )
 async def get_register_item(
     register: str,
@@ -151,7 +174,6 @@ async def get_register_item(
     responses=problems(
         *DENIED,
         DocumentNotFound,
-        UnknownRegister,
         ItemNotFound,
         InvalidRegisterItem,
         DuplicateKey,
@@ -179,7 +201,7 @@ async def update_register_item(
 @router.delete(
     f"{BASE}/{{item_id}}",
     status_code=204,
-    responses=problems(*DENIED, DocumentNotFound, UnknownRegister, ItemNotFound, DocumentArchived),
+    responses=problems(*DENIED, DocumentNotFound, ItemNotFound, DocumentArchived),
 )
 async def delete_register_item(
     register: str,
