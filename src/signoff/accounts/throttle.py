@@ -19,7 +19,6 @@ from limits import parse_many
 from signoff.core.config import RedisSettings, ThrottleSettings
 from signoff.core.errors import RateLimitedError
 from signoff.core.ratelimit import Counted, Counters
-from signoff.core.security import Signer
 
 
 class LoginThrottled(RateLimitedError):
@@ -29,18 +28,14 @@ class LoginThrottled(RateLimitedError):
 
 class LoginThrottle:
     def __init__(self, settings: ThrottleSettings, secret: str, redis: RedisSettings) -> None:
-        self.counters = Counters(redis, "login")
+        self.counters = Counters(redis, "login", secret)
         self._address = parse_many(settings.per_address)
         self._account_address = parse_many(settings.per_account_and_address)
         self._account = parse_many(settings.per_account)
-        self._ids = Signer(secret, "login-throttle")
-
-    def _id(self, value: str) -> str:
-        return self._ids.sign(value.encode(), size=12)
 
     def _counters(self, account: str, address: str | None, *, known_address: bool) -> list[Counted]:
-        acct = self._id("account:" + account.lower())
-        addr = self._id("address:" + (address or "unknown"))
+        acct = self.counters.id("account:" + account.lower())
+        addr = self.counters.id("address:" + (address or "unknown"))
         counters: list[Counted]
         counters = [(item, ("addr", addr)) for item in self._address]
         counters += [(item, ("acct-addr", acct, addr)) for item in self._account_address]
@@ -50,11 +45,8 @@ class LoginThrottle:
 
     async def check(self, account: str, address: str | None, *, known_address: bool) -> None:
         """Refuse (429 with Retry-After) when any counter is spent; costs no hashing."""
-        wait = await self.counters.wait_s(
-            self._counters(account, address, known_address=known_address)
-        )
-        if wait > 0:
-            raise LoginThrottled(retry_after_s=int(wait) + 1)
+        counters = self._counters(account, address, known_address=known_address)
+        await self.counters.check(counters, LoginThrottled)
 
     async def failed(self, account: str, address: str | None) -> None:
         await self.counters.hit(self._counters(account, address, known_address=False))

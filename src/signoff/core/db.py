@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import CheckConstraint, MetaData, event, text
+from sqlalchemy import CheckConstraint, Index, MetaData, event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError
 from sqlalchemy.ext.asyncio import (
@@ -40,6 +40,13 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def partial_index(name: str, *columns: str, where: str, unique: bool = False) -> Index:
+    """An index of only the rows that match ``where`` (a queue's pending rows), on both
+    backends alike: PostgreSQL and SQLite each take the same predicate."""
+    predicate = text(where)
+    return Index(name, *columns, unique=unique, postgresql_where=predicate, sqlite_where=predicate)
 
 
 def one_of(column: str, values: tuple[str, ...], *, name: str) -> CheckConstraint:

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Index, String, text
+from sqlalchemy import String
 from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from signoff.core.clock import Clock
-from signoff.core.db import Base
+from signoff.core.db import Base, partial_index
 from signoff.core.types import JSONType, UTCDateTime, new_id
 
 ENVELOPE_VERSION = 1
@@ -32,18 +32,16 @@ class OutboxEvent(Base):
     __tablename__ = "outbox_event"
     __table_args__ = (
         # The relay's query: the oldest undelivered events. Delivered rows stay out of it.
-        Index(
+        partial_index(
             "ix_outbox_event_pending",
             "id",
-            postgresql_where=text("published_at IS NULL"),
-            sqlite_where=text("published_at IS NULL"),
+            where="published_at IS NULL",
         ),
         # The fan-out's query, and the delivery order's watermark (signoff.webhooks.queue).
-        Index(
+        partial_index(
             "ix_outbox_event_undispatched",
             "id",
-            postgresql_where=text("dispatched_at IS NULL"),
-            sqlite_where=text("dispatched_at IS NULL"),
+            where="dispatched_at IS NULL",
         ),
     )
 

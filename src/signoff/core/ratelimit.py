@@ -19,7 +19,9 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 
 from signoff.core.config import RedisSettings
+from signoff.core.errors import RateLimitedError
 from signoff.core.logging import get_logger
+from signoff.core.security import Signer
 
 log = get_logger("signoff.throttle")
 T = TypeVar("T")
@@ -31,7 +33,8 @@ class Counters:
     """Moving windows in Redis when configured, in this process otherwise and while Redis
     fails."""
 
-    def __init__(self, redis: RedisSettings, name: str) -> None:
+    def __init__(self, redis: RedisSettings, name: str, secret: str) -> None:
+        self._ids = Signer(secret, f"{name}-throttle")
         self.local = MovingWindowRateLimiter(MemoryStorage())
         self._shared: MovingWindowRateLimiter | None = None
         if redis.url is not None:
@@ -46,6 +49,11 @@ class Counters:
             self._shared = MovingWindowRateLimiter(storage)
         self._retry_after_s = redis.retry_after_s
         self._local_until = 0.0
+
+    def id(self, value: str) -> str:
+        """What a counter counts under (an email, an address), as a keyed hash: nothing is
+        stored in clear, in Redis or in the process."""
+        return self._ids.sign(value.encode(), size=12)
 
     @property
     def shared(self) -> bool:
@@ -66,8 +74,9 @@ class Counters:
             )
             return await op(self.local)
 
-    async def wait_s(self, keys: Sequence[Counted]) -> float:
-        """How long until every one of these counters has room again (0: now)."""
+    async def check(self, keys: Sequence[Counted], refusal: type[RateLimitedError]) -> None:
+        """Refuse (429 with Retry-After until every counter has room again) when any of
+        these counters is spent."""
 
         async def longest(limiter: MovingWindowRateLimiter) -> float:
             wait = 0.0
@@ -77,7 +86,9 @@ class Counters:
                     wait = max(wait, stats.reset_time - time.time())
             return wait
 
-        return await self.run(longest)
+        wait = await self.run(longest)
+        if wait > 0:
+            raise refusal(retry_after_s=int(wait) + 1)
 
     async def hit(self, keys: Sequence[Counted]) -> None:
         async def hit_all(limiter: MovingWindowRateLimiter) -> None:

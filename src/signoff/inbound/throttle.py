@@ -10,7 +10,6 @@ from limits import parse_many
 from signoff.core.config import RedisSettings, ThrottleSettings
 from signoff.core.errors import RateLimitedError
 from signoff.core.ratelimit import Counted, Counters
-from signoff.core.security import Signer
 
 
 class InboundThrottled(RateLimitedError):
@@ -20,18 +19,15 @@ class InboundThrottled(RateLimitedError):
 
 class InboundThrottle:
     def __init__(self, settings: ThrottleSettings, secret: str, redis: RedisSettings) -> None:
-        self.counters = Counters(redis, "inbound")
+        self.counters = Counters(redis, "inbound", secret)
         self._limits = parse_many(settings.inbound_failures_per_address)
-        self._ids = Signer(secret, "inbound-throttle")
 
     def _keys(self, address: str | None) -> list[Counted]:
-        key = self._ids.sign(("address:" + (address or "unknown")).encode(), size=12)
+        key = self.counters.id("address:" + (address or "unknown"))
         return [(item, (key,)) for item in self._limits]
 
     async def check(self, address: str | None) -> None:
-        wait = await self.counters.wait_s(self._keys(address))
-        if wait > 0:
-            raise InboundThrottled(retry_after_s=int(wait) + 1)
+        await self.counters.check(self._keys(address), InboundThrottled)
 
     async def failed(self, address: str | None) -> None:
         await self.counters.hit(self._keys(address))

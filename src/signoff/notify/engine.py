@@ -10,12 +10,12 @@ connection at a time is what SMTP servers like.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
 from signoff.core.clock import Clock
 from signoff.core.config import SmtpSettings
 from signoff.core.db import Transact
 from signoff.core.logging import get_logger
+from signoff.core.wakeup import Wakeup
 from signoff.notify.mailer import Mailer
 from signoff.notify.metrics import NoticeMetrics
 from signoff.notify.queue import Letter, NoticeQueue, Outcome, SendResult
@@ -39,7 +39,7 @@ class NoticeEngine:
         self._clock = clock
         self._settings = settings
         self._metrics = metrics
-        self._wake = asyncio.Event()
+        self._wake = Wakeup()
         self._stopping = False
         self._loop: asyncio.Task[None] | None = None
         self.attempts = 0  # made by this engine: tests compare instances
@@ -92,10 +92,7 @@ class NoticeEngine:
                     pass  # a full batch may mean more are due now
             except Exception:  # the database may be away; try again at the next poll
                 log.exception("notify.round_failed")
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self._settings.poll_interval_s):
-                    await self._wake.wait()
-            self._wake.clear()
+            await self._wake.wait(self._settings.poll_interval_s)
 
     def _observe(self, letter: Letter, result: SendResult, outcome: Outcome) -> None:
         if self._metrics is not None and outcome in (Outcome.SENT, Outcome.RETRYING, Outcome.DEAD):

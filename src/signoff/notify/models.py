@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, Uuid, text
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from signoff.core.db import Base, one_of
+from signoff.core.db import Base, one_of, partial_index
 from signoff.core.types import UTCDateTime, new_id
 
 NOTICE_STATES = ("pending", "sent", "dead")
@@ -25,11 +25,10 @@ class EmailNotice(Base):
         UniqueConstraint("event_id", "recipient"),
         one_of("status", NOTICE_STATES, name="status"),
         # The sender's queue: pending rows by due time.
-        Index(
+        partial_index(
             "ix_email_notice_due",
             "next_attempt_at",
-            postgresql_where=text("status = 'pending'"),
-            sqlite_where=text("status = 'pending'"),
+            where="status = 'pending'",
         ),
     )
 

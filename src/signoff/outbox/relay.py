@@ -18,7 +18,6 @@ Two steps, each one transaction:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import zlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from signoff.core.db import Database, Transact
 from signoff.core.events import OutboxEvent
 from signoff.core.logging import get_logger
 from signoff.core.metrics import Metrics, RefreshHook
+from signoff.core.wakeup import Wakeup
 
 log = get_logger("signoff.outbox")
 
@@ -77,7 +77,7 @@ class OutboxRelay:
         self._poll_s = poll_s
         self._metrics = metrics
         self._on_fanned_out = on_fanned_out
-        self._wake = asyncio.Event()
+        self._wake = Wakeup()
         self._loop: asyncio.Task[None] | None = None
         self._swept = False
         self.totals = RelayRound()
@@ -125,10 +125,7 @@ class OutboxRelay:
                 await self.run_once()
             except Exception:  # the database may be away; try again at the next poll
                 log.exception("outbox.relay_failed")
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self._poll_s):
-                    await self._wake.wait()
-            self._wake.clear()
+            await self._wake.wait(self._poll_s)
 
     async def _dispatch(self, session: AsyncSession) -> tuple[int, int]:
         now = self._clock.now()

@@ -3,11 +3,6 @@
 from signoff.core.errors import ConflictError, NotFoundError, UnprocessableError
 
 
-class UnknownRegister(NotFoundError):
-    code = "register_not_found"
-    title = "No such register"
-
-
 class ItemNotFound(NotFoundError):
     code = "register_item_not_found"
     title = "No such register item"

@@ -35,7 +35,7 @@ from signoff.registers.schemas import (
     read,
     validation_errors,
 )
-from signoff.registers.service import RegisterService, item_etag, kind_of
+from signoff.registers.service import RegisterService, item_etag
 
 router = signoff_router(tags=["registers"])
 Reader = Annotated[OrgAccess, requires(Action.DOCUMENTS_READ)]
@@ -84,7 +84,7 @@ RegisterName = Annotated[str, f"One of {REGISTER_NAMES}."]
 
 
 def _validated(register: str, body: dict[str, Any], *, partial: bool) -> Any:
-    model = INPUTS[kind_of(register).name]
+    model = INPUTS[register]
     try:
         if partial:
             unknown = set(body) - set(model.model_fields)
@@ -112,7 +112,7 @@ async def list_register_items(
     register: str, doc: str, access: Reader, registers: Registers, page: PageDep
 ) -> Page[RegisterItemRead]:
     """A document's register rows in table order (`requirements`, `decisions`, `risks`, ...)."""
-    kind = kind_of(register)
+    kind = KINDS[register]
     items, cursor = await registers.page(access, doc, kind, page)
     return Page(items=[read(kind, i, registers.today()) for i in items], next_cursor=cursor)
 
@@ -140,7 +140,7 @@ async def create_register_item(
 ) -> RegisterItemRead:
     """Add a row: it is written into the document's table (or decision blocks), as a new
     revision."""
-    kind = kind_of(register)
+    kind = KINDS[register]
     item = await registers.create(access, doc, kind, _validated(register, body, partial=False))
     response.headers["Location"] = (
         f"/v1/orgs/{access.org.slug}/documents/{doc}/{register}/{item.id}"
@@ -162,7 +162,7 @@ async def get_register_item(
     response: Response,
 ) -> RegisterItemRead:
     """One register row."""
-    kind = kind_of(register)
+    kind = KINDS[register]
     item = await registers.get(access, doc, kind, item_id)
     response.headers["ETag"] = item_etag(item)
     return read(kind, item, registers.today())
@@ -191,7 +191,7 @@ async def update_register_item(
     if_match: IfMatchHeader = None,
 ) -> RegisterItemRead:
     """Change some fields of a row (`If-Match`: the row's ETag)."""
-    kind = kind_of(register)
+    kind = KINDS[register]
     changes = _validated(register, body, partial=True)
     item = await registers.update(access, doc, kind, item_id, changes, if_match)
     response.headers["ETag"] = item_etag(item)
@@ -212,7 +212,7 @@ async def delete_register_item(
     if_match: IfMatchHeader = None,
 ) -> Response:
     """Remove a row from the document's table (`If-Match`: the row's ETag)."""
-    await registers.delete(access, doc, kind_of(register), item_id, if_match)
+    await registers.delete(access, doc, KINDS[register], item_id, if_match)
     return Response(status_code=204)
 
 

@@ -25,22 +25,14 @@ from signoff.registers.errors import (
     InvalidRegisterItem,
     ItemNotFound,
     RegisterSectionMissing,
-    UnknownRegister,
 )
-from signoff.registers.kinds import DECISIONS, KINDS, REQUIREMENTS, Kind, normalize_key
+from signoff.registers.kinds import DECISIONS, REQUIREMENTS, Kind, normalize_key
 from signoff.registers.models import RegisterItem
 from signoff.registers.schemas import merged, to_row, validation_errors
 
 
 def item_etag(item: RegisterItem) -> str:
     return etag_of("register-item", item.id, item.content_hash)
-
-
-def kind_of(name: str) -> Kind:
-    kind = KINDS.get(name)
-    if kind is None:
-        raise UnknownRegister(f"No register '{name}'; there are {', '.join(KINDS)}.")
-    return kind
 
 
 @dataclass(frozen=True)

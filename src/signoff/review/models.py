@@ -11,10 +11,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from signoff.core.db import Base, one_of
+from signoff.core.db import Base, one_of, partial_index
 from signoff.core.types import JSONType, UTCDateTime, new_id
 
 VERDICTS = ("approve", "request_changes", "comment")
@@ -46,12 +46,8 @@ class ReviewRound(Base):
         one_of("outcome", OUTCOMES, name="outcome"),
         Index("ix_review_round_document_id_outcome", "document_id", "outcome"),
         # At most one open round per document (the document lock already serializes).
-        Index(
-            "uq_review_round_one_open",
-            "document_id",
-            unique=True,
-            sqlite_where=text("outcome = 'open'"),
-            postgresql_where=text("outcome = 'open'"),
+        partial_index(
+            "uq_review_round_one_open", "document_id", where="outcome = 'open'", unique=True
         ),
     )
 

@@ -9,7 +9,6 @@ loses nothing and any instance can carry on.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
 from collections import Counter
 
@@ -17,6 +16,7 @@ from signoff.core.clock import Clock
 from signoff.core.config import WebhookSettings
 from signoff.core.db import Transact
 from signoff.core.logging import get_logger
+from signoff.core.wakeup import Wakeup
 from signoff.webhooks.metrics import WebhookMetrics
 from signoff.webhooks.queue import AttemptResult, DeliveryQueue, Job, Outcome
 from signoff.webhooks.sender import Sender
@@ -40,7 +40,7 @@ class DeliveryEngine:
         self._clock = clock
         self._settings = settings
         self._metrics = metrics
-        self._wake = asyncio.Event()
+        self._wake = Wakeup()
         self._inflight: set[asyncio.Task[None]] = set()
         self._busy: Counter[uuid.UUID] = Counter()  # attempts under way, per webhook
         self._loop: asyncio.Task[None] | None = None
@@ -95,10 +95,7 @@ class DeliveryEngine:
                 await self._fill()
             except Exception:  # the database may be away; try again at the next poll
                 log.exception("webhooks.claim_failed")
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self._settings.poll_interval_s):
-                    await self._wake.wait()
-            self._wake.clear()
+            await self._wake.wait(self._settings.poll_interval_s)
 
     async def _fill(self) -> None:
         free = self._settings.concurrency - len(self._inflight)

@@ -13,11 +13,10 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from signoff.core.db import Base, one_of
+from signoff.core.db import Base, one_of, partial_index
 from signoff.core.types import JSONType, UTCDateTime, new_id
 
 CIRCUIT_STATES = ("closed", "open", "half_open")
@@ -64,20 +63,18 @@ class WebhookDelivery(Base):
         UniqueConstraint("webhook_id", "event_id"),
         one_of("status", DELIVERY_STATES, name="status"),
         # The delivery engine's queue: pending rows by due time.
-        Index(
+        partial_index(
             "ix_webhook_delivery_due",
             "next_attempt_at",
-            postgresql_where=text("status = 'pending'"),
-            sqlite_where=text("status = 'pending'"),
+            where="status = 'pending'",
         ),
         # Per-subject order: is an earlier event of this subject still pending here?
-        Index(
+        partial_index(
             "ix_webhook_delivery_order",
             "webhook_id",
             "subject",
             "event_id",
-            postgresql_where=text("status = 'pending'"),
-            sqlite_where=text("status = 'pending'"),
+            where="status = 'pending'",
         ),
         # The delivery log, newest first.
         Index("ix_webhook_delivery_log", "webhook_id", "id"),
