@@ -105,6 +105,15 @@ class ReviewModel(RuleBasedStateMachine):
         self.history[self.head] = dict(self.hashes)
         return body
 
+    def hashes_at(self, revision: int) -> dict[str, str]:
+        """The section hashes of a revision. One the model did not see as a head (the import
+        before the reviewers were set) is read from the server: a revision never changes,
+        so reading it states a fact, not the rule under test."""
+        if revision not in self.history:
+            body = self.call("GET", self.doc(f"?revision={revision}")).json()
+            self.history[revision] = {s["id"]: s["content_hash"] for s in body["sections"]}
+        return self.history[revision]
+
     def ids(self, prefix: str) -> set[str]:
         return {i for i, n in self.numbers.items() if n == prefix or n.startswith(prefix + ".")}
 
@@ -220,17 +229,14 @@ class ReviewModel(RuleBasedStateMachine):
             assert (response.status_code, code) == (403, "author_cannot_approve")
             return
         covered = self.covered(who)
-        then = self.history.get(revision)
+        then = self.hashes_at(revision)
         stale = verdict != "comment" and (
-            then is None
-            or any(then.get(s) != self.hashes[s] for s in covered)
+            any(then.get(s) != self.hashes[s] for s in covered)
             or (who not in ("security", "dba") and set(then) != set(self.hashes))
         )
-        if stale and then is not None:
+        if stale:
             assert (response.status_code, code) == (409, "stale_review"), response.text
             return
-        if then is None and verdict != "comment":
-            return  # a revision the model never saw (made by another step): no claim
         assert response.status_code == 201, response.text
         if verdict != "comment":
             self.verdicts[who] = (verdict, {s: self.hashes[s] for s in covered})
@@ -297,6 +303,44 @@ def test_review_workflow_model(settings: Settings, live_database: DatabaseSettin
             ReviewModel,
             settings=settings_for_ci(),
         )
+    finally:
+        world.close()
+
+
+def test_an_approval_read_on_an_earlier_revision_counts_when_its_sections_are_unchanged(
+    settings: Settings, live_database: DatabaseSettings
+) -> None:
+    """The case hypothesis shrank to (issue 12): security approves revision 1 while the head
+    is 2 (revision 2 only named a reviewer, §7 is as it was), so its approval counts, and the
+    round is approved as soon as the lead and the DBA have approved too (design §8.3). The
+    model used to make no claim about a revision it had not seen as a head, and expected the
+    round still open when security approved again."""
+    world = World(settings, live_database)
+    ReviewModel.world = world
+    try:
+        machine = ReviewModel()
+        machine.start()
+        for _ in range(7):
+            for step in (machine.submit, machine.withdraw):
+                step()
+                machine.derived_correctly()
+        machine.submit()
+        assert machine.head == 2
+        machine.review(who="security", verdict="approve", back=1)
+        assert "security" in machine.verdicts  # the model now claims it: it counts
+        machine.derived_correctly()
+        machine.approvals_saw_what_they_count_for()
+        machine._review("lead", "approve", 0)
+        assert machine.status == "in_review"
+        machine._review("dba", "approve", 0)
+        assert machine.status == "approved"
+        machine.derived_correctly()
+        machine._review("security", "approve", 0)  # the round is closed: 409 not_in_review
+        machine.approved_versions_never_change()
+        view = machine.call("GET", machine.doc("/approval")).json()
+        assert view["status"] == "approved"
+        pinned = {a["reviewer"]: a["revision"] for a in view["last_approved"]["approvals"]}
+        assert sorted(pinned.values()) == [1, 2, 2]  # security's, read on revision 1
     finally:
         world.close()
 
