@@ -90,8 +90,8 @@ async def test_notices_survive_a_restart_and_go_from_another_process(
 
 async def test_serve_sends_at_once_what_it_commits(live_database: DatabaseSettings) -> None:
     with running_mail_server() as mail:
-        settings = with_smtp(live_settings(live_database), mail, poll_interval_s=30)
-        slow_poll = settings.worker.model_copy(update={"in_process": True, "outbox_poll_s": 30})
+        settings = with_smtp(live_settings(live_database), mail, poll_interval_s=60)
+        slow_poll = settings.worker.model_copy(update={"in_process": True, "outbox_poll_s": 60})
         settings = settings.model_copy(update={"worker": slow_poll})
         app = create_app(settings)
         transport = httpx.ASGITransport(app=app)
@@ -100,13 +100,12 @@ async def test_serve_sends_at_once_what_it_commits(live_database: DatabaseSettin
             app.router.lifespan_context(app),
             httpx.AsyncClient(transport=transport, base_url="http://t") as client,
         ):
-            began = time.monotonic()
             people, _ = await submitted(client)
-            await wait_until(lambda: len(mail.received) == 3, within=10)
-            took = time.monotonic() - began
+            # Every loop polls each 60 s (the most the settings allow) and ran its first round
+            # at start: mail before the first poll proves the commit woke the relay, and the
+            # relay the sender. The bound is what proves it, not a timing of the machine.
+            await wait_until(lambda: len(mail.received) == 3, within=45)
     assert mail.addressees() == sorted(a.email for a in (people.lead, people.security, people.dba))
-    # Far sooner than either poll: the commit woke the relay, the relay woke the sender.
-    assert took < settings.worker.outbox_poll_s / 3
 
 
 @pytest.mark.postgres

@@ -196,8 +196,8 @@ async def test_two_relays_on_one_postgresql_deliver_each_event_once(
 async def test_serve_relays_at_once_when_it_commits_events(
     live_database: DatabaseSettings,
 ) -> None:
-    settings = live_settings(live_database, poll_interval_s=30)
-    slow_poll = settings.worker.model_copy(update={"in_process": True, "outbox_poll_s": 30})
+    settings = live_settings(live_database, poll_interval_s=60)
+    slow_poll = settings.worker.model_copy(update={"in_process": True, "outbox_poll_s": 60})
     settings = settings.model_copy(update={"worker": slow_poll})
     app = create_app(settings)
     # app.router.lifespan_context is what uvicorn runs for `signoff serve`.
@@ -205,15 +205,14 @@ async def test_serve_relays_at_once_when_it_commits_events(
         async with app.router.lifespan_context(app), live_client(app) as client:
             admin = await sign_up(client)
             await subscribe_receiver(client, admin, receiver, ["teams.*"])
-            began = time.monotonic()
             created = await client.post(
                 f"/v1/orgs/{admin.orgs[0]}/teams",
                 json={"slug": "sre", "name": "SRE"},
                 headers=admin.headers,
             )
             assert created.status_code == 201
-            await wait_until(lambda: len(receiver.processed) == 1, within=10)
-            took = time.monotonic() - began
+            # Every loop polls each 60 s (the most the settings allow) and ran its first
+            # round at start: a delivery before the first poll proves the commit woke the
+            # relay, and the relay the engine.
+            await wait_until(lambda: len(receiver.processed) == 1, within=45)
     assert [r.envelope["type"] for r in receiver.processed] == ["teams.created"]
-    # Far sooner than either poll: the commit woke the relay, the relay woke the engine.
-    assert took < settings.worker.outbox_poll_s / 3

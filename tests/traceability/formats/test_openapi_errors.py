@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 import typing
 from dataclasses import dataclass
 from typing import Any
@@ -297,10 +296,10 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_refusals(case: Case) -> None:
-    started = time.perf_counter()
+    # Each refusal comes from a limit (bytes, nodes, aliases, steps), so it is quick by
+    # construction; the hang guard is pytest-timeout's, not a clock here.
     with pytest.raises(SpecError) as caught:
         parse_openapi(case.data, content_type=case.content_type, limits=case.limits)
-    assert time.perf_counter() - started < 2
     error = caught.value
     assert isinstance(error, FormatError)
     assert isinstance(error, ValueError)
