@@ -1,7 +1,7 @@
 # Every target works on a fresh machine with only Python: scripts/dev.py does the set-up.
 PYTHON ?= python3
 
-.PHONY: run test check trace lock bench
+.PHONY: run test check trace proof lock bench
 
 run:    ## set up and serve on http://127.0.0.1:8000 (SQLite in ./signoff.db)
 	$(PYTHON) scripts/dev.py run
@@ -14,6 +14,9 @@ check:  ## ruff, ruff format --check, mypy --strict, import-linter
 
 trace:  ## Signoff's own traceability over docs/design.md (after test)
 	$(PYTHON) scripts/dev.py trace
+
+proof:  ## the long property and model runs (random, seed printed; SEED=... to repeat)
+	$(PYTHON) scripts/dev.py proof
 
 lock:   ## re-pin constraints.txt from the virtualenv
 	$(PYTHON) scripts/dev.py lock

@@ -5,6 +5,7 @@
     python3 scripts/dev.py test    # venv, install, the whole test suite on SQLite and PostgreSQL
     python3 scripts/dev.py check   # ruff, ruff format, mypy --strict, import-linter
     python3 scripts/dev.py trace   # Signoff's own traceability over docs/design.md (after test)
+    python3 scripts/dev.py proof   # the long property and model runs, from a printed seed
     python3 scripts/dev.py lock    # re-pin constraints.txt from the current virtualenv
 
 Dependencies are pinned by constraints.txt, so every machine installs what CI installed.
@@ -35,10 +36,14 @@ def say(message: str) -> None:
     print(f"==> {message}", flush=True)
 
 
+def _run(*args: str | Path, env: dict[str, str] | None = None) -> int:
+    return subprocess.run([str(a) for a in args], cwd=ROOT, env=env, check=False).returncode
+
+
 def run(*args: str | Path, env: dict[str, str] | None = None) -> None:
-    result = subprocess.run([str(a) for a in args], cwd=ROOT, env=env, check=False)
-    if result.returncode != 0:
-        sys.exit(result.returncode)
+    code = _run(*args, env=env)
+    if code != 0:
+        sys.exit(code)
 
 
 def setup() -> None:
@@ -106,21 +111,50 @@ def test() -> None:
     ]
     env = {k: v for k, v in os.environ.items() if k != "SIGNOFF_TEST_DATABASE_URL"}
     say("tests on SQLite")
-    run(*pytest, f"--junitxml={BUILD / 'junit-sqlite.xml'}", env=env)
-    if "--sqlite-only" in sys.argv:
-        return
+    failed = []
+    if _run(*pytest, f"--junitxml={BUILD / 'junit-sqlite.xml'}", env=env) != 0:
+        failed.append("SQLite")
+    if "--sqlite-only" not in sys.argv:
+        url = os.environ.get("SIGNOFF_TEST_POSTGRES_URL", DEFAULT_POSTGRES)
+        if not postgres_reachable(url):
+            sys.exit(
+                f"PostgreSQL is not reachable at {url}; start it ({START_POSTGRES}), point "
+                "SIGNOFF_TEST_POSTGRES_URL at another server, or pass --sqlite-only."
+            )
+        # Both passes run even when the first fails: a report of both is worth more.
+        say("tests on PostgreSQL")
+        pg_env = env | {"SIGNOFF_TEST_DATABASE_URL": url}
+        if _run(*pytest, f"--junitxml={BUILD / 'junit-postgresql.xml'}", env=pg_env) != 0:
+            failed.append("PostgreSQL")
+    if failed:
+        sys.exit(f"tests failed on {' and '.join(failed)}")
+    say("tests passed")
+
+
+def proof() -> None:
+    """The long runs CI has no time for: the property and model tests with random cases from
+    a printed seed (shrunk when they fail), many more examples, on SQLite and PostgreSQL."""
+    setup()
+    seed = os.environ.get("SEED") or str(int.from_bytes(os.urandom(8), "big"))
+    say(f"hypothesis seed {seed} (again: SEED={seed} python3 scripts/dev.py proof)")
+    pytest: list[str | Path] = [
+        BIN / "python",
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "--hypothesis-profile=proof",
+        f"--hypothesis-seed={seed}",
+        "--timeout=0",
+        *(sys.argv[2:] or ["tests/review/test_model.py", "tests/docformat", "tests/traceability"]),
+    ]
+    env = os.environ | {"SIGNOFF_MODEL_EXAMPLES": os.environ.get("SIGNOFF_MODEL_EXAMPLES", "200")}
+    env.pop("SIGNOFF_TEST_DATABASE_URL", None)
+    say("proof on SQLite")
+    run(*pytest, env=env)
+    say("proof on PostgreSQL")
     url = os.environ.get("SIGNOFF_TEST_POSTGRES_URL", DEFAULT_POSTGRES)
-    if not postgres_reachable(url):
-        sys.exit(
-            f"PostgreSQL is not reachable at {url}; start it ({START_POSTGRES}), point "
-            "SIGNOFF_TEST_POSTGRES_URL at another server, or pass --sqlite-only."
-        )
-    say("tests on PostgreSQL")
-    run(
-        *pytest,
-        f"--junitxml={BUILD / 'junit-postgresql.xml'}",
-        env=env | {"SIGNOFF_TEST_DATABASE_URL": url},
-    )
+    run(*pytest, env=env | {"SIGNOFF_TEST_DATABASE_URL": url})
 
 
 def trace() -> None:
@@ -177,6 +211,7 @@ COMMANDS = {
     "test": test,
     "check": check,
     "trace": trace,
+    "proof": proof,
     "lock": lock,
     "setup": setup,
 }

@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+from hypothesis import Phase
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -41,8 +42,19 @@ TEST_SECRET = "test-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
 
 
 # A shared, noisy machine makes per-example deadlines flaky; example counts are set per test.
-hypothesis_settings.register_profile("signoff", deadline=None, print_blob=True)
-hypothesis_settings.load_profile("signoff")
+# "ci" (the default): every run draws the same cases, and a failure is reported as found,
+# unshrunk, so that no run spends minutes shrinking; `make proof` uses "proof": random cases
+# from a seed it prints, shrunk. A failure found there becomes an explicit example.
+hypothesis_settings.register_profile(
+    "ci",
+    deadline=None,
+    print_blob=True,
+    derandomize=True,
+    database=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target],
+)
+hypothesis_settings.register_profile("proof", deadline=None, print_blob=True)
+hypothesis_settings.load_profile("ci")
 
 
 def pytest_configure(config: pytest.Config) -> None:
