@@ -5,6 +5,7 @@ the REST API with a token (an API key in CI) from ``SIGNOFF_TOKEN``."""
 
 from __future__ import annotations
 
+import difflib
 import json
 import sys
 from datetime import UTC, datetime
@@ -16,12 +17,14 @@ import typer
 
 from signoff.docformat import (
     DocFormatError,
+    DocumentControl,
     LintReport,
     Severity,
     lint,
     match_template,
     parse_document,
 )
+from signoff.docformat.frontmatter import set_front_matter_fields
 from signoff.templates.service import BUILTIN_SLUG, builtin
 
 RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
@@ -126,34 +129,111 @@ def push(
         str | None,
         typer.Option(help="The document to replace (else the file's `key`, else a new one)."),
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Replace the head even if it is not the revision the file was pulled at "
+            "(prints what that overwrites).",
+        ),
+    ] = False,
     server: Server = "http://127.0.0.1:8000",
     token: Token = "",
 ) -> None:
-    """Push a Markdown file: a new revision of its document, or a new document."""
+    """Push a Markdown file: a new revision of its document, or a new document. The file's
+    `revision` (written by `pull` and by every push) must still be the head, unless --force;
+    the new key and revision are written back into the file's front matter."""
     text = file.read_text("utf-8")
-    key = doc or _front_matter_key(text)
+    control = _front_matter(text)
+    key = doc or control.key
     markdown = {"Content-Type": "text/markdown"}
     with _client(server, token) as client:
         base = f"/v1/orgs/{org}/documents"
         if key is None:
             response = client.post(base, content=text.encode(), headers=markdown)
         else:
-            current = client.get(f"{base}/{key}", headers={"Accept": "text/markdown"})
-            if current.status_code != 200:
-                _fail(current)
+            pulled_at = control.revision if key == control.key else None
+            etag = _precondition(client, f"{base}/{key}", pulled_at, force=force)
             response = client.put(
-                f"{base}/{key}",
-                content=text.encode(),
-                headers=markdown | {"If-Match": current.headers["etag"]},
+                f"{base}/{key}", content=text.encode(), headers=markdown | {"If-Match": etag}
             )
+            if response.status_code == 412:
+                _refuse_stale(client, f"{base}/{key}", file, pulled_at)
         if response.status_code not in (200, 201):
             _fail(response)
-        body = response.json()
+    body = response.json()
+    file.write_text(
+        set_front_matter_fields(text, {"key": body["key"], "revision": str(body["revision"])}),
+        "utf-8",
+    )
+    typer.echo(f"{body['key']} {body['version']} ({body['status']}), revision {body['revision']}")
+    for warning in body.get("warnings", []):
+        typer.echo(f"warning: {warning}", err=True)
+
+
+def _precondition(client: httpx.Client, url: str, pulled_at: str | None, *, force: bool) -> str:
+    """The If-Match of the push: the ETag of the revision the file was pulled at (which is
+    the head's only while nobody else has changed the document), or the head's with --force.
+    Reading the head's ETag just before the PUT would make every push win."""
+    head = client.get(url, headers={"Accept": "text/markdown"})
+    if head.status_code != 200:
+        _fail(head)
+    if force:
+        if pulled_at is not None and pulled_at != str(_head_revision(head)):
+            typer.echo(f"--force: replacing revision {_head_revision(head)}:", err=True)
+            _print_changes(client, url, pulled_at)
+        return head.headers["etag"]
+    if pulled_at is None:
         typer.echo(
-            f"{body['key']} {body['version']} ({body['status']}), revision {body['revision']}"
+            "The file names no `revision` it was pulled at, so the push could overwrite "
+            f"changes made on the server. Pull it first (signoff pull {url.rsplit('/', 1)[1]} "
+            "-o FILE) and make the edit there, or push with --force to replace the head.",
+            err=True,
         )
-        for warning in body.get("warnings", []):
-            typer.echo(f"warning: {warning}", err=True)
+        raise typer.Exit(1)
+    pulled = client.get(url, params={"revision": pulled_at}, headers={"Accept": "text/markdown"})
+    if pulled.status_code != 200:
+        _fail(pulled)
+    return pulled.headers["etag"]
+
+
+def _head_revision(response: httpx.Response) -> str | None:
+    return _front_matter(response.text).revision
+
+
+def _refuse_stale(client: httpx.Client, url: str, file: Path, pulled_at: str | None) -> None:
+    typer.echo(
+        f"412: the document changed on the server since revision {pulled_at}, which {file} "
+        "was pulled at; nothing was pushed. What changed since:",
+        err=True,
+    )
+    _print_changes(client, url, pulled_at)
+    typer.echo(
+        f"Pull the document again (signoff pull {url.rsplit('/', 1)[1]} -o OTHER.md), carry "
+        "your edit over, and push that; or push with --force to overwrite these changes.",
+        err=True,
+    )
+    raise typer.Exit(1)
+
+
+def _print_changes(client: httpx.Client, url: str, since: str | None) -> None:
+    """A unified diff of the document's Markdown from the revision the file was pulled at to
+    the head: what a push over it would overwrite."""
+    markdown = {"Accept": "text/markdown"}
+    head = client.get(url, headers=markdown)
+    then = client.get(url, params={"revision": since}, headers=markdown)
+    for response in (head, then):
+        if response.status_code != 200:
+            _fail(response)
+    lines = difflib.unified_diff(
+        then.text.splitlines(keepends=True),
+        head.text.splitlines(keepends=True),
+        f"revision {since}",
+        f"revision {_head_revision(head)} (the head)",
+        n=1,
+    )
+    for line in lines:
+        typer.echo("    " + line.rstrip("\n"), err=True)
 
 
 def pull(
@@ -181,8 +261,8 @@ def pull(
         typer.echo(f"{doc} -> {output}", err=True)
 
 
-def _front_matter_key(text: str) -> str | None:
+def _front_matter(text: str) -> DocumentControl:
     try:
-        return parse_document(text).control.key or None
+        return parse_document(text).control
     except DocFormatError:
-        return None  # the server will say what is wrong with it
+        return DocumentControl()  # the server will say what is wrong with it

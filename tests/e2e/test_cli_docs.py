@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -22,9 +24,11 @@ def signoff(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedP
     )
 
 
-def test_push_and_pull(tmp_path: Path, server_database_url: str) -> None:
+@contextmanager
+def docs_server(tmp_path: Path, database_url: str) -> Iterator[dict[str, str]]:
+    """A real server with one organization, and the CLI's environment for it (an API key)."""
     port = free_port()
-    env = database_env(server_database_url, tmp_path)
+    env = database_env(database_url, tmp_path)
     with running(
         signoff_command("serve", "--port", str(port)), cwd=tmp_path, env=env, port=port
     ) as (base, _):
@@ -52,17 +56,25 @@ def test_push_and_pull(tmp_path: Path, server_database_url: str) -> None:
             json={"name": "ci", "scopes": ["documents:read", "documents:write"]},
             headers={"Authorization": f"Bearer {token}"},
         ).json()["secret"]
-        cli_env = {
+        yield {
             "SIGNOFF_URL": base,
             "SIGNOFF_TOKEN": key,
             "SIGNOFF_ORG": org,
             "PATH": "/usr/bin:/bin",
         }
-        source = tmp_path / "design.md"
-        source.write_text(
-            (FIXTURES / "filled-document.md").read_text("utf-8").replace("key: DD-7\n", ""),
-            "utf-8",
-        )
+
+
+def filled_without_key(path: Path) -> Path:
+    path.write_text(
+        (FIXTURES / "filled-document.md").read_text("utf-8").replace("key: DD-7\n", ""), "utf-8"
+    )
+    return path
+
+
+def test_push_and_pull(tmp_path: Path, server_database_url: str) -> None:
+    with docs_server(tmp_path, server_database_url) as cli_env:
+        org = cli_env["SIGNOFF_ORG"]
+        source = filled_without_key(tmp_path / "design.md")
         pushed = signoff("push", str(source), env=cli_env, cwd=REPO)
         assert pushed.returncode == 0, pushed.stderr
         assert pushed.stdout.startswith("DD-1 0.1 (draft)")
@@ -83,3 +95,53 @@ def test_push_and_pull(tmp_path: Path, server_database_url: str) -> None:
             "pull", "DD-1", env={"PATH": "/usr/bin:/bin", "SIGNOFF_ORG": org}, cwd=REPO
         )
         assert no_token.returncode == 2
+
+
+def test_a_stale_push_is_refused_and_loses_nothing(
+    tmp_path: Path, server_database_url: str
+) -> None:
+    """Issue 12: two copies pulled at the same revision, both edited; the second push used to
+    overwrite the first. Now it is refused with what changed, and nothing is lost."""
+    with docs_server(tmp_path, server_database_url) as cli_env:
+        source = filled_without_key(tmp_path / "design.md")
+        first = signoff("push", str(source), env=cli_env, cwd=REPO)
+        assert first.returncode == 0, first.stderr
+        key = first.stdout.split()[0]
+        # The allocated key and revision went back into the file: pushing it again is a new
+        # revision of the same document, not a second document.
+        assert f"key: {key}" in source.read_text("utf-8")
+        assert "revision: '1'" in source.read_text("utf-8")
+        a, b = tmp_path / "a.md", tmp_path / "b.md"
+        for copy in (a, b):
+            pulled = signoff("pull", key, "-o", str(copy), env=cli_env, cwd=REPO)
+            assert pulled.returncode == 0, pulled.stderr
+        a.write_text(a.read_text("utf-8").replace("Parcel Tracking API", "Edit from A", 1))
+        b.write_text(b.read_text("utf-8").replace("Parcel Tracking API", "Edit from B", 1))
+        b_before = b.read_text("utf-8")
+        pushed_a = signoff("push", str(a), env=cli_env, cwd=REPO)
+        assert pushed_a.returncode == 0, pushed_a.stderr
+        assert pushed_a.stdout.startswith(f"{key} 0.2 (draft), revision 2")
+        pushed_b = signoff("push", str(b), env=cli_env, cwd=REPO)
+        assert pushed_b.returncode == 1, pushed_b.stdout
+        assert "412" in pushed_b.stderr
+        assert "nothing was pushed" in pushed_b.stderr
+        assert "+# Design Document: Edit from A" in pushed_b.stderr  # what changed since
+        assert "--force" in pushed_b.stderr
+        assert "signoff pull" in pushed_b.stderr
+        assert b.read_text("utf-8") == b_before  # the refused file is untouched
+        head = signoff("pull", key, env=cli_env, cwd=REPO)
+        assert "Edit from A" in head.stdout
+        assert "Edit from B" not in head.stdout
+        assert "revision: '2'" in head.stdout
+        again = signoff("push", str(source), env=cli_env, cwd=REPO)  # also pulled at 1
+        assert again.returncode == 1
+        forced = signoff("push", str(b), "--force", env=cli_env, cwd=REPO)
+        assert forced.returncode == 0, forced.stderr
+        assert "--force: replacing revision 2" in forced.stderr
+        assert "Edit from A" in forced.stderr  # what it overwrote, said out loud
+        assert forced.stdout.startswith(f"{key} 0.3 (draft), revision 3")
+        no_base = tmp_path / "no-base.md"
+        no_base.write_text(b.read_text("utf-8").replace("revision: '3'\n", ""), "utf-8")
+        refused = signoff("push", str(no_base), env=cli_env, cwd=REPO)
+        assert refused.returncode == 1
+        assert "names no `revision`" in refused.stderr

@@ -124,6 +124,7 @@ def merge_control(front: FrontMatter, fallback: DocumentControl) -> DocumentCont
         title=reader.text("title", fallback.title) or "",
         key=reader.text("key", fallback.key),
         version=reader.text("version", fallback.version),
+        revision=reader.text("revision", fallback.revision),
         status=reader.text("status", fallback.status),
         authors=reader.names("authors", fallback.authors),
         reviewers=reader.names("reviewers", fallback.reviewers),
@@ -180,3 +181,20 @@ def render_front_matter(control: DocumentControl) -> str:
         return ""
     dumped = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=4096)
     return f"---\n{dumped}---"
+
+
+def set_front_matter_fields(text: str, fields: dict[str, str]) -> str:
+    """``text`` with these top-level front matter fields set, each on its own line (replaced
+    where present, else added), and every other byte of the file as it was; a file without
+    front matter gets one. For the CLI, which writes back what a push allocated."""
+    split = split_front_matter(text)
+    lines = split.yaml_text.split("\n") if split.yaml_text is not None else []
+    for key, value in fields.items():
+        line = yaml.safe_dump({key: value}, allow_unicode=True, width=4096).rstrip("\n")
+        found = next((i for i, old in enumerate(lines) if old.split(":", 1)[0] == key), None)
+        if found is None:
+            lines.append(line)
+        else:
+            lines[found] = line
+    block = "---\n" + "\n".join(lines) + "\n---\n"
+    return block + (split.body if split.yaml_text is not None else text)

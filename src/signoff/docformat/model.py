@@ -21,6 +21,7 @@ STANDARD_FIELDS = (
     "title",
     "key",
     "version",
+    "revision",
     "status",
     "authors",
     "reviewers",
@@ -59,6 +60,9 @@ class DocumentControl:
     title: str = ""
     key: str | None = None
     version: str | None = None
+    # The revision an export was made from: a push names it, so that a file pulled before
+    # someone else's change cannot silently overwrite it (the server derives it).
+    revision: str | None = None
     status: str | None = None
     authors: tuple[str, ...] = ()
     reviewers: tuple[str, ...] = ()

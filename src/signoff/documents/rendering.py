@@ -46,6 +46,7 @@ def parsed_document(
         title=revision.title,
         key=document.key,
         version=revision.version,
+        revision=str(revision.number),
         status=STATUS_LABELS.get(status, status),
         authors=people(revision.authors),
         reviewers=people(revision.reviewers),

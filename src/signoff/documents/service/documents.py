@@ -42,7 +42,7 @@ from signoff.orgs.service.members import Member
 from signoff.templates.service import LoadedTemplate, TemplateService
 
 # Document Control values the server derives; an import that sets them is told so.
-DERIVED = ("key", "version", "status")
+DERIVED = ("key", "version", "revision", "status")
 
 
 FORMATS = ("json", "markdown", "html")
@@ -397,7 +397,12 @@ def _derived_warnings(parsed: ParsedDocument, current: Document | None) -> list[
     derived one, as in a document exported from Signoff, is not a complaint)."""
     control = parsed.control
     derived = (
-        {"key": current.key, "version": current.version, "status": current.status}
+        {
+            "key": current.key,
+            "version": current.version,
+            "revision": str(current.head_revision),
+            "status": current.status,
+        }
         if current
         else {}
     )
