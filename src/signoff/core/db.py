@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import CheckConstraint, Index, MetaData, event, text
-from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError
+from sqlalchemy.engine import Connection, ExceptionContext
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -25,7 +26,12 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from signoff.core.config import DatabaseSettings
-from signoff.core.errors import ConflictError, ServiceUnavailableError, SignoffError
+from signoff.core.errors import (
+    ConflictError,
+    ServiceUnavailableError,
+    SignoffError,
+    UnprocessableError,
+)
 
 # Constraint names must be deterministic, or Alembic cannot drop or alter them later
 # (SQLite batch mode recreates tables and needs every constraint named).
@@ -69,10 +75,25 @@ class Transact(Protocol):
 
 def create_engine(url: str, settings: DatabaseSettings) -> AsyncEngine:
     if url.startswith("sqlite"):
-        return _sqlite_engine(url, settings)
-    if url.startswith("postgresql"):
-        return _postgres_engine(url, settings)
-    raise ValueError(f"unsupported database URL scheme: {url.split(':', 1)[0]!r}")
+        engine = _sqlite_engine(url, settings)
+    elif url.startswith("postgresql"):
+        engine = _postgres_engine(url, settings)
+    else:
+        raise ValueError(f"unsupported database URL scheme: {url.split(':', 1)[0]!r}")
+    event.listen(engine.sync_engine, "handle_error", _values_the_driver_refused)
+    return engine
+
+
+def _values_the_driver_refused(context: ExceptionContext) -> BaseException | None:
+    """sqlite3 refuses an integer over 64 bits, and text with a lone surrogate, with plain
+    ``OverflowError`` and ``UnicodeEncodeError`` that SQLAlchemy passes through unwrapped;
+    make them the ``DataError`` they are (asyncpg's equivalents already are one)."""
+    original = context.original_exception
+    if context.sqlalchemy_exception is None and isinstance(
+        original, OverflowError | UnicodeEncodeError
+    ):
+        return DataError(context.statement, context.parameters, original, hide_parameters=True)
+    return None
 
 
 def _sqlite_engine(url: str, settings: DatabaseSettings) -> AsyncEngine:
@@ -212,25 +233,62 @@ class ConcurrentUpdateError(ConflictError):
 
 
 class DatabaseUnavailableError(ServiceUnavailableError):
+    """The database cannot serve the request now; ``reason`` says why, for the metrics and
+    the logs (``refused``, ``connection_lost``, ``too_many_clients``, ``pool_timeout``...)."""
+
     code = "database_unavailable"
     title = "The database is unavailable"
 
+    def __init__(self, reason: str, *, retry_after_s: int = 5, detail: str | None = None) -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after_s)})
+        self.reason = reason
 
-class DatabaseTimeoutError(ServiceUnavailableError):
+
+class DatabaseBusyError(DatabaseUnavailableError):
+    code = "database_busy"
+    title = "Every database connection is in use; retry"
+
+
+class DatabaseTimeoutError(DatabaseUnavailableError):
     code = "database_timeout"
     title = "The database did not answer in time"
 
 
+class ValueNotStorableError(UnprocessableError):
+    """What the edge checks (``core.inputs``) should have refused, refused by the database
+    itself: a 422, never a 500."""
+
+    code = "value_not_storable"
+    title = "A value in the request cannot be stored"
+
+
 # SQLSTATEs: serialization_failure, deadlock_detected, lock_not_available, unique_violation;
-# query_canceled (statement timeout).
+# query_canceled (statement timeout); too_many_connections; admin_shutdown, crash_shutdown,
+# cannot_connect_now (the server is stopping or starting).
 _RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "55P03", "23505"})
 _TIMEOUT_SQLSTATES = frozenset({"57014"})
+_TOO_MANY_SQLSTATES = frozenset({"53300", "53000"})
+_GOING_AWAY_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})
+# Modules whose frames mark an exception as raised on the way to or from the database.
+_DATABASE_MODULES = ("sqlalchemy.", "asyncpg.", "aiosqlite.", "sqlite3.")
 
 
-def classify_db_error(exc: DBAPIError, *, at_commit: bool = False) -> SignoffError | None:
-    """The client-facing meaning of a database failure, or None when it is a bug (a 500)."""
+def classify_db_error(exc: BaseException, *, at_commit: bool = False) -> SignoffError | None:
+    """The client-facing meaning of a database failure, or None when it is not one (a bug:
+    a 500). Takes any exception: drivers raise plain ``OSError`` (a refused connection) and
+    their own classes (a connect-time refusal) that SQLAlchemy does not wrap."""
+    if isinstance(exc, PoolTimeoutError):
+        return DatabaseBusyError("pool_timeout", retry_after_s=1)
+    if isinstance(exc, DBAPIError):
+        return _classify_dbapi(exc, at_commit=at_commit)
+    if not _raised_by_database(exc):
+        return None
+    return _classify_driver(exc)
+
+
+def _classify_dbapi(exc: DBAPIError, *, at_commit: bool) -> SignoffError | None:
     retry = {"Retry-After": "1"}
-    sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    sqlstate = _sqlstate(exc.orig) or _sqlstate(getattr(exc.orig, "__cause__", None))
     message = str(exc.orig).lower()
     # A unique violation that no service anticipated is two requests racing to create the
     # same thing: the loser may retry. (Foreign-key and check violations stay bugs: 500.)
@@ -240,11 +298,82 @@ def classify_db_error(exc: DBAPIError, *, at_commit: bool = False) -> SignoffErr
     if at_commit and isinstance(exc, IntegrityError):
         return ConcurrentUpdateError(headers=retry)
     if sqlstate in _TIMEOUT_SQLSTATES:
-        return DatabaseTimeoutError(headers=retry)
-    if exc.connection_invalidated or isinstance(exc, InterfaceError) or _is_connect_error(exc):
-        return DatabaseUnavailableError(headers=retry)
+        return DatabaseTimeoutError("statement_timeout", retry_after_s=1)
+    # Class 22, data exception: a number out of range, a NUL in text, a bad encoding.
+    if isinstance(exc, DataError) or (sqlstate or "").startswith("22"):
+        return ValueNotStorableError(
+            "A number in the request is out of range, or its text holds a character that "
+            "cannot be stored."
+        )
+    by_state = _classify_sqlstate(sqlstate)
+    if by_state is not None:
+        return by_state
+    if exc.connection_invalidated or isinstance(exc, InterfaceError):
+        return DatabaseUnavailableError("connection_lost")
+    cause = exc.orig.__cause__ if exc.orig is not None else None
+    if isinstance(exc.orig, OSError) or isinstance(cause, OSError):
+        return _classify_os_error(exc.orig if isinstance(exc.orig, OSError) else cause)
+    if (
+        "connection" in type(exc.orig).__name__.lower()
+        or "connection" in type(cause).__name__.lower()
+    ):
+        return DatabaseUnavailableError("connection_lost")
     return None
 
 
-def _is_connect_error(exc: DBAPIError) -> bool:
-    return isinstance(exc.orig, OSError) or "connection" in type(exc.orig).__name__.lower()
+def _classify_sqlstate(sqlstate: str | None) -> SignoffError | None:
+    if sqlstate in _TOO_MANY_SQLSTATES:
+        return DatabaseUnavailableError("too_many_clients", retry_after_s=2)
+    if sqlstate in _GOING_AWAY_SQLSTATES:
+        return DatabaseUnavailableError("server_going_away")
+    if sqlstate is not None and sqlstate.startswith("08"):  # connection_exception
+        return DatabaseUnavailableError("connection_lost")
+    return None
+
+
+def _classify_driver(exc: BaseException) -> SignoffError | None:
+    for link in _chain(exc):
+        if isinstance(link, OSError):
+            return _classify_os_error(link)
+        by_state = _classify_sqlstate(_sqlstate(link))
+        if by_state is not None:
+            return by_state
+        if "connection" in type(link).__name__.lower() or type(link).__name__ == "InterfaceError":
+            return DatabaseUnavailableError("connection_lost")
+    return None
+
+
+def _classify_os_error(exc: BaseException | None) -> SignoffError:
+    if isinstance(exc, ConnectionRefusedError):
+        return DatabaseUnavailableError("refused")
+    if isinstance(exc, TimeoutError):
+        return DatabaseTimeoutError("connect_timeout")
+    return DatabaseUnavailableError("connection_lost")
+
+
+def _sqlstate(exc: BaseException | None) -> str | None:
+    value = getattr(exc, "sqlstate", None) or getattr(exc, "pgcode", None)
+    return value if isinstance(value, str) else None
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    link: BaseException | None = exc
+    while link is not None and link not in seen and len(seen) < 10:
+        seen.append(link)
+        link = link.__cause__ or link.__context__
+    return seen
+
+
+def _raised_by_database(exc: BaseException) -> bool:
+    """Whether ``exc`` came out of SQLAlchemy or a database driver (its innermost frames)."""
+    tb = exc.__traceback__
+    while tb is not None:
+        module = str(tb.tb_frame.f_globals.get("__name__", ""))
+        if module.startswith(_DATABASE_MODULES):
+            return True
+        tb = tb.tb_next
+    return any(
+        isinstance(link, DBAPIError) or type(link).__module__.startswith(_DATABASE_MODULES)
+        for link in _chain(exc)[1:]
+    )

@@ -66,6 +66,14 @@ class Metrics:
             ["channel"],
             registry=self.registry,
         )
+        self.database_unavailable = Counter(
+            "signoff_database_unavailable",
+            "Requests answered 503 because the database could not serve them, by reason "
+            "(refused, connection_lost, connect_timeout, too_many_clients, pool_timeout, "
+            "statement_timeout, server_going_away).",
+            ["reason"],
+            registry=self.registry,
+        )
         self._refresh_hooks: list[RefreshHook] = []
 
     def before_scrape(self, hook: RefreshHook) -> None:

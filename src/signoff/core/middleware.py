@@ -16,9 +16,11 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from signoff.core.db import classify_db_error
+from signoff.core.errors import SignoffError
 from signoff.core.logging import bind_request, clear_request, get_logger
 from signoff.core.metrics import Metrics
-from signoff.core.problems import send_problem
+from signoff.core.problems import count_outage, send_problem
 from signoff.core.types import new_id
 
 log = get_logger("signoff.access")
@@ -83,20 +85,51 @@ class EdgeMiddleware:
         self.metrics.in_flight.inc()
         try:
             await self.app(scope, receive, send_with_headers)
-        except Exception:
-            error_log.exception("request.failed", method=scope["method"], path=scope["path"])
-            if not started:
-                await send_problem(
-                    scope,
-                    receive,
-                    send_with_headers,
-                    500,
-                    "internal_error",
-                    detail="An unexpected error occurred; it has been logged.",
+        except Exception as exc:
+            # A driver's own error (a refused connection is a bare OSError) reaches no
+            # exception handler: classify it here, where everything that escapes arrives.
+            mapped = classify_db_error(exc)
+            if mapped is None:
+                error_log.exception("request.failed", method=scope["method"], path=scope["path"])
+            else:
+                error_log.warning(
+                    "request.database_unavailable",
+                    path=scope["path"],
+                    code=mapped.code,
+                    reason=getattr(mapped, "reason", None),
+                    error=type(exc).__name__,
                 )
+                count_outage(self.metrics, mapped)
+            if not started:
+                await self._answer_failure(scope, receive, send_with_headers, mapped)
         finally:
             self.metrics.in_flight.dec()
             self._record(scope, status, time.perf_counter() - begin)
+
+    @staticmethod
+    async def _answer_failure(
+        scope: Scope, receive: Receive, send: Send, mapped: SignoffError | None
+    ) -> None:
+        if mapped is None:
+            await send_problem(
+                scope,
+                receive,
+                send,
+                500,
+                "internal_error",
+                detail="An unexpected error occurred; it has been logged.",
+            )
+            return
+        await send_problem(
+            scope,
+            receive,
+            send,
+            mapped.status,
+            mapped.code,
+            mapped.headers,
+            title=mapped.title,
+            detail=mapped.detail,
+        )
 
     def _template(self, scope: Scope) -> str | None:
         route = scope.get("route")

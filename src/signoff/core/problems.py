@@ -13,13 +13,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 from starlette.types import Receive, Scope, Send
 
-from signoff.core.db import classify_db_error
+from signoff.core.db import DatabaseUnavailableError, classify_db_error
 from signoff.core.errors import SignoffError
+from signoff.core.metrics import Metrics
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
@@ -147,6 +148,7 @@ async def send_problem(
 
 async def _signoff_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, SignoffError)
+    count_outage(getattr(request.app.state, "metrics", None), exc)
     return problem_response(
         request,
         exc.status,
@@ -235,16 +237,23 @@ def _describe(error: Mapping[str, Any]) -> str:
 
 
 async def _database_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, DBAPIError)
     mapped = classify_db_error(exc)
     if mapped is None:
         raise exc  # a bug: the outermost middleware logs it and answers 500
     return await _signoff_error(request, mapped)
 
 
+def count_outage(metrics: Metrics | None, error: SignoffError) -> None:
+    """Count a request refused because the database could not serve it, by reason."""
+    if metrics is not None and isinstance(error, DatabaseUnavailableError):
+        metrics.database_unavailable.labels(reason=error.reason).inc()
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(SignoffError, _signoff_error)
-    app.add_exception_handler(DBAPIError, _database_error)
+    # Pool timeouts and the driver's wrapped errors; a raw OSError from a driver is
+    # classified by the outermost middleware, which sees everything that escapes.
+    app.add_exception_handler(SQLAlchemyError, _database_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
 

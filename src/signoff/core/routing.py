@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from signoff.core.errors import UnsupportedMediaTypeError
 from signoff.core.idempotency import idempotency_guard, is_idempotent
+from signoff.core.inputs import refuse_unstorable
 from signoff.core.transaction import TransactionalRoute
 
 
@@ -37,22 +38,27 @@ class SignoffRoute(TransactionalRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         field = self.body_field
-        if field is None:
-            return handler
-        form = isinstance(field.field_info, params.Form)
+        form = field is not None and isinstance(field.field_info, params.Form)
         accepted = _FORM_TYPES if form else ("application/json",)
 
-        async def require_media_type(request: Request) -> Response:
+        async def checked_input(request: Request) -> Response:
             # FastAPI would read the body anyway and answer 422 (or accept an empty form):
             # the client deserves to hear that the media type is the problem.
-            if _has_body(request) and not _accepts(accepted, request.headers.get("content-type")):
+            if (
+                field is not None
+                and _has_body(request)
+                and not _accepts(accepted, request.headers.get("content-type"))
+            ):
                 raise UnsupportedMediaTypeError(
                     f"Send the body as {' or '.join(accepted)}.",
                     headers={"Accept-Post": ", ".join(accepted)},
                 )
+            # Before any dependency runs: an organization's slug with a NUL in it must be a
+            # 422, not a query that fails on PostgreSQL.
+            await refuse_unstorable(request, form=form)
             return await handler(request)
 
-        return require_media_type
+        return checked_input
 
 
 def signoff_router(**kwargs: Any) -> APIRouter:

@@ -16,6 +16,15 @@ def b64url_decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+def same_text(expected: str, given: str) -> bool:
+    """Constant-time equality of a secret we hold and text a client sent. ``compare_digest``
+    raises TypeError on str with non-ASCII characters; as bytes, whatever a client sends is
+    merely a value that does not match."""
+    return hmac.compare_digest(
+        expected.encode("utf-8", "surrogatepass"), given.encode("utf-8", "surrogatepass")
+    )
+
+
 class Signer:
     """HMAC-SHA256 under a purpose-specific key derived from the server secret.
 
@@ -33,7 +42,7 @@ class Signer:
         return b64url(self.digest(data)[:size])
 
     def verify(self, data: bytes, signature: str, *, size: int = 16) -> bool:
-        return hmac.compare_digest(self.sign(data, size=size), signature)
+        return same_text(self.sign(data, size=size), signature)
 
 
 class SecretBox:

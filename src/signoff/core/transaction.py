@@ -15,12 +15,14 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.routing import APIRoute
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from signoff.core.db import Database, classify_db_error
 from signoff.core.errors import SignoffError
+from signoff.core.logging import get_logger
+
+log = get_logger("signoff.transaction")
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -68,7 +70,7 @@ class UnitOfWork:
                 await hook(self._session, response)
         try:
             await self._session.commit()
-        except DBAPIError as exc:
+        except Exception as exc:
             # Constraints are checked at commit for rows flushed late: on a race the loser
             # learns it here, and must hear "retry", not "internal error".
             mapped = classify_db_error(exc, at_commit=True)
@@ -82,8 +84,14 @@ class UnitOfWork:
         try:
             if rollback:
                 await self._session.rollback()
-        finally:
             await self._session.close()
+        except Exception as exc:
+            # The request has its answer already (often: the database went away). A rollback
+            # that fails on a dead connection must not replace it with a 500; the pool
+            # discards that connection.
+            if classify_db_error(exc) is None:
+                raise
+            log.warning("transaction.close_failed", error=type(exc).__name__)
 
 
 class TransactionalRoute(APIRoute):

@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
 from signoff.core.errors import UnsupportedMediaTypeError
+from signoff.core.inputs import checked_text
 from signoff.documents.errors import NotUtf8
 
 M = TypeVar("M", bound=BaseModel)
@@ -26,9 +27,10 @@ async def markdown_body(request: Request) -> str:
             "Send the document as text/markdown.", headers={"Accept-Put": "text/markdown"}
         )
     try:
-        return (await request.body()).decode("utf-8")
+        text = (await request.body()).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise NotUtf8(f"Byte {exc.start} is not UTF-8.") from exc
+    return checked_text(text)
 
 
 async def json_body(request: Request, model: type[M]) -> M:

@@ -9,6 +9,7 @@ from fastapi import Query, Request, Response
 
 from signoff.core.concurrency import not_modified
 from signoff.core.errors import UnsupportedMediaTypeError
+from signoff.core.inputs import DB_INT_MAX
 from signoff.core.pagination import Page
 from signoff.core.permissions import Action
 from signoff.core.problems import problems
@@ -30,6 +31,7 @@ from signoff.documents.errors import (
     UnsupportedFormat,
 )
 from signoff.documents.schemas import (
+    VERSION_PATTERN,
     DocumentCreate,
     DocumentPatch,
     DocumentRead,
@@ -156,8 +158,8 @@ async def get_document(
     documents: Documents,
     reading: Reading,
     session: DbSession,
-    revision: Annotated[int | None, Query(ge=1)] = None,
-    version: Annotated[str | None, Query(pattern=r"^\d+\.\d+$")] = None,
+    revision: Annotated[int | None, Query(ge=1, le=DB_INT_MAX)] = None,
+    version: Annotated[str | None, Query(pattern=VERSION_PATTERN)] = None,
     format: Format | None = None,
     if_none_match: IfNoneMatchHeader = None,
 ) -> Response | DocumentRead:

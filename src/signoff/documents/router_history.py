@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Query, Request, Response
+from fastapi import Path, Query, Request, Response
 
 from signoff.core.access import AUTHENTICATED
 from signoff.core.errors import UnsupportedMediaTypeError
+from signoff.core.inputs import DB_INT_MAX
 from signoff.core.pagination import Page
 from signoff.core.permissions import Action
 from signoff.core.problems import problems
@@ -25,6 +26,7 @@ from signoff.documents.errors import (
     RevisionNotFound,
 )
 from signoff.documents.schemas import (
+    REF_PATTERN,
     DiffRead,
     LintPolicyPut,
     LintPolicyRead,
@@ -67,7 +69,11 @@ async def list_revisions(
     responses=problems(*DENIED, DocumentNotFound, RevisionNotFound),
 )
 async def get_revision(
-    doc: str, revision: int, access: Reader, documents: Documents, reading: Reading
+    doc: str,
+    revision: Annotated[int, Path(ge=1, le=DB_INT_MAX)],
+    access: Reader,
+    documents: Documents,
+    reading: Reading,
 ) -> RevisionDetail:
     """One revision and the sections it holds (export it with `GET ...?revision=N`)."""
     snap = await reading.snapshot(await documents.get(access, doc), revision=revision)
@@ -83,8 +89,10 @@ async def get_diff(
     access: Reader,
     documents: Documents,
     reading: Reading,
-    from_: Annotated[str, Query(alias="from", max_length=20, description="Revision or version.")],
-    to: Annotated[str | None, Query(max_length=20, description="Default: the head.")] = None,
+    from_: Annotated[
+        str, Query(alias="from", pattern=REF_PATTERN, description="Revision or version.")
+    ],
+    to: Annotated[str | None, Query(pattern=REF_PATTERN, description="Default: the head.")] = None,
 ) -> DiffRead:
     """Per-section unified diff between two revisions or versions."""
     document = await documents.get(access, doc)
@@ -98,7 +106,7 @@ async def get_lint(
     access: Reader,
     documents: Documents,
     reading: Reading,
-    revision: Annotated[int | None, Query(ge=1)] = None,
+    revision: Annotated[int | None, Query(ge=1, le=DB_INT_MAX)] = None,
 ) -> LintRead:
     """Lint findings and the completeness score, under the organization's lint policy."""
     snap = await reading.snapshot(await documents.get(access, doc), revision=revision)

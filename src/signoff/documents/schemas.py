@@ -16,6 +16,11 @@ from signoff.documents.service.reading import SearchResult, Snapshot
 
 Status = Literal["draft", "in_review", "approved"]
 
+# Revisions and versions as clients write them; nine digits each, so that every one is a
+# number the database can hold (core.inputs).
+VERSION_PATTERN = r"^\d{1,9}\.\d{1,9}$"
+REF_PATTERN = r"^\d{1,9}(\.\d{1,9})?$"
+
 
 class DocumentCreate(BaseModel):
     title: str = Field(min_length=1, max_length=300)

@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from signoff.core.inputs import DB_INT_MAX
+
 EventType = Literal["requirement.created", "requirement.updated", "requirement.retired"]
 
 
@@ -52,6 +54,7 @@ class RequirementEvent(BaseModel):
     version: int | None = Field(
         default=None,
         ge=0,
+        le=DB_INT_MAX,
         description="Increases with every change of the requirement upstream; without it, "
         "`occurred_at` orders the events.",
     )

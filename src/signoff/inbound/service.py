@@ -11,7 +11,6 @@ rows stay one truth, and a reworded requirement makes its trace links suspect.
 
 from __future__ import annotations
 
-import hmac
 import json
 import uuid
 from collections.abc import Mapping
@@ -27,7 +26,7 @@ from signoff.core.events import EventRecorder
 from signoff.core.pagination import PageRequest
 from signoff.core.permissions import Role
 from signoff.core.principal import Principal
-from signoff.core.security import SecretBox
+from signoff.core.security import SecretBox, same_text
 from signoff.documents.errors import DocumentNotFound
 from signoff.documents.models import Document
 from signoff.documents.service.documents import DocumentService
@@ -303,4 +302,4 @@ def _parse(body: bytes, msg_id: str) -> RequirementEvent:
 
 
 def _same(a: str, b: str) -> bool:
-    return hmac.compare_digest(a, b)
+    return same_text(a, b)

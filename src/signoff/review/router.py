@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Body, Depends, Query, Request, Response
 
 from signoff.core.errors import PreconditionFailedError, PreconditionRequiredError
+from signoff.core.inputs import DB_INT_MAX
 from signoff.core.pagination import Page
 from signoff.core.permissions import Action
 from signoff.core.problems import problems
@@ -234,7 +235,9 @@ async def list_reviews(
     access: Reader,
     reviews: Reviews,
     page: PageDep,
-    round: Annotated[int | None, Query(ge=1, description="Only this round's.")] = None,
+    round: Annotated[
+        int | None, Query(ge=1, le=DB_INT_MAX, description="Only this round's.")
+    ] = None,
 ) -> Page[ReviewRead]:
     """Every verdict, oldest first, with the section hashes it was given on and whether an
     edit dismissed it."""

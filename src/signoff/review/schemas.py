@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from signoff.core.inputs import DB_INT_MAX
 from signoff.review.comments import ThreadView
 from signoff.review.engine import Policy, standing
 from signoff.review.models import Review, ReviewRound
@@ -77,6 +78,7 @@ class ReviewCreate(BaseModel):
     revision: int | None = Field(
         default=None,
         ge=1,
+        le=DB_INT_MAX,
         description="The revision you read. Required to approve: an approval is refused "
         "when a section it covers changed since (409 stale_review).",
     )

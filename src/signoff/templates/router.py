@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request, Response
 
 from signoff.core.access import AUTHENTICATED
+from signoff.core.inputs import DB_INT_MAX
 from signoff.core.permissions import Action
 from signoff.core.problems import problems
 from signoff.core.routing import signoff_router
@@ -80,7 +81,9 @@ async def get_org_template(
     template: str,
     access: Annotated[OrgAccess, requires(Action.DOCUMENTS_READ)],
     templates: Templates,
-    version: Annotated[int | None, Query(ge=1, description="Default: the latest.")] = None,
+    version: Annotated[
+        int | None, Query(ge=1, le=DB_INT_MAX, description="Default: the latest.")
+    ] = None,
 ) -> TemplateRead:
     """One template usable in this organization, with its section tree."""
     return full(await templates.resolve(access.org_id, template, version))

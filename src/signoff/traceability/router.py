@@ -9,6 +9,7 @@ from fastapi import Depends, Request, Response
 from sqlalchemy import select
 
 from signoff.core.errors import UnsupportedMediaTypeError
+from signoff.core.inputs import checked_text
 from signoff.core.pagination import Page
 from signoff.core.permissions import Action
 from signoff.core.problems import problems
@@ -74,7 +75,10 @@ async def _body(request: Request, accepted: tuple[str, ...]) -> bytes:
         raise UnsupportedMediaTypeError(
             f"Send one of: {', '.join(accepted)}.", headers={"Accept-Post": ", ".join(accepted)}
         )
-    return await request.body()
+    data = await request.body()
+    # The document is kept as sent (its text), so it must be storable as text.
+    checked_text(data.decode("utf-8", "replace"))
+    return data
 
 
 def _raw(types: tuple[str, ...]) -> dict[str, object]:

@@ -15,6 +15,8 @@ import hmac
 import os
 from collections.abc import Sequence
 
+from signoff.core.security import same_text
+
 SECRET_PREFIX = "whsec_"  # noqa: S105 (the format's prefix, not a secret)
 SECRET_BYTES = 32
 
@@ -48,4 +50,4 @@ def headers(secrets: Sequence[bytes], msg_id: str, timestamp: int, body: bytes) 
 def verify(secret: str, msg_id: str, timestamp: int, body: bytes, header: str) -> bool:
     """What a receiver does: does any signature in the header match this secret?"""
     expected = signature(decode_secret(secret), msg_id, timestamp, body)
-    return any(hmac.compare_digest(expected, candidate) for candidate in header.split())
+    return any(same_text(expected, candidate) for candidate in header.split())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from signoff.core.events import EventRecorder
 from signoff.core.pagination import CursorCodec, PageRequest, keyset_page
 from signoff.core.permissions import ALL_SCOPES
 from signoff.core.principal import Principal
-from signoff.core.security import Signer, random_token
+from signoff.core.security import Signer, random_token, same_text
 
 API_KEY_PREFIX = "so_"
 # "so_" and 8 hex digits: fixed length, so the prefix is found by position, never by a
@@ -167,7 +166,7 @@ class CredentialService:
         prefix = token[:_PREFIX_LENGTH]
         key = await self._repo.api_key_by_prefix(prefix) if len(token) > _PREFIX_LENGTH else None
         now = self._clock.now()
-        if key is None or not hmac.compare_digest(key.secret_hash, self._hash(token)):
+        if key is None or not same_text(key.secret_hash, self._hash(token)):
             raise InvalidToken("The API key is not valid.")
         if key.revoked_at is not None or (key.expires_at is not None and key.expires_at <= now):
             raise InvalidToken("The API key was revoked or has expired.")
@@ -184,7 +183,7 @@ class CredentialService:
         account = await self._repo.service_account_by_client_id(client_id)
         # Hash even when the client is unknown: the answer must not reveal which ids exist.
         digest = self._hash(secret)
-        if account is None or not hmac.compare_digest(account.secret_hash, digest):
+        if account is None or not same_text(account.secret_hash, digest):
             raise InvalidClient()
         if account.revoked_at is not None:
             raise InvalidClient("The service account was revoked.")
