@@ -38,7 +38,7 @@ def _settings() -> Settings:
 def _configure_logging(settings: Settings) -> None:
     from signoff.core.logging import configure_logging
 
-    configure_logging(settings.log.level, settings.log_format)
+    configure_logging(settings.log.level, settings.log_format, debug=settings.debug)
 
 
 @cli.command()
@@ -54,10 +54,22 @@ def serve(
         bool | None,
         typer.Option(help="Apply migrations first [default: on except in production]."),
     ] = None,
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug",
+            help="Local variables in logged tracebacks; never in production [SIGNOFF_DEBUG].",
+        ),
+    ] = False,
 ) -> None:
     """Run the HTTP server (uvicorn with uvloop and httptools)."""
+    import os
+
     from signoff import dbmigrate
 
+    if debug:
+        # Through the environment: each uvicorn worker reads its settings from it.
+        os.environ["SIGNOFF_DEBUG"] = "true"
     settings = _settings()
     _configure_logging(settings)
     if migrate if migrate is not None else settings.auto_migrate:

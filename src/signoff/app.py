@@ -183,5 +183,5 @@ def _add_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> None:
 def app_from_environment() -> FastAPI:
     """The factory ``signoff serve`` gives uvicorn (each worker process calls it)."""
     settings = load_settings()
-    configure_logging(settings.log.level, settings.log_format)
+    configure_logging(settings.log.level, settings.log_format, debug=settings.debug)
     return create_app(settings)

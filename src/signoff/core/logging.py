@@ -2,19 +2,37 @@
 
 Standard-library loggers (uvicorn, SQLAlchemy, Alembic) are routed through the same
 processors, so every line has the same shape and the same redaction.
+
+Logging never blocks the event loop: a call only puts the record on a bounded queue, and a
+thread formats and writes it (``logging.handlers.QueueListener``); when the queue is full,
+records are dropped and counted rather than waited for. A traceback is bounded in frames and
+characters, and shows local variables only with ``--debug`` (``SIGNOFF_DEBUG``): one 500 whose
+locals held a large request once rendered 718k lines on the event loop and froze the server
+for minutes.
 """
 
 from __future__ import annotations
 
+import atexit
 import functools
+import io
 import logging
+import logging.handlers
+import queue
 import re
 import sys
+import threading
+import traceback
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, Literal, TextIO
 
 import structlog
-from structlog.types import EventDict, Processor
+from structlog.types import EventDict, ExcInfo, Processor
+
+# Bounds on one traceback: the frames nearest the error are the useful ones.
+TRACEBACK_MAX_FRAMES = 30
+TRACEBACK_MAX_CHARS = 20_000
+QUEUE_SIZE = 10_000
 
 REDACTED = "[redacted]"
 
@@ -67,6 +85,73 @@ def redact_secrets(_logger: Any, _method: str, event_dict: EventDict) -> EventDi
     return event_dict
 
 
+def bounded_traceback(exc_info: ExcInfo, *, show_locals: bool = False) -> str:
+    """A traceback of at most ``TRACEBACK_MAX_FRAMES`` frames per exception and
+    ``TRACEBACK_MAX_CHARS`` characters, the start and the end kept; locals only on request."""
+    if show_locals:
+        out = io.StringIO()
+        structlog.dev.RichTracebackFormatter(
+            show_locals=True,
+            max_frames=TRACEBACK_MAX_FRAMES,
+            locals_max_length=10,
+            locals_max_string=200,
+            width=120,
+            color_system=None,
+        )(out, exc_info)
+        text = out.getvalue()
+    else:
+        text = "".join(
+            traceback.TracebackException(
+                *exc_info, limit=-TRACEBACK_MAX_FRAMES, compact=True
+            ).format()
+        )
+    if len(text) <= TRACEBACK_MAX_CHARS:
+        return text
+    half = TRACEBACK_MAX_CHARS // 2
+    cut = len(text) - 2 * half
+    return f"{text[:half]}\n[... {cut} characters of the traceback left out ...]\n{text[-half:]}"
+
+
+def _exc_info_tuple(value: Any) -> ExcInfo | None:
+    if isinstance(value, BaseException):
+        return (type(value), value, value.__traceback__)
+    if isinstance(value, tuple) and len(value) == 3 and value[0] is not None:
+        return value
+    if value is True:
+        current = sys.exc_info()
+        return current if current[0] is not None else None
+    return None
+
+
+def _capture_exc_info(_logger: Any, _method: str, event_dict: EventDict) -> EventDict:
+    """``log.exception()`` says ``exc_info=True``, which means "the exception being handled
+    now": resolve it on the caller's thread, before the record goes to the writer's."""
+    if "exc_info" in event_dict:
+        event_dict["exc_info"] = _exc_info_tuple(event_dict["exc_info"])
+    return event_dict
+
+
+def _exception_renderer(show_locals: bool) -> Processor:
+    def render(_logger: Any, _method: str, event_dict: EventDict) -> EventDict:
+        exc_info = _exc_info_tuple(event_dict.pop("exc_info", None))
+        if exc_info is not None:
+            event_dict["exception"] = bounded_traceback(exc_info, show_locals=show_locals)
+        return event_dict
+
+    return render
+
+
+def _merge_record_context(_logger: Any, _method: str, event_dict: EventDict) -> EventDict:
+    """Standard-library records are formatted on the writer thread: the request context they
+    were logged in travels with the record (see ``_QueueHandler.prepare``)."""
+    record = event_dict.get("_record")
+    context = getattr(record, "signoff_context", None)
+    if context:
+        for key, value in context.items():
+            event_dict.setdefault(key, value)
+    return event_dict
+
+
 def _shared_processors() -> list[Processor]:
     return [
         structlog.contextvars.merge_contextvars,
@@ -77,19 +162,76 @@ def _shared_processors() -> list[Processor]:
     ]
 
 
-def configure_logging(level: str, fmt: Literal["json", "console"]) -> None:
+class _QueueHandler(logging.handlers.QueueHandler):
+    """Hands records to the writer thread as they are: formatting (tracebacks included)
+    happens there, not on the caller's thread. Never waits: a full queue drops the record,
+    and the next record that gets through reports how many were lost."""
+
+    def __init__(self, records: queue.Queue[logging.LogRecord]) -> None:
+        super().__init__(records)
+        self.dropped = 0
+        self._lock = threading.Lock()
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        if not isinstance(record.msg, dict):  # a standard-library record
+            record.signoff_context = structlog.contextvars.get_contextvars()
+        return record
+
+    def enqueue(self, record: logging.LogRecord) -> None:
+        try:
+            if self.dropped:
+                with self._lock:
+                    dropped, self.dropped = self.dropped, 0
+                self.queue.put_nowait(_dropped_record(dropped))
+            self.queue.put_nowait(record)
+        except queue.Full:
+            with self._lock:
+                self.dropped += 1
+
+
+def _dropped_record(count: int) -> logging.LogRecord:
+    return logging.LogRecord(
+        "signoff.logging",
+        logging.WARNING,
+        __file__,
+        0,
+        "log.dropped: %d records were dropped because the log writer fell behind",
+        (count,),
+        None,
+    )
+
+
+_listener: logging.handlers.QueueListener | None = None
+
+
+def _stop_listener() -> None:
+    global _listener
+    if _listener is not None:
+        _listener.stop()  # writes what is still queued
+        _listener = None
+
+
+def configure_logging(
+    level: str,
+    fmt: Literal["json", "console"],
+    *,
+    debug: bool = False,
+    stream: TextIO | None = None,
+) -> None:
+    """Route every log record through the queue to a writer thread; ``debug`` shows local
+    variables in tracebacks; ``stream`` (default: standard error) is where lines go."""
+    stream = stream or sys.stderr
     renderer: Processor
     if fmt == "json":
         renderer = structlog.processors.JSONRenderer()
-        final: list[Processor] = [structlog.processors.format_exc_info, redact_secrets]
     else:
-        renderer = structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
-        final = [redact_secrets]
+        renderer = structlog.dev.ConsoleRenderer(colors=stream.isatty())
     structlog.configure(
         processors=[
             # Drop disabled levels before any work is done on the event.
             structlog.stdlib.filter_by_level,
             *_shared_processors(),
+            _capture_exc_info,
             structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
         ],
         logger_factory=structlog.stdlib.LoggerFactory(),
@@ -97,17 +239,24 @@ def configure_logging(level: str, fmt: Literal["json", "console"]) -> None:
         cache_logger_on_first_use=True,
     )
     formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=_shared_processors(),
+        foreign_pre_chain=[_merge_record_context, *_shared_processors()],
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-            *final,
+            _exception_renderer(show_locals=debug),
+            redact_secrets,
             renderer,
         ],
     )
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(formatter)
+    writer = logging.StreamHandler(stream)
+    writer.setFormatter(formatter)
+    global _listener
+    _stop_listener()
+    records: queue.Queue[logging.LogRecord] = queue.Queue(QUEUE_SIZE)
+    _listener = logging.handlers.QueueListener(records, writer)
+    _listener.start()
+    atexit.register(_stop_listener)
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    root.handlers[:] = [_QueueHandler(records)]
     root.setLevel(level)
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
