@@ -100,6 +100,9 @@ def _sqlite_engine(url: str, settings: DatabaseSettings) -> AsyncEngine:
     engine = create_async_engine(
         url,
         echo=settings.echo,
+        pool_size=settings.pool_size,
+        max_overflow=settings.max_overflow,
+        pool_timeout=settings.pool_timeout_s,
         connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000},
     )
     busy_ms = settings.sqlite_busy_timeout_ms
@@ -269,6 +272,8 @@ _RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "55P03", "23505"})
 _TIMEOUT_SQLSTATES = frozenset({"57014"})
 _TOO_MANY_SQLSTATES = frozenset({"53300", "53000"})
 _GOING_AWAY_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})
+# SQLite's file cannot be opened or read: its "outage".
+_SQLITE_UNAVAILABLE = ("unable to open database file", "disk i/o error")
 # Modules whose frames mark an exception as raised on the way to or from the database.
 _DATABASE_MODULES = ("sqlalchemy.", "asyncpg.", "aiosqlite.", "sqlite3.")
 
@@ -308,6 +313,8 @@ def _classify_dbapi(exc: DBAPIError, *, at_commit: bool) -> SignoffError | None:
     by_state = _classify_sqlstate(sqlstate)
     if by_state is not None:
         return by_state
+    if any(sign in message for sign in _SQLITE_UNAVAILABLE):
+        return DatabaseUnavailableError("unavailable")
     if exc.connection_invalidated or isinstance(exc, InterfaceError):
         return DatabaseUnavailableError("connection_lost")
     cause = exc.orig.__cause__ if exc.orig is not None else None
