@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,9 +17,11 @@ from signoff import api, health
 from signoff.accounts.authenticator import AccountsAuthenticator
 from signoff.accounts.runtime import AccountsRuntime
 from signoff.audit.service import append as audit_append
+from signoff.core import cpu
 from signoff.core.auth import Authenticator
 from signoff.core.clock import Clock, SystemClock
 from signoff.core.config import Environment, Settings, load_settings
+from signoff.core.cpu import CpuPool
 from signoff.core.db import Database
 from signoff.core.idempotency import install_idempotency
 from signoff.core.logging import configure_logging, get_logger
@@ -71,6 +74,9 @@ def create_app(
         )
         if settings.worker.in_process:
             background.start()
+        # The document workers start now, beside the serving loop, not on the first large
+        # request (nor before readiness: they are not needed to answer most requests).
+        starting = asyncio.create_task(asyncio.to_thread(cpu.start, settings.cpu))
         # Everything alive now (modules, the app) lives as long as the process: take it out
         # of the collector's generations, so that full collections, which otherwise walk
         # ~200k such objects for nothing, stop adding 100 ms pauses to requests
@@ -80,6 +86,7 @@ def create_app(
         try:
             yield
         finally:
+            starting.cancel()
             await background.stop()
             await accounts.close()
             await db.dispose()
@@ -119,6 +126,7 @@ def create_app(
     app.state.document_summaries = {"registers": register_counts}
     app.state.cursors = cursors
     app.state.render_cache = RenderCache(settings.documents.render_cache_bytes)
+    app.state.cpu = CpuPool(settings.cpu)
     app.state.readiness_checks = readiness_checks(settings, db)
 
     if settings.nats.url is not None and settings.nats.inbound_subject is not None:

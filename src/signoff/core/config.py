@@ -175,6 +175,24 @@ class DocumentSettings(BaseModel):
     render_cache_bytes: int = Field(default=64 * 1024 * 1024, ge=0)
 
 
+class CpuSettings(BaseModel):
+    """CPU-heavy work of a request (parsing, linting, diffing, rendering documents) runs in
+    worker processes, off the event loop, within a time budget (core/cpu.py)."""
+
+    workers: int = Field(
+        default=1, ge=0, le=64, description="Processes per server process; 0: on the loop."
+    )
+    budget_s: float = Field(
+        default=5.0, gt=0, le=300, description="Longest one piece of work may take (else 422)."
+    )
+    queue: int = Field(
+        default=16, ge=0, le=1000, description="Pieces waiting for a process (beyond: 503)."
+    )
+    inline_below_bytes: int = Field(
+        default=4096, ge=0, description="Smaller input is handled on the loop: it is quick."
+    )
+
+
 class WorkerSettings(BaseModel):
     in_process: bool = Field(
         default=True,
@@ -354,6 +372,7 @@ class Settings(BaseSettings):
     throttle: ThrottleSettings = Field(default_factory=ThrottleSettings)
     oidc: OidcSettings = Field(default_factory=OidcSettings)
     documents: DocumentSettings = Field(default_factory=DocumentSettings)
+    cpu: CpuSettings = Field(default_factory=CpuSettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     redis: RedisSettings = Field(default_factory=RedisSettings)

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from signoff.core.cpu import CpuPool
 from signoff.core.transaction import DbSession
 from signoff.core.web import ClockDep, Events, SettingsDep
 from signoff.documents.rendering import RenderCache
@@ -16,6 +17,11 @@ from signoff.documents.service.reading import ReadingService
 from signoff.documents.service.writer import RevisionWriter
 from signoff.orgs.deps import MemberServiceDep, TeamServiceDep
 from signoff.templates.service import TemplateService
+
+
+def get_cpu(request: Request) -> CpuPool:
+    cpu: CpuPool = request.app.state.cpu
+    return cpu
 
 
 def get_repo(request: Request, session: DbSession) -> DocumentRepository:
@@ -44,14 +50,16 @@ def get_documents(
 ) -> DocumentService:
     listeners = request.app.state.revision_listeners
     writer = RevisionWriter(repo, events, clock, listeners)
-    return DocumentService(repo, writer, templates, members, teams, clock, settings.documents)
+    return DocumentService(
+        repo, writer, templates, members, teams, clock, settings.documents, get_cpu(request)
+    )
 
 
 def get_reading(
     request: Request, repo: Repo, templates: Templates, clock: ClockDep
 ) -> ReadingService:
     cache: RenderCache = request.app.state.render_cache
-    return ReadingService(repo, templates, cache, clock)
+    return ReadingService(repo, templates, cache, clock, get_cpu(request))
 
 
 def get_policy(repo: Repo, events: Events, clock: ClockDep) -> LintPolicyService:

@@ -14,7 +14,7 @@ from signoff.core.permissions import Action
 from signoff.core.problems import problems
 from signoff.core.routing import signoff_router
 from signoff.core.web import ClockDep, IfMatchHeader, PageDep
-from signoff.docformat import DEFAULT_SEVERITIES, LintConfig, lint, match_template
+from signoff.docformat import DEFAULT_SEVERITIES, LintConfig
 from signoff.documents.body import markdown_body
 from signoff.documents.deps import Documents, Policies, Reading
 from signoff.documents.errors import (
@@ -134,14 +134,10 @@ async def lint_markdown(
     template: Annotated[str, Query(max_length=100)] = templates.BUILTIN_SLUG,
 ) -> LintRead:
     """Lint a Markdown document sent as is, against a built-in template; nothing is stored."""
-    parsed = documents.parse(await markdown_body(request))
-    loaded = templates.builtin(template)
+    text = await markdown_body(request)
     config = LintConfig()
-    report = lint(
-        match_template(parsed, loaded.parsed),
-        loaded.parsed,
-        today=clock.now().date(),
-        config=config,
+    report = await documents.lint_text(
+        text, templates.builtin(template).parsed, clock.now().date(), config
     )
     return lint_read(report, config)
 

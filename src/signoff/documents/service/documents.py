@@ -6,21 +6,26 @@ import dataclasses
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from signoff.core.clock import Clock
 from signoff.core.concurrency import etag_of, require_if_match
 from signoff.core.config import DocumentSettings
+from signoff.core.cpu import CpuPool
 from signoff.core.pagination import PageRequest
 from signoff.docformat import (
     DocFormatError,
     Limits,
+    LintConfig,
+    LintReport,
     ParsedDocument,
     Section,
+    Template,
     check_section_body,
     document_from_template,
     match_template,
-    parse_document,
 )
+from signoff.documents import work
 from signoff.documents.errors import (
     DocumentArchived,
     DocumentNotFound,
@@ -100,7 +105,9 @@ class DocumentService:
         teams: TeamService,
         clock: Clock,
         settings: DocumentSettings,
+        cpu: CpuPool,
     ) -> None:
+        self._cpu = cpu
         self._repo = repo
         self._writer = writer
         self._templates = templates
@@ -133,9 +140,30 @@ class DocumentService:
         assert revision is not None
         return revision, await self._repo.sections_of(revision.id)
 
-    def parse(self, text: str) -> ParsedDocument:
+    async def parse(self, text: str) -> ParsedDocument:
+        """Parse Markdown a client sent, in a worker process when it is large (core/cpu.py)."""
         try:
-            return parse_document(text, limits=self.limits)
+            return await self._cpu.run(
+                work.parse, text, self.limits, size=len(text), what="parsing the document"
+            )
+        except DocFormatError as exc:
+            raise from_docformat(exc) from exc
+
+    async def lint_text(
+        self, text: str, template: Template, today: date, config: LintConfig
+    ) -> LintReport:
+        """Lint Markdown as sent, nothing stored (``POST /v1/lint``)."""
+        try:
+            return await self._cpu.run(
+                work.lint_text,
+                text,
+                self.limits,
+                template,
+                today,
+                config,
+                size=len(text),
+                what="linting the document",
+            )
         except DocFormatError as exc:
             raise from_docformat(exc) from exc
 
@@ -146,7 +174,7 @@ class DocumentService:
         )
 
     async def import_markdown(self, access: OrgAccess, text: str) -> Change:
-        parsed = _titled(self.parse(text))
+        parsed = _titled(await self.parse(text))
         loaded = await self._templates.resolve(access.org_id, parsed.control.template)
         return await self._create(access, loaded, match_template(parsed, loaded.parsed))
 
@@ -189,7 +217,7 @@ class DocumentService:
         document = await self.writable(access, ref)
         require_current(document, if_match)
         loaded = await self._templates.resolve(access.org_id, template_name(document))
-        parsed = match_template(_titled(self.parse(text)), loaded.parsed)
+        parsed = match_template(_titled(await self.parse(text)), loaded.parsed)
         revision, previous = await self.head(document)
         authors, warnings = await self._authors_named(access, parsed.control.authors)
         if not authors:

@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import select
 
 from signoff.core.clock import Clock
+from signoff.core.cpu import CpuPool
 from signoff.core.pagination import PageRequest
 from signoff.docformat import (
     LintConfig,
@@ -15,12 +16,8 @@ from signoff.docformat import (
     ParsedDocument,
     SectionDiff,
     Severity,
-    diff_sections,
-    lint,
-    render_html,
-    render_markdown,
 )
-from signoff.documents import search
+from signoff.documents import search, work
 from signoff.documents.errors import InvalidLintPolicy, RevisionNotFound
 from signoff.documents.models import Document, LintPolicy, Revision, SectionVersion
 from signoff.documents.rendering import RenderCache, parsed_document, status_of
@@ -73,7 +70,9 @@ class ReadingService:
         templates: TemplateService,
         cache: RenderCache,
         clock: Clock,
+        cpu: CpuPool,
     ) -> None:
+        self._cpu = cpu
         self._repo = repo
         self._templates = templates
         self._cache = cache
@@ -99,7 +98,9 @@ class ReadingService:
             return cached
         snap = Snapshot(document, revision, await self._repo.sections_of(revision.id))
         parsed = snap.parsed()
-        body = (render_markdown(parsed) if fmt == "markdown" else render_html(parsed)).encode()
+        body = await self._cpu.run(
+            work.render, parsed, fmt, size=work.size_of(parsed), what="rendering the document"
+        )
         self._cache.put(key, body)
         return body
 
@@ -113,21 +114,31 @@ class ReadingService:
     ) -> tuple[Snapshot, Snapshot, list[SectionDiff]]:
         before = await self.snapshot(document, **_which(old))  # type: ignore[arg-type]
         after = await self.snapshot(document, **_which(new))  # type: ignore[arg-type]
-        return before, after, diff_sections(before.parsed(), after.parsed())
+        earlier, later = before.parsed(), after.parsed()
+        diffs = await self._cpu.run(
+            work.diff,
+            earlier,
+            later,
+            size=work.size_of(earlier, later),
+            what="comparing the revisions",
+        )
+        return before, after, diffs
 
     async def lint(self, access: OrgAccess, snap: Snapshot) -> tuple[LintReport, LintConfig]:
         loaded = await self._templates.resolve(access.org_id, snap.template)
         config = policy_config(await self._repo.lint_policy(access.org_id))
         document, expired = snap.document, snap.document.approval_expired_at
         current = snap.revision.number == document.head_revision
-        report = lint(
-            snap.parsed(),
+        parsed = snap.parsed()
+        report = await self._cpu.run(
+            work.lint_parsed,
+            parsed,
             loaded.parsed,
-            today=self.today(),
-            config=config,
-            approval_expired_on=expired.date()
-            if expired and current and document.status == "approved"
-            else None,
+            self.today(),
+            config,
+            expired.date() if expired and current and document.status == "approved" else None,
+            size=work.size_of(parsed),
+            what="linting the document",
         )
         return report, config
 

@@ -1,0 +1,59 @@
+"""The documents domain's CPU-heavy work as plain functions, which the CPU pool runs in a
+worker process (core/cpu.py): their arguments and results are docformat values, which
+pickle, and they touch no database and no request."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from signoff.docformat import (
+    Limits,
+    LintConfig,
+    LintReport,
+    ParsedDocument,
+    SectionDiff,
+    Template,
+    diff_sections,
+    lint,
+    match_template,
+    parse_document,
+    render_html,
+    render_markdown,
+)
+
+
+def parse(text: str, limits: Limits) -> ParsedDocument:
+    return parse_document(text, limits=limits)
+
+
+def lint_text(
+    text: str, limits: Limits, template: Template, today: date, config: LintConfig
+) -> LintReport:
+    """Lint Markdown as sent (``POST /v1/lint``): parse, match to the template, lint."""
+    parsed = parse_document(text, limits=limits)
+    return lint(match_template(parsed, template), template, today=today, config=config)
+
+
+def lint_parsed(
+    parsed: ParsedDocument,
+    template: Template,
+    today: date,
+    config: LintConfig,
+    approval_expired_on: date | None,
+) -> LintReport:
+    return lint(
+        parsed, template, today=today, config=config, approval_expired_on=approval_expired_on
+    )
+
+
+def diff(before: ParsedDocument, after: ParsedDocument) -> list[SectionDiff]:
+    return diff_sections(before, after)
+
+
+def render(parsed: ParsedDocument, fmt: str) -> bytes:
+    return (render_markdown(parsed) if fmt == "markdown" else render_html(parsed)).encode()
+
+
+def size_of(*documents: ParsedDocument) -> int:
+    """About how much text the work has to go through, to choose the loop or a worker."""
+    return sum(len(s.body) for d in documents for s in d.sections)
