@@ -8,7 +8,7 @@ from typing import Any
 import jwt
 from fastapi import Request
 
-from signoff.accounts.errors import InvalidToken
+from signoff.accounts.errors import InvalidToken, SessionRevoked
 from signoff.accounts.models import ServiceAccount
 from signoff.accounts.repository import AccountRepository
 from signoff.accounts.runtime import AccountsRuntime
@@ -42,12 +42,24 @@ class AccountsAuthenticator:
             return await self._external(request, uow, token)
         now = request.app.state.clock.now()
         principal = await self._runtime.access.verify(uow.session(), token, now)
+        if principal.session_id is not None:
+            await self._refuse_revoked(uow, principal.session_id)
         if principal.kind == "service_account":
             # A revoked service account loses its tokens at once, not when they expire.
             account = await uow.session().get(ServiceAccount, principal.id)
             if account is None or account.revoked_at is not None:
                 raise InvalidToken("The service account was revoked.")
         return principal
+
+    async def _refuse_revoked(self, uow: UnitOfWork, session_id: str) -> None:
+        refresh = self._runtime.refresh
+
+        async def recently_revoked(since: float) -> list[str]:
+            return await refresh.recently_revoked(uow.session(), since)
+
+        await refresh.revocations.load_once(recently_revoked)
+        if await refresh.revocations.is_revoked(session_id):
+            raise SessionRevoked("Sign in again: this session was signed out or revoked.")
 
     async def _api_key(self, request: Request, uow: UnitOfWork, token: str) -> Principal:
         service = self._credentials(request, AccountRepository(uow.session()))

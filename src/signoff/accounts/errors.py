@@ -57,6 +57,16 @@ class InvalidToken(UnauthorizedError):
     title = "The access token is not valid"
 
 
+class SessionRevoked(InvalidToken):
+    code = "session_revoked"
+    title = "The session of this access token was signed out or revoked"
+
+
+class NoSession(BadRequestError):
+    code = "no_session"
+    title = "These credentials have no sign-in session to end"
+
+
 class EmailTaken(ConflictError):
     code = "email_taken"
     title = "An account with this email exists"

@@ -14,6 +14,7 @@ from signoff.accounts.errors import (
     InvalidClient,
     InvalidGrant,
     InvalidScope,
+    NoSession,
     OAuthError,
     UnsupportedGrantType,
 )
@@ -21,7 +22,8 @@ from signoff.accounts.schemas import JwksRead, TokenRead
 from signoff.accounts.service.users import InvalidCredentials
 from signoff.accounts.throttle import LoginThrottled
 from signoff.accounts.tokens import RefreshTokenReused
-from signoff.core.access import PUBLIC
+from signoff.core.access import AUTHENTICATED, PUBLIC
+from signoff.core.auth import CurrentPrincipal
 from signoff.core.idempotency import not_idempotent
 from signoff.core.problems import problems
 from signoff.core.routing import signoff_router
@@ -132,6 +134,21 @@ async def revoke_token(
     """Revoke a refresh token and every token rotated from it (RFC 7009)."""
     await grants.revoke(_require(token, "token"))
     return Response(status_code=200, headers=NO_STORE)
+
+
+@router.post(
+    "/auth/logout",
+    status_code=204,
+    dependencies=[AUTHENTICATED],
+    response_class=Response,
+    responses=problems(NoSession),
+)
+@not_idempotent
+async def logout(principal: CurrentPrincipal, grants: GrantServiceDep) -> Response:
+    """Sign out: end the caller's session, its refresh tokens at once and its access tokens
+    from the next request on (on every instance, through the revocation list)."""
+    await grants.sign_out(principal)
+    return Response(status_code=204, headers=NO_STORE)
 
 
 @wellknown.get("/.well-known/jwks.json", response_model=JwksRead, dependencies=[PUBLIC])

@@ -10,6 +10,7 @@ from signoff.accounts.passwords import Passwords
 from signoff.accounts.throttle import LoginThrottle
 from signoff.accounts.tokens import AccessTokens, RefreshTokens
 from signoff.core.config import Settings
+from signoff.core.revocation import RevocationList
 
 
 @dataclass
@@ -34,12 +35,20 @@ class AccountsRuntime:
             passwords=Passwords(settings.auth),
             keys=keys,
             access=AccessTokens(settings.auth, keys, issuer),
-            refresh=RefreshTokens(settings.auth, secret),
+            refresh=RefreshTokens(
+                settings.auth,
+                secret,
+                RevocationList(
+                    settings.redis,
+                    ttl_s=settings.auth.access_token_ttl_s + settings.auth.leeway_s,
+                ),
+            ),
             throttle=LoginThrottle(settings.throttle, secret, settings.redis),
             oidc=oidc,
             secret=secret,
         )
 
     async def close(self) -> None:
+        await self.refresh.revocations.close()
         if self.oidc is not None:
             await self.oidc.close()

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signoff.accounts.errors import InvalidGrant, InvalidToken
@@ -24,6 +24,7 @@ from signoff.accounts.keys import ALGORITHM, KeyRing
 from signoff.accounts.models import RefreshToken
 from signoff.core.config import AuthSettings
 from signoff.core.principal import Principal, PrincipalKind
+from signoff.core.revocation import RevocationList
 from signoff.core.security import Signer, random_token
 from signoff.core.types import new_id
 
@@ -49,6 +50,13 @@ class RefreshGrant:
     user_id: uuid.UUID
     scopes: frozenset[str]
     token: str
+    family_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class IssuedRefresh:
+    token: str
+    family_id: uuid.UUID
 
 
 class AccessTokens:
@@ -66,6 +74,7 @@ class AccessTokens:
         subject: uuid.UUID,
         scopes: frozenset[str],
         org_id: uuid.UUID | None = None,
+        session_id: uuid.UUID | None = None,
     ) -> IssuedAccess:
         kid, key = await self._keys.signer(session, now)
         ttl = self._settings.access_token_ttl_s
@@ -81,6 +90,8 @@ class AccessTokens:
         }
         if org_id is not None:
             claims["org"] = str(org_id)
+        if session_id is not None:
+            claims["sid"] = str(session_id)
         token = jwt.encode(
             claims, key, algorithm=ALGORITHM, headers={"kid": kid, "typ": ACCESS_TOKEN_TYPE}
         )
@@ -112,6 +123,7 @@ class AccessTokens:
             org_id=org,
             user_id=subject if kind == "user" else None,
             token_id=str(claims["jti"]),
+            session_id=str(claims["sid"]) if "sid" in claims else None,
         )
 
     def _decode(self, token: str, key: Any) -> dict[str, Any]:
@@ -133,9 +145,12 @@ class AccessTokens:
 
 
 class RefreshTokens:
-    def __init__(self, settings: AuthSettings, secret_key: str) -> None:
+    def __init__(
+        self, settings: AuthSettings, secret_key: str, revocations: RevocationList
+    ) -> None:
         self._settings = settings
         self._hasher = Signer(secret_key, "refresh-token")
+        self.revocations = revocations
 
     def _hash(self, token: str) -> str:
         return self._hasher.digest(token.encode()).hex()
@@ -148,7 +163,7 @@ class RefreshTokens:
         user_id: uuid.UUID,
         scopes: frozenset[str],
         family: tuple[uuid.UUID, datetime] | None = None,
-    ) -> str:
+    ) -> IssuedRefresh:
         token = REFRESH_PREFIX + random_token()
         family_id, family_expires = family or (
             new_id(),
@@ -166,7 +181,7 @@ class RefreshTokens:
                 family_expires_at=family_expires,
             )
         )
-        return token
+        return IssuedRefresh(token, family_id)
 
     async def rotate(self, session: AsyncSession, token: str, now: datetime) -> RefreshGrant:
         """Spend ``token`` and return its successor, or refuse (revoking on reuse)."""
@@ -189,7 +204,7 @@ class RefreshTokens:
             scopes=frozenset(row.scopes),
             family=(row.family_id, row.family_expires_at),
         )
-        return RefreshGrant(row.user_id, frozenset(row.scopes), successor)
+        return RefreshGrant(row.user_id, frozenset(row.scopes), successor.token, row.family_id)
 
     async def revoke(self, session: AsyncSession, token: str, now: datetime) -> uuid.UUID | None:
         """Revoke the token's family (RFC 7009); the owner's id, or None if unknown."""
@@ -202,19 +217,29 @@ class RefreshTokens:
     async def revoke_family(
         self, session: AsyncSession, family_id: uuid.UUID, now: datetime
     ) -> None:
+        """End a sign-in session: its refresh tokens now, its access tokens on the next
+        request (the revocation list; they would otherwise live until they expire)."""
         await session.execute(
             update(RefreshToken)
             .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
             .values(revoked_at=now)
         )
+        await self.revocations.revoke(str(family_id), now=now.timestamp())
+
+    async def recently_revoked(self, session: AsyncSession, since: float) -> list[str]:
+        """Families revoked since ``since`` (epoch seconds): what the list must hold."""
+        rows = await session.scalars(
+            select(RefreshToken.family_id)
+            .where(RefreshToken.revoked_at >= datetime.fromtimestamp(since, UTC))
+            .distinct()
+        )
+        return [str(family) for family in rows]
 
     async def family_of(self, session: AsyncSession, token: str) -> uuid.UUID | None:
         row = await self._find(session, token)
         return row.family_id if row else None
 
     async def _find(self, session: AsyncSession, token: str) -> RefreshToken | None:
-        from sqlalchemy import select
-
         if not token.startswith(REFRESH_PREFIX):
             return None
         return await session.scalar(

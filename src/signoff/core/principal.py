@@ -22,6 +22,9 @@ class Principal:
     # The user behind the call: the user themself, or None for machine credentials.
     user_id: uuid.UUID | None = None
     token_id: str | None = None
+    # The sign-in session (refresh-token family) an access token belongs to: revoking the
+    # session refuses the token at once (core.revocation).
+    session_id: str | None = None
     # Organizations an external identity provider says the user belongs to: (slug, role).
     org_claims: frozenset[tuple[str, str | None]] = field(default_factory=frozenset)
 

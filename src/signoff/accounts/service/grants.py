@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from signoff.accounts.errors import InvalidGrant, InvalidScope
+from signoff.accounts.errors import InvalidGrant, InvalidScope, InvalidToken, NoSession
 from signoff.accounts.service.credentials import CredentialService
 from signoff.accounts.service.users import UserService
 from signoff.accounts.tokens import AccessTokens, RefreshTokens
 from signoff.core.clock import Clock
 from signoff.core.events import EventRecorder
 from signoff.core.permissions import ALL_SCOPES, parse_scopes
+from signoff.core.principal import Principal
 
 
 @dataclass(frozen=True)
@@ -60,11 +63,18 @@ class GrantService:
         scopes = _narrowed(scope, ALL_SCOPES)
         user = await self._users.sign_in(username, password, address)
         now = self._clock.now()
-        issued = await self._access.issue(
-            self._session, now, kind="user", subject=user.id, scopes=scopes
-        )
         refresh = self._refresh.issue(self._session, now, user_id=user.id, scopes=scopes)
-        return TokenResponse(issued.token, issued.expires_in, " ".join(sorted(scopes)), refresh)
+        issued = await self._access.issue(
+            self._session,
+            now,
+            kind="user",
+            subject=user.id,
+            scopes=scopes,
+            session_id=refresh.family_id,
+        )
+        return TokenResponse(
+            issued.token, issued.expires_in, " ".join(sorted(scopes)), refresh.token
+        )
 
     async def refresh(self, token: str, scope: str | None) -> TokenResponse:
         now = self._clock.now()
@@ -83,7 +93,12 @@ class GrantService:
         user = await self._users.get(grant.user_id)
         scopes = _narrowed(scope, grant.scopes)
         issued = await self._access.issue(
-            self._session, now, kind="user", subject=user.id, scopes=scopes
+            self._session,
+            now,
+            kind="user",
+            subject=user.id,
+            scopes=scopes,
+            session_id=grant.family_id,
         )
         await self._events.record(
             "auth.token_refreshed",
@@ -109,9 +124,13 @@ class GrantService:
         return TokenResponse(issued.token, issued.expires_in, " ".join(sorted(scopes)))
 
     async def revoke(self, token: str) -> None:
-        """RFC 7009: revoke a refresh token (and its family); unknown tokens are not an
-        error, and access tokens simply expire (they live minutes)."""
-        user_id = await self._refresh.revoke(self._session, token, self._clock.now())
+        """RFC 7009: revoke a refresh token, or an access token, and with either the whole
+        sign-in session: its refresh tokens, and its access tokens from the next request on.
+        Unknown and invalid tokens are not an error (RFC 7009 §2.2)."""
+        now = self._clock.now()
+        user_id = await self._refresh.revoke(self._session, token, now)
+        if user_id is None:
+            user_id = await self._revoke_access_token(token, now)
         if user_id is not None:
             await self._events.record(
                 "auth.token_revoked",
@@ -119,3 +138,27 @@ class GrantService:
                 subject=f"users/{user_id}",
                 data={"user_id": str(user_id)},
             )
+
+    async def _revoke_access_token(self, token: str, now: datetime) -> uuid.UUID | None:
+        try:
+            principal = await self._access.verify(self._session, token, now)
+        except InvalidToken:
+            return None
+        if principal.session_id is None:
+            return None
+        await self.sign_out(principal)
+        return principal.user_id
+
+    async def sign_out(self, principal: Principal) -> None:
+        """End the caller's sign-in session (the session of the access token used)."""
+        if principal.session_id is None:
+            raise NoSession()
+        await self._refresh.revoke_family(
+            self._session, uuid.UUID(principal.session_id), self._clock.now()
+        )
+        await self._events.record(
+            "auth.signed_out",
+            org_id=None,
+            subject=f"users/{principal.user_id}",
+            data={"user_id": str(principal.user_id), "session_id": principal.session_id},
+        )
