@@ -138,7 +138,8 @@ def create_app(
     install_openapi(app)
     app.include_router(health.router)
     app.include_router(api.root)
-    app.include_router(api.router)
+    for router in api.ROUTERS:
+        app.include_router(router, prefix=api.PREFIX)
     _add_middleware(app, settings, metrics)
     return app
 

@@ -201,6 +201,22 @@ def _dropped_record(count: int) -> logging.LogRecord:
     )
 
 
+class _StandardError(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when the line is written (test runners swap it),
+    not to the one there was when logging was configured."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: TextIO) -> None:
+        pass
+
+
 _listener: logging.handlers.QueueListener | None = None
 
 
@@ -220,12 +236,11 @@ def configure_logging(
 ) -> None:
     """Route every log record through the queue to a writer thread; ``debug`` shows local
     variables in tracebacks; ``stream`` (default: standard error) is where lines go."""
-    stream = stream or sys.stderr
     renderer: Processor
     if fmt == "json":
         renderer = structlog.processors.JSONRenderer()
     else:
-        renderer = structlog.dev.ConsoleRenderer(colors=stream.isatty())
+        renderer = structlog.dev.ConsoleRenderer(colors=(stream or sys.stderr).isatty())
     structlog.configure(
         processors=[
             # Drop disabled levels before any work is done on the event.
@@ -247,7 +262,7 @@ def configure_logging(
             renderer,
         ],
     )
-    writer = logging.StreamHandler(stream)
+    writer = logging.StreamHandler(stream) if stream is not None else _StandardError()
     writer.setFormatter(formatter)
     global _listener
     _stop_listener()

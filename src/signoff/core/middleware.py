@@ -11,7 +11,6 @@ import asyncio
 import re
 import time
 
-from fastapi.routing import iter_route_contexts
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -51,7 +50,6 @@ class EdgeMiddleware:
     def __init__(self, app: ASGIApp, metrics: Metrics, *, hsts: bool) -> None:
         self.app = app
         self.metrics = metrics
-        self._templates: dict[int, str] = {}
         self._api_headers = _security_headers(API_CSP, hsts=hsts)
         self._docs_headers = _security_headers(DOCS_CSP, hsts=hsts)
 
@@ -131,20 +129,18 @@ class EdgeMiddleware:
             detail=mapped.detail,
         )
 
-    def _template(self, scope: Scope) -> str | None:
+    @staticmethod
+    def _template(scope: Scope) -> str | None:
         route = scope.get("route")
         if route is None:
             return None
-        # Routes of included routers know only their own path, not the prefixes above them.
-        template = self._templates.get(id(route))
-        if template is None:
-            self._templates = {
-                id(rc.original_route): rc.path_format
-                for rc in iter_route_contexts(scope["app"].routes)
-                if rc.path_format is not None
-            }
-            template = self._templates.get(id(route), getattr(route, "path", None))
-        return template
+        # Routes of included routers know only their own path, not the prefixes above them;
+        # the router leaves the matched route's full template in the scope. (Building the
+        # map of every route's template instead took seconds of the event loop, on the
+        # first request after each start.)
+        context = (scope.get("fastapi") or {}).get("effective_route_context")
+        template = getattr(context, "path_format", None)
+        return template if isinstance(template, str) else getattr(route, "path", None)
 
     def _record(self, scope: Scope, status: int, seconds: float) -> None:
         template = self._template(scope)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -170,16 +171,23 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     headers = exc.headers
     if exc.status_code == 405:
         detail = f"{request.method} is not allowed on {request.url.path}"
-        headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
+        headers = {**(headers or {}), "Allow": ", ".join(await allowed_methods(request))}
     return problem_response(request, exc.status_code, code, headers, detail=detail)
 
 
-def allowed_methods(request: Request) -> list[str]:
+async def allowed_methods(request: Request) -> list[str]:
     """Every method some route answers at this path. Starlette's 405 names only the methods
     of the first route whose path matched, and FastAPI makes a route per method; RFC 9110
     asks `Allow` for all of them."""
     path = request.scope.get("path", "")
-    allowed = {m for pattern, ms in _route_table(request.app) if pattern.match(path) for m in ms}
+    table: list[tuple[re.Pattern[str], frozenset[str]]] | None = getattr(
+        request.app.state, "route_table", None
+    )
+    if table is None:
+        # Walking every route's context builds every route's dependencies again: seconds of
+        # CPU, once per process, which must not stop the event loop.
+        table = await asyncio.to_thread(_route_table, request.app)
+    allowed = {m for pattern, ms in table if pattern.match(path) for m in ms}
     return sorted(allowed)
 
 
