@@ -77,7 +77,8 @@ def serve(
     host = host or settings.server.host
     port = port if port is not None else settings.server.port
     base = settings.server.public_url or f"http://{host}:{port}"
-    typer.echo(f"Signoff {signoff.__version__} on {base}  (API docs: {base}/docs)")
+    docs = f"  (API docs: {base}/docs)" if settings.api_docs else ""
+    typer.echo(f"Signoff {signoff.__version__} on {base}{docs}")
     run_uvicorn(
         settings,
         "signoff.app:app_from_environment",

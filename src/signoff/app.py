@@ -98,6 +98,8 @@ def create_app(
         lifespan=lifespan,
         debug=settings.debug,
         redoc_url=None,
+        docs_url="/docs" if settings.api_docs else None,
+        openapi_url="/openapi.json" if settings.api_docs else None,
         redirect_slashes=False,
         generate_unique_id_function=operation_id,
     )

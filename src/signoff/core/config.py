@@ -84,6 +84,8 @@ class ServerSettings(BaseModel):
     gzip_min_bytes: int = Field(default=1024, ge=0)
     trusted_proxies: CommaList = Field(default_factory=list)
     public_url: str | None = None
+    # `/docs` and `/openapi.json`; None: served except in production.
+    api_docs: bool | None = None
 
     _split = field_validator("trusted_proxies", mode="before")(_comma_list)
 
@@ -435,6 +437,14 @@ class Settings(BaseSettings):
         if self.database.auto_migrate is None:
             return self.env is not Environment.PRODUCTION
         return self.database.auto_migrate
+
+    @cached_property
+    def api_docs(self) -> bool:
+        """Whether `/docs` and `/openapi.json` are served: by default not in production,
+        where they map the attack surface for anyone who asks."""
+        if self.server.api_docs is None:
+            return self.env is not Environment.PRODUCTION
+        return self.server.api_docs
 
     @cached_property
     def log_format(self) -> Literal["json", "console"]:

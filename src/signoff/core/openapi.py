@@ -11,6 +11,9 @@ from fastapi.routing import APIRoute
 from signoff.core.problems import PROBLEM_MEDIA_TYPE, Problem, ProblemError
 
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+# A header parameter declared optional (so that its absence reaches the route and becomes a
+# precise problem, e.g. 428) but that every successful request carries: marked required.
+REQUIRED_MARKER = "x-signoff-required"
 _FASTAPI_ERROR_SCHEMAS = ("HTTPValidationError", "ValidationError")
 _METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 
@@ -77,8 +80,16 @@ def _declare_problems(operation: dict[str, Any]) -> None:
         implied.append(_WITH_PARAMS)
     if any(p.get("in") == "query" and p.get("name") == "cursor" for p in parameters):
         implied.append(_WITH_CURSOR)
-    if any(p.get("in") == "header" and p.get("name", "").lower() == "if-match" for p in parameters):
+    for parameter in parameters:
+        if parameter.get("schema", {}).pop(REQUIRED_MARKER, False):
+            parameter["required"] = True
+    if_match = [
+        p for p in parameters if p.get("in") == "header" and p["name"].lower() == "if-match"
+    ]
+    if any(p.get("required") for p in if_match):
         implied.append(_WITH_IF_MATCH)
+    elif if_match:
+        implied.append({"412": _WITH_IF_MATCH["412"]})
     for group in implied:
         for status, description in group.items():
             entry = responses.setdefault(status, {"description": description})

@@ -10,6 +10,7 @@ from signoff.core.auth import OptionalPrincipal
 from signoff.core.clock import Clock
 from signoff.core.config import Settings
 from signoff.core.events import EventContext, EventRecorder
+from signoff.core.openapi import REQUIRED_MARKER
 from signoff.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
 from signoff.core.transaction import DbSession
 
@@ -58,12 +59,26 @@ Events = Annotated[EventRecorder, Depends(get_events)]
 
 
 # Declare with a default of None (``if_match: IfMatchHeader = None``): a missing header must
-# reach ``require_if_match`` and become 428, not a 422 from validation.
+# reach ``require_if_match`` and become 428, not a 422 from validation. The OpenAPI
+# document marks it required all the same (core/openapi.py reads the marker), since the
+# server refuses every request without it.
 IfMatchHeader = Annotated[
     str | None,
     Header(
         alias="If-Match",
-        description="The ETag of the representation being changed (from a previous GET).",
+        description="The ETag of the representation being changed (from a previous GET); "
+        "required (428 without it).",
+        json_schema_extra={REQUIRED_MARKER: True},
+        max_length=1024,
+    ),
+]
+# Where a change without a precondition is harmless (resolving a thread twice).
+OptionalIfMatchHeader = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description="The ETag of the representation being changed; optional here.",
+        max_length=1024,
     ),
 ]
 IfNoneMatchHeader = Annotated[str | None, Header(alias="If-None-Match")]

@@ -14,7 +14,7 @@ from signoff.core.permissions import Action
 from signoff.core.problems import problems
 from signoff.core.routing import signoff_router
 from signoff.core.transaction import DbSession
-from signoff.core.web import ClockDep, Events, IfMatchHeader, PageDep
+from signoff.core.web import ClockDep, Events, IfMatchHeader, OptionalIfMatchHeader, PageDep
 from signoff.documents.deps import Documents, Reading, get_repo
 from signoff.documents.errors import DocumentArchived, DocumentNotFound
 from signoff.documents.repository import DocumentRepository
@@ -362,7 +362,7 @@ async def update_comment(
     access: Reviewer,
     comments: Comments,
     response: Response,
-    if_match: IfMatchHeader = None,
+    if_match: OptionalIfMatchHeader = None,
 ) -> CommentRead:
     """Resolve or reopen a thread (its author, the document's authors, admins), make it
     blocking or not (its author, admins), or edit its text (its author). `If-Match` is
