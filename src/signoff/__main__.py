@@ -91,13 +91,16 @@ def serve(
 def run_uvicorn(settings: Settings, factory: str, *, host: str, port: int, workers: int) -> None:
     """Serve the app made by ``factory`` (an import string) until SIGTERM or SIGINT.
 
-    On either signal uvicorn stops accepting connections and lets in-flight requests finish
-    for up to ``SIGNOFF_SERVER__GRACEFUL_SHUTDOWN_S`` before cancelling them.
+    On either signal the server stops accepting connections, answers what has arrived
+    (new requests 503 with ``Connection: close``), and lets in-flight requests finish for up
+    to ``SIGNOFF_SERVER__GRACEFUL_SHUTDOWN_S`` before cancelling them (signoff/serving.py).
     """
     import uvicorn
 
+    from signoff import serving
+
     proxies = settings.server.trusted_proxies
-    uvicorn.run(
+    config = uvicorn.Config(
         factory,
         factory=True,
         host=host,
@@ -114,6 +117,7 @@ def run_uvicorn(settings: Settings, factory: str, *, host: str, port: int, worke
         timeout_graceful_shutdown=int(settings.server.graceful_shutdown_s),
         timeout_keep_alive=5,
     )
+    serving.run(config)
 
 
 @db_cli.command("upgrade")

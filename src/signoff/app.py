@@ -37,6 +37,7 @@ from signoff.inbound.throttle import InboundThrottle
 from signoff.registers.projection import Projector
 from signoff.registers.summary import register_counts
 from signoff.review.keeper import ReviewKeeper
+from signoff.serving import DrainMiddleware
 from signoff.traceability.links import LinkKeeper
 from signoff.webhooks.runtime import WebhooksRuntime
 from signoff.worker import Background
@@ -188,6 +189,8 @@ def _add_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> None:
             ],
             max_age=settings.cors.max_age_s,
         )
+    # Inside the edge, so refusals while the server stops are logged and counted.
+    app.add_middleware(DrainMiddleware)
     app.add_middleware(EdgeMiddleware, metrics=metrics, hsts=settings.env is Environment.PRODUCTION)
 
 

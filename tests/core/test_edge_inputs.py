@@ -68,9 +68,7 @@ async def test_the_largest_integer_the_database_holds_is_just_not_found(
     assert_problem(response, 404, "revision_not_found")
 
 
-async def test_integers_in_bodies_are_bounded_too(
-    client: httpx.AsyncClient, owner: Actor
-) -> None:
+async def test_integers_in_bodies_are_bounded_too(client: httpx.AsyncClient, owner: Actor) -> None:
     org = owner.orgs[0]
     review = await client.post(
         f"/v1/orgs/{org}/documents/DD-1/reviews",
