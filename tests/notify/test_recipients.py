@@ -13,7 +13,7 @@ from signoff.core.clock import FrozenClock
 from signoff.core.db import Database
 from signoff.notify.queue import Outcome
 from tests.review.support import cast, ok, verdict
-from tests.support.identity import PASSWORD, Actor, unique
+from tests.support.identity import PASSWORD, Actor, sign_in, unique
 from tests.support.notices import deliver, notice_states, submitted
 from tests.support.smtp import MailServer
 from tests.support.webhooks import background, org_id, record_events, run_job
@@ -104,9 +104,21 @@ async def member_named(client: httpx.AsyncClient, owner: Actor, name: str) -> st
         ),
         201,
     )
-    body = {"email": email, "role": "member"}
+    invited = ok(
+        await client.post(
+            f"/v1/orgs/{owner.orgs[0]}/invitations",
+            json={"email": email, "role": "member"},
+            headers=owner.headers,
+        ),
+        201,
+    )
+    token = (await sign_in(client, email))["access_token"]
     ok(
-        await client.post(f"/v1/orgs/{owner.orgs[0]}/members", json=body, headers=owner.headers),
+        await client.post(
+            "/v1/invitations/accept",
+            json={"token": invited["token"]},
+            headers={"Authorization": f"Bearer {token}"},
+        ),
         201,
     )
     return email

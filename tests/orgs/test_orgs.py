@@ -186,20 +186,6 @@ async def test_anyone_may_leave(client: httpx.AsyncClient) -> None:
     )
 
 
-async def test_adding_unknown_or_existing_members(client: httpx.AsyncClient) -> None:
-    owner = await sign_up(client)
-    org = owner.orgs[0]
-    unknown = await client.post(
-        f"/v1/orgs/{org}/members", json={"email": "nobody@example.com"}, headers=owner.headers
-    )
-    assert_problem(unknown, 404, "user_not_found")
-    member = await join(client, owner, org, "member")
-    again = await client.post(
-        f"/v1/orgs/{org}/members", json={"email": member.email}, headers=owner.headers
-    )
-    assert_problem(again, 409, "already_member")
-
-
 async def test_teams(client: httpx.AsyncClient) -> None:
     owner = await sign_up(client)
     org = owner.orgs[0]

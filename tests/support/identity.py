@@ -68,13 +68,24 @@ async def sign_up(client: httpx.AsyncClient, name: str | None = None) -> Actor:
 async def join(
     client: httpx.AsyncClient, owner: Actor, org: str, role: str, name: str | None = None
 ) -> Actor:
-    """A new user added to ``org`` with ``role`` by its owner."""
+    """A new user invited to ``org`` with ``role`` by its owner, who accepts."""
     person = await sign_up(client, name)
-    response = await client.post(
-        f"/v1/orgs/{org}/members",
-        json={"email": person.email, "role": role},
-        headers=owner.headers,
-    )
-    assert response.status_code == 201, response.text
-    person.orgs.append(org)
+    await invite_and_accept(client, owner, org, person, role)
     return person
+
+
+async def invite_and_accept(
+    client: httpx.AsyncClient, inviter: Actor, org: str, person: Actor, role: str
+) -> None:
+    """Membership by invitation: ``inviter`` invites ``person``, who accepts."""
+    invited = await client.post(
+        f"/v1/orgs/{org}/invitations",
+        json={"email": person.email, "role": role},
+        headers=inviter.headers,
+    )
+    assert invited.status_code == 201, invited.text
+    accepted = await client.post(
+        "/v1/invitations/accept", json={"token": invited.json()["token"]}, headers=person.headers
+    )
+    assert accepted.status_code == 201, accepted.text
+    person.orgs.append(org)

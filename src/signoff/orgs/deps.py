@@ -14,6 +14,7 @@ from signoff.core.transaction import DbSession
 from signoff.core.web import ClockDep, Events, SettingsDep
 from signoff.orgs.repository import OrgRepository
 from signoff.orgs.service import AccessService, MemberService, OrgAccess, OrgService, TeamService
+from signoff.orgs.service.invitations import InvitationService
 
 
 def get_repo(request: Request, session: DbSession) -> OrgRepository:
@@ -63,6 +64,13 @@ def get_team_service(repo: Repo, events: Events, clock: ClockDep) -> TeamService
     return TeamService(repo, events, clock)
 
 
+def get_invitation_service(
+    repo: Repo, users: UserServiceDep, events: Events, clock: ClockDep, settings: SettingsDep
+) -> InvitationService:
+    return InvitationService(repo, users, events, clock, settings.secret_key.get_secret_value())
+
+
 OrgServiceDep = Annotated[OrgService, Depends(get_org_service)]
+InvitationServiceDep = Annotated[InvitationService, Depends(get_invitation_service)]
 MemberServiceDep = Annotated[MemberService, Depends(get_member_service)]
 TeamServiceDep = Annotated[TeamService, Depends(get_team_service)]

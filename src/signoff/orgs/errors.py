@@ -46,3 +46,8 @@ class InsufficientScope(ForbiddenError):
 class PeopleOnly(ForbiddenError):
     code = "people_only"
     title = "Only a person may do this, not an API key or service account"
+
+
+class InvitationNotFound(NotFoundError):
+    code = "invitation_not_found"
+    title = "No pending invitation matches"

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signoff.core.pagination import CursorCodec, PageRequest, keyset_page
-from signoff.orgs.models import Membership, Organization, Team, TeamMember
+from signoff.orgs.models import Invitation, Membership, Organization, Team, TeamMember
 
 
 class OrgRepository:
@@ -100,3 +101,27 @@ class OrgRepository:
             .where(Team.org_id == org_id, TeamMember.user_id == user_id)
         )
         return list(await self.session.scalars(query.order_by(Team.slug)))
+
+    async def invitation(self, org_id: uuid.UUID, invitation_id: uuid.UUID) -> Invitation | None:
+        return await self.session.scalar(
+            select(Invitation).where(Invitation.org_id == org_id, Invitation.id == invitation_id)
+        )
+
+    async def invitation_by_token(self, token_hash: str) -> Invitation | None:
+        return await self.session.scalar(
+            select(Invitation).where(Invitation.token_hash == token_hash).with_for_update()
+        )
+
+    async def pending_invitations(
+        self, org_id: uuid.UUID, now: datetime, page: PageRequest
+    ) -> tuple[list[Invitation], str | None]:
+        stmt = select(Invitation).where(
+            Invitation.org_id == org_id,
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+            Invitation.expires_at > now,
+        )
+        rows, cursor = await keyset_page(
+            self.session, stmt, [Invitation.id], page, self._cursors, scope=f"invitations:{org_id}"
+        )
+        return [r[0] for r in rows], cursor

@@ -7,21 +7,28 @@ from typing import Annotated
 
 from fastapi import Depends, Response
 
-from signoff.accounts.errors import EmailTaken, SignupClosed, UserNotFound, WeakPassword
+from signoff.accounts.errors import EmailTaken, SignupClosed, WeakPassword
 from signoff.accounts.schemas import UserRead
 from signoff.accounts.service.users import InvalidEmail
 from signoff.core.access import AUTHENTICATED, PUBLIC
 from signoff.core.auth import CurrentPrincipal
+from signoff.core.idempotency import not_idempotent
 from signoff.core.pagination import Page, PageRequest
 from signoff.core.permissions import Action, Role
 from signoff.core.problems import problems
 from signoff.core.routing import signoff_router
 from signoff.core.web import IfMatchHeader, SettingsDep, page_request
-from signoff.orgs.deps import MemberServiceDep, OrgServiceDep, TeamServiceDep, requires
+from signoff.orgs.deps import (
+    InvitationServiceDep,
+    MemberServiceDep,
+    OrgServiceDep,
+    TeamServiceDep,
+    requires,
+)
 from signoff.orgs.errors import (
-    AlreadyMember,
     InsufficientRole,
     InsufficientScope,
+    InvitationNotFound,
     LastOwner,
     MemberNotFound,
     OrgNotFound,
@@ -29,7 +36,12 @@ from signoff.orgs.errors import (
     SlugTaken,
     TeamNotFound,
 )
+from signoff.orgs.models import Invitation
 from signoff.orgs.schemas import (
+    InvitationAccept,
+    InvitationAccepted,
+    InvitationCreate,
+    InvitationRead,
     MemberCreate,
     MemberRead,
     MemberUpdate,
@@ -45,6 +57,7 @@ from signoff.orgs.schemas import (
     TeamRead,
 )
 from signoff.orgs.service import OrgAccess
+from signoff.orgs.service.invitations import IssuedInvitation
 from signoff.orgs.service.members import Member, member_etag
 from signoff.orgs.service.orgs import org_etag
 
@@ -164,20 +177,101 @@ async def list_members(
     return Page(items=[_member(m) for m in items], next_cursor=cursor)
 
 
-@router.post(
-    "/orgs/{org}/members", status_code=201, responses=problems(*DENIED, UserNotFound, AlreadyMember)
-)
+def _invitation(issued: IssuedInvitation | Invitation) -> InvitationRead:
+    invitation = issued.invitation if isinstance(issued, IssuedInvitation) else issued
+    return InvitationRead(
+        id=invitation.id,
+        email=invitation.email,
+        role=invitation.role,
+        created_at=invitation.created_at,
+        expires_at=invitation.expires_at,
+        token=issued.token if isinstance(issued, IssuedInvitation) else None,
+    )
+
+
+async def _invite(
+    body: MemberCreate | InvitationCreate,
+    access: OrgAccess,
+    invitations: InvitationServiceDep,
+    response: Response,
+) -> InvitationRead:
+    issued = await invitations.invite(access, body.email, Role.parse(body.role))
+    response.headers["Location"] = f"/v1/orgs/{access.org.slug}/invitations/{issued.invitation.id}"
+    return _invitation(issued)
+
+
+@router.post("/orgs/{org}/members", status_code=202, responses=problems(*DENIED, InvalidEmail))
+@not_idempotent
 async def create_member(
     body: MemberCreate,
     access: Annotated[OrgAccess, requires(Action.MEMBERS_MANAGE)],
-    members: MemberServiceDep,
+    invitations: InvitationServiceDep,
     response: Response,
-) -> MemberRead:
-    """Add an existing user to the organization with a role."""
-    member = await members.add(access, body.email, Role.parse(body.role))
-    response.headers["Location"] = f"/v1/orgs/{access.org.slug}/members/{member.user.id}"
-    response.headers["ETag"] = member_etag(member.membership)
-    return _member(member)
+) -> InvitationRead:
+    """Invite a person to the organization with a role: they become a member when they
+    accept (the same as `POST .../invitations`); the answer is the same whether the email
+    has an account or not."""
+    return await _invite(body, access, invitations, response)
+
+
+@router.post("/orgs/{org}/invitations", status_code=201, responses=problems(*DENIED, InvalidEmail))
+@not_idempotent
+async def create_invitation(
+    body: InvitationCreate,
+    access: Annotated[OrgAccess, requires(Action.MEMBERS_MANAGE)],
+    invitations: InvitationServiceDep,
+    response: Response,
+) -> InvitationRead:
+    """Invite a person by email with a role; the token in the answer is shown once."""
+    return await _invite(body, access, invitations, response)
+
+
+@router.get("/orgs/{org}/invitations", responses=problems(*DENIED))
+async def list_invitations(
+    access: Annotated[OrgAccess, requires(Action.MEMBERS_MANAGE)],
+    invitations: InvitationServiceDep,
+    page: PageDep,
+) -> Page[InvitationRead]:
+    """Invitations not yet accepted, revoked or expired."""
+    items, cursor = await invitations.pending(access, page)
+    return Page(items=[_invitation(i) for i in items], next_cursor=cursor)
+
+
+@router.delete(
+    "/orgs/{org}/invitations/{invitation_id}",
+    status_code=204,
+    responses=problems(*DENIED, InvitationNotFound),
+)
+async def delete_invitation(
+    invitation_id: uuid.UUID,
+    access: Annotated[OrgAccess, requires(Action.MEMBERS_MANAGE)],
+    invitations: InvitationServiceDep,
+) -> Response:
+    """Revoke a pending invitation."""
+    await invitations.revoke(access, invitation_id)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/invitations/accept",
+    status_code=201,
+    dependencies=[AUTHENTICATED],
+    responses=problems(InvitationNotFound, PeopleOnly),
+)
+@not_idempotent
+async def accept_invitation(
+    body: InvitationAccept,
+    principal: CurrentPrincipal,
+    invitations: InvitationServiceDep,
+    response: Response,
+) -> InvitationAccepted:
+    """Accept an invitation sent to the caller's email: the caller joins with its role."""
+    accepted = await invitations.accept(principal, body.token)
+    response.headers["Location"] = f"/v1/orgs/{accepted.org.slug}"
+    return InvitationAccepted(
+        org=OrgRead.model_validate(accepted.org),
+        role=accepted.membership.role,
+    )
 
 
 @router.get("/orgs/{org}/members/{user_id}", responses=problems(*DENIED, MemberNotFound))

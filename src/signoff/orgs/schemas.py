@@ -95,3 +95,30 @@ class MeRead(BaseModel):
     user: UserRead | None
     scopes: list[str]
     orgs: list[MeOrg]
+
+
+class InvitationCreate(BaseModel):
+    email: str = Field(max_length=320)
+    role: RoleName = "member"
+
+
+class InvitationRead(BaseModel):
+    id: uuid.UUID
+    email: str
+    role: RoleName
+    created_at: datetime
+    expires_at: datetime
+    token: str | None = Field(
+        default=None,
+        description="Shown once, when the invitation is made: the invited person accepts "
+        "with it (`POST /v1/invitations/accept`), signed in with the invited email.",
+    )
+
+
+class InvitationAccept(BaseModel):
+    token: str = Field(min_length=1, max_length=200)
+
+
+class InvitationAccepted(BaseModel):
+    org: OrgRead
+    role: RoleName

@@ -5,9 +5,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy.exc import IntegrityError
-
-from signoff.accounts.errors import UserNotFound
 from signoff.accounts.models import User
 from signoff.accounts.service import UserService
 from signoff.core.clock import Clock
@@ -16,7 +13,7 @@ from signoff.core.errors import UnprocessableError
 from signoff.core.events import EventRecorder
 from signoff.core.pagination import PageRequest
 from signoff.core.permissions import Action, Role
-from signoff.orgs.errors import AlreadyMember, InsufficientRole, LastOwner, MemberNotFound
+from signoff.orgs.errors import InsufficientRole, LastOwner, MemberNotFound
 from signoff.orgs.models import Membership
 from signoff.orgs.policies import leaves_an_owner, may_remove, may_set_role
 from signoff.orgs.repository import OrgRepository
@@ -70,25 +67,6 @@ class MemberService:
     async def get(self, access: OrgAccess, user_id: uuid.UUID) -> Member:
         membership = await self._membership(access, user_id)
         return Member(membership, await self._users.get(user_id))
-
-    async def add(self, access: OrgAccess, email: str, role: Role) -> Member:
-        if not may_set_role(access.role, None, role):
-            raise InsufficientRole(f"You cannot grant the {role.label} role.")
-        user = await self._users.by_email(email)
-        if user is None:
-            raise UserNotFound(f"No user with the email {email}.")
-        if await self._repo.membership(access.org_id, user.id) is not None:
-            raise AlreadyMember()
-        now = self._clock.now()
-        membership = Membership(
-            org_id=access.org_id, user_id=user.id, role=role.label, created_at=now, updated_at=now
-        )
-        try:
-            await self._repo.add(membership)
-        except IntegrityError as exc:
-            raise AlreadyMember() from exc
-        await self._record("orgs.member_added", access, user.id, role=role.label)
-        return Member(membership, user)
 
     async def change_role(
         self, access: OrgAccess, user_id: uuid.UUID, role: Role, if_match: str | None
