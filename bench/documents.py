@@ -423,10 +423,10 @@ class Owner:
 
 async def sign_up(bench: Stack) -> Owner:
     name = f"bench-{uuid.uuid4().hex[:8]}"
-    response, _ = await bench.request(
+    await bench.request(
         "POST",
         "/v1/auth/signup",
-        expect=201,
+        expect=202,
         json={
             "email": f"{name}@example.com",
             "password": PASSWORD,
@@ -435,10 +435,11 @@ async def sign_up(bench: Stack) -> Owner:
             "org_slug": name,
         },
     )
-    user_id = uuid.UUID(response.json()["user"]["id"])
     form = {"grant_type": "password", "username": f"{name}@example.com", "password": PASSWORD}
     tokens, _ = await bench.request("POST", "/v1/auth/token", data=form)
-    return Owner(name, user_id, tokens.json()["access_token"])
+    token = tokens.json()["access_token"]
+    me, _ = await bench.request("GET", "/v1/me", headers={"Authorization": f"Bearer {token}"})
+    return Owner(name, uuid.UUID(me.json()["user"]["id"]), token)
 
 
 # ---------------------------------------------------------------------------------------------

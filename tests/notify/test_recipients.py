@@ -102,7 +102,7 @@ async def member_named(client: httpx.AsyncClient, owner: Actor, name: str) -> st
                 "org_slug": unique("org"),
             },
         ),
-        201,
+        202,
     )
     invited = ok(
         await client.post(

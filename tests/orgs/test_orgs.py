@@ -10,7 +10,7 @@ from signoff.app import create_app
 from signoff.core.config import Settings
 from signoff.core.db import Database
 from tests.support.fixtures import assert_problem
-from tests.support.identity import PASSWORD, Actor, join, sign_up, unique
+from tests.support.identity import PASSWORD, Actor, join, sign_in, sign_up, unique
 
 
 async def test_signup_creates_a_user_owning_a_new_org(client: httpx.AsyncClient) -> None:
@@ -27,12 +27,51 @@ async def test_signup_normalizes_and_deduplicates_email(client: httpx.AsyncClien
     first = await client.post(
         "/v1/auth/signup", json=body | {"email": f" {name.upper()}@Example.COM "}
     )
-    assert first.status_code == 201
-    assert first.json()["user"]["email"] == f"{name}@example.com"
+    assert first.status_code == 202
+    token = (await sign_in(client, f"{name}@example.com"))["access_token"]
+    me = (await client.get("/v1/me", headers={"Authorization": f"Bearer {token}"})).json()
+    assert me["user"]["email"] == f"{name}@example.com"
+    # The owner signing up again (the right password): a second organization, same account.
     again = await client.post(
         "/v1/auth/signup", json=body | {"email": f"{name}@example.com", "org_slug": unique("o")}
     )
-    assert_problem(again, 409, "email_taken")
+    assert again.status_code == 202
+    me = (await client.get("/v1/me", headers={"Authorization": f"Bearer {token}"})).json()
+    assert len(me["orgs"]) == 2
+
+
+async def test_signup_does_not_reveal_existing_accounts(client: httpx.AsyncClient) -> None:
+    """Issue 17, item 9: signup used to answer 409 email_taken for an existing account."""
+    taken = await sign_up(client)
+    answers = []
+    for email in (taken.email, f"{unique('fresh')}@example.com"):
+        answers.append(
+            await client.post(
+                "/v1/auth/signup",
+                json={
+                    "email": email,
+                    "password": "another long passphrase here",
+                    "name": "Someone",
+                    "org_name": "O",
+                    "org_slug": unique("o"),
+                },
+            )
+        )
+    assert [a.status_code for a in answers] == [202, 202]
+    assert answers[0].json() == answers[1].json()
+    assert set(answers[0].headers) == set(answers[1].headers) - {"x-request-id"} | {"x-request-id"}
+    # Nothing was given to whoever typed someone else's email: the owner's password stands.
+    refused = await client.post(
+        "/v1/auth/token",
+        data={
+            "grant_type": "password",
+            "username": taken.email,
+            "password": "another long passphrase here",
+        },
+    )
+    assert_problem(refused, 400, "invalid_grant")
+    me = (await client.get("/v1/me", headers=taken.headers)).json()
+    assert len(me["orgs"]) == 1
 
 
 @pytest.mark.parametrize(

@@ -54,11 +54,12 @@ async def sign_up(client: httpx.AsyncClient, name: str | None = None) -> Actor:
             "org_slug": slug,
         },
     )
-    assert response.status_code == 201, response.text
+    assert response.status_code == 202, response.text
     tokens = await sign_in(client, f"{name}@example.com")
+    me = await client.get("/v1/me", headers={"Authorization": f"Bearer {tokens['access_token']}"})
     return Actor(
         email=f"{name}@example.com",
-        user_id=uuid.UUID(response.json()["user"]["id"]),
+        user_id=uuid.UUID(me.json()["user"]["id"]),
         token=tokens["access_token"],
         refresh_token=tokens["refresh_token"],
         orgs=[slug],

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Response
 
-from signoff.accounts.errors import EmailTaken, SignupClosed, WeakPassword
+from signoff.accounts.errors import SignupClosed, WeakPassword
 from signoff.accounts.schemas import UserRead
 from signoff.accounts.service.users import InvalidEmail
 from signoff.core.access import AUTHENTICATED, PUBLIC
@@ -78,21 +78,21 @@ def _member(member: Member) -> MemberRead:
 
 @router.post(
     "/auth/signup",
-    status_code=201,
+    status_code=202,
     dependencies=[PUBLIC],
-    responses=problems(SignupClosed, EmailTaken, SlugTaken, WeakPassword, InvalidEmail),
+    responses=problems(SignupClosed, SlugTaken, WeakPassword, InvalidEmail),
 )
 async def create_signup(
-    body: SignupCreate, orgs: OrgServiceDep, settings: SettingsDep, response: Response
+    body: SignupCreate, orgs: OrgServiceDep, settings: SettingsDep
 ) -> SignupRead:
-    """Create an account and a new organization it owns (when signup is open)."""
+    """Create an account, or use the caller's existing one, and a new organization it owns
+    (when signup is open); then sign in. The answer is the same whether the email already
+    has an account or not: for someone else's email nothing is created, and signing in
+    fails as any wrong password does."""
     if not settings.signup_open:
         raise SignupClosed("Ask an administrator for an account.")
-    user, org = await orgs.sign_up(
-        body.email, body.password, body.name, body.org_name, body.org_slug
-    )
-    response.headers["Location"] = f"/v1/orgs/{org.slug}"
-    return SignupRead(user=UserRead.model_validate(user), org=OrgRead.model_validate(org))
+    await orgs.sign_up(body.email, body.password, body.name, body.org_name, body.org_slug)
+    return SignupRead()
 
 
 @router.get("/me", dependencies=[AUTHENTICATED])

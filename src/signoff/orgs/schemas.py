@@ -49,8 +49,10 @@ class SignupCreate(BaseModel):
 
 
 class SignupRead(BaseModel):
-    user: UserRead
-    org: OrgRead
+    detail: str = (
+        "If this email's owner can use it, the account and the organization exist now: "
+        "sign in with POST /v1/auth/token."
+    )
 
 
 class MemberCreate(BaseModel):

@@ -69,10 +69,15 @@ class OrgService:
 
     async def sign_up(
         self, email: str, password: str, name: str, org_name: str, org_slug: str
-    ) -> tuple[User, Organization]:
+    ) -> tuple[User, Organization] | None:
+        """A new organization owned by the signing-up person: a new account, or their
+        existing one when the password is theirs. None, and nothing created, when the email
+        is someone else's; the route answers the same either way (no account enumeration)."""
         if await self._repo.org_by_slug(org_slug) is not None:
             raise SlugTaken(f"The slug '{org_slug}' is in use.")
-        user = await self._users.create(email, password, name)
+        user = await self._users.sign_up(email, password, name)
+        if user is None:
+            return None
         org = await self.create(user.id, org_name, org_slug)
         await self._events.record(
             "auth.signed_up",
