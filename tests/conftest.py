@@ -58,7 +58,7 @@ hypothesis_settings.load_profile("ci")
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    configure_logging("INFO", "json")
+    configure_logging("INFO", "json", background=False)
 
 
 def pytest_itemcollected(item: pytest.Item) -> None:

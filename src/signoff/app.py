@@ -27,7 +27,7 @@ from signoff.core.idempotency import install_idempotency
 from signoff.core.logging import configure_logging, get_logger
 from signoff.core.metrics import Metrics
 from signoff.core.middleware import BodyLimitMiddleware, EdgeMiddleware, TimeoutMiddleware
-from signoff.core.openapi import install_openapi, operation_id
+from signoff.core.openapi import install_openapi, openapi_document, operation_id
 from signoff.core.pagination import CursorCodec
 from signoff.core.problems import install_problem_handlers
 from signoff.dbmigrate import head_revision
@@ -78,6 +78,8 @@ def create_app(
         # The document workers start now, beside the serving loop, not on the first large
         # request (nor before readiness: they are not needed to answer most requests).
         starting = asyncio.create_task(asyncio.to_thread(cpu.start, settings.cpu))
+        if settings.api_docs:  # built in a thread now, not on the loop at the first request
+            asyncio.create_task(openapi_document(app))  # noqa: RUF006 - kept in app.state
         # Everything alive now (modules, the app) lives as long as the process: take it out
         # of the collector's generations, so that full collections, which otherwise walk
         # ~200k such objects for nothing, stop adding 100 ms pauses to requests

@@ -19,14 +19,16 @@ yet (the event loop was busy): those clients saw their connection close without 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from typing import Any
 
 import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.supervisors import multiprocess
 
+from signoff.core.logging import flush_logging
 from signoff.core.problems import send_problem
 
 # How often the drain looks at the connections, and for how many looks in a row a
@@ -69,6 +71,16 @@ class DrainMiddleware:
 
 
 class DrainingServer(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        # uvicorn ends by raising the signal it caught again, which ends the process
+        # without exit handlers: the log lines still queued are written first.
+        with super().capture_signals():
+            try:
+                yield
+            finally:
+                flush_logging()
+
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         draining.on = True
         # Connections the kernel has completed but the busy loop has not accepted yet would

@@ -24,16 +24,29 @@ async def test_changes_are_logged_with_their_actor(client: httpx.AsyncClient) ->
         "items"
     ]
     types = [e["type"] for e in events]
-    assert types[:3] == ["orgs.member_added", "auth.signed_up", "orgs.created"]
-    added = events[0]
-    assert added["actor"] == f"user:{owner.user_id}"
+    assert types[:5] == [
+        "orgs.invitation_accepted",
+        "orgs.member_added",
+        "orgs.invitation_created",
+        "auth.signed_up",
+        "orgs.created",
+    ]
+    invited, added = events[2], events[1]
+    assert invited["actor"] == f"user:{owner.user_id}"
+    # Membership is by invitation: the person joins by accepting (ADR 0015).
+    assert added["actor"] == f"user:{member.user_id}"
     assert added["data"] == {"user_id": str(member.user_id), "role": "member"}
     assert added["request_id"]
     assert [e["seq"] for e in events] == sorted((e["seq"] for e in events), reverse=True)
     only_orgs = (
         await client.get(f"/v1/orgs/{org}/audit-events?type=orgs.", headers=owner.headers)
     ).json()["items"]
-    assert {e["type"] for e in only_orgs} == {"orgs.created", "orgs.member_added"}
+    assert {e["type"] for e in only_orgs} == {
+        "orgs.created",
+        "orgs.member_added",
+        "orgs.invitation_created",
+        "orgs.invitation_accepted",
+    }
 
 
 async def test_only_admins_read_the_log(client: httpx.AsyncClient) -> None:
@@ -53,7 +66,7 @@ async def test_chain_verifies_and_detects_tampering(
     url = f"/v1/orgs/{org}/audit-events/verify"
     result = (await client.get(url, headers=owner.headers)).json()
     assert result["valid"] is True
-    assert result["entries"] == 4
+    assert result["entries"] == 8  # created, signed up; each join: invited, added, accepted
     events = (await client.get(f"/v1/orgs/{org}/audit-events", headers=owner.headers)).json()[
         "items"
     ]

@@ -47,7 +47,7 @@ def stream() -> Iterator[GatedStream]:
         yield out
     finally:
         out.gate.set()
-        configure_logging("INFO", "json")  # as tests/conftest.py left it
+        configure_logging("INFO", "json", background=False)  # as tests/conftest.py left it
 
 
 def flush() -> None:

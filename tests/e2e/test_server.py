@@ -49,7 +49,9 @@ def test_serve_answers_its_operational_routes(tmp_path: Path, server_database_ur
             ("/docs", "text/html; charset=utf-8"),
             ("/metrics", "text/plain; version=1.0.0; charset=utf-8"),
         ]:
-            response = httpx.get(base + path, timeout=5)
+            # The OpenAPI document is built in a thread after start-up (seconds of CPU on a
+            # busy machine): the timeout is a hang guard, not a timing.
+            response = httpx.get(base + path, timeout=60)
             assert response.status_code == 200, (path, response.text)
             assert response.headers["content-type"] == media
         missing = httpx.get(base + "/v1/nothing", timeout=5)

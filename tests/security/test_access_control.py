@@ -40,6 +40,7 @@ KNOWN_PARAMS = {
     "webhook_id",
     "delivery_id",
     "source_id",
+    "invitation_id",
 }
 
 
@@ -70,6 +71,7 @@ class Victim:
     link_id: str = ""
     comment_id: str = ""
     source_id: str = ""
+    invitation_id: str = ""
 
     def url(self, path: str) -> str:
         return path.format(
@@ -89,6 +91,7 @@ class Victim:
             source_id=self.source_id,
             webhook_id=self.webhook_id,
             delivery_id=self.delivery_id,
+            invitation_id=self.invitation_id,
         )
 
 
@@ -153,6 +156,12 @@ async def victim_org(client: httpx.AsyncClient, app: FastAPI) -> Victim:
         f"/v1/orgs/{org}/inbound/sources", json={"name": "Jama"}, headers=owner.headers
     )
     assert source.status_code == 201, source.text
+    invitation = await client.post(
+        f"/v1/orgs/{org}/invitations",
+        json={"email": "pending@example.com", "role": "member"},
+        headers=owner.headers,
+    )
+    assert invitation.status_code == 201, invitation.text
     webhook_id, delivery_id = await victim_webhook(client, app, owner)
     return Victim(
         owner,
@@ -166,6 +175,7 @@ async def victim_org(client: httpx.AsyncClient, app: FastAPI) -> Victim:
         link_id=link.json()["id"],
         comment_id=comment.json()["id"],
         source_id=source.json()["id"],
+        invitation_id=invitation.json()["id"],
     )
 
 
@@ -175,6 +185,7 @@ async def snapshot(client: httpx.AsyncClient, victim: Victim) -> dict[str, objec
     return {
         "org": (await client.get(f"/v1/orgs/{org}", headers=h)).json(),
         "members": (await client.get(f"/v1/orgs/{org}/members", headers=h)).json(),
+        "invitations": (await client.get(f"/v1/orgs/{org}/invitations", headers=h)).json(),
         "teams": (await client.get(f"/v1/orgs/{org}/teams", headers=h)).json(),
         "keys": [
             k["id"]

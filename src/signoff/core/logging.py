@@ -33,6 +33,8 @@ from structlog.types import EventDict, ExcInfo, Processor
 TRACEBACK_MAX_FRAMES = 30
 TRACEBACK_MAX_CHARS = 20_000
 QUEUE_SIZE = 10_000
+# The attribute of a standard-library record that carries its request context to the writer.
+_CONTEXT = "signoff_context"
 
 REDACTED = "[redacted]"
 
@@ -144,8 +146,9 @@ def _exception_renderer(show_locals: bool) -> Processor:
 def _merge_record_context(_logger: Any, _method: str, event_dict: EventDict) -> EventDict:
     """Standard-library records are formatted on the writer thread: the request context they
     were logged in travels with the record (see ``_QueueHandler.prepare``)."""
-    record = event_dict.get("_record")
-    context = getattr(record, "signoff_context", None)
+    context = event_dict.pop(_CONTEXT, None)  # put there by ExtraAdder, from the record
+    if context is None:
+        context = getattr(event_dict.get("_record"), _CONTEXT, None)
     if context:
         for key, value in context.items():
             event_dict.setdefault(key, value)
@@ -174,7 +177,7 @@ class _QueueHandler(logging.handlers.QueueHandler):
 
     def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
         if not isinstance(record.msg, dict):  # a standard-library record
-            record.signoff_context = structlog.contextvars.get_contextvars()
+            setattr(record, _CONTEXT, structlog.contextvars.get_contextvars())
         return record
 
     def enqueue(self, record: logging.LogRecord) -> None:
@@ -227,15 +230,30 @@ def _stop_listener() -> None:
         _listener = None
 
 
+def flush_logging() -> None:
+    """Write everything queued, and from now on write on the caller's thread. For a process
+    about to end by a signal (uvicorn re-raises SIGTERM after its shutdown), where exit
+    handlers do not run and queued lines would be lost."""
+    listener = _listener
+    if listener is None:
+        return
+    writers = list(listener.handlers)
+    _stop_listener()
+    logging.getLogger().handlers[:] = writers
+
+
 def configure_logging(
     level: str,
     fmt: Literal["json", "console"],
     *,
     debug: bool = False,
     stream: TextIO | None = None,
+    background: bool = True,
 ) -> None:
     """Route every log record through the queue to a writer thread; ``debug`` shows local
-    variables in tracebacks; ``stream`` (default: standard error) is where lines go."""
+    variables in tracebacks; ``stream`` (default: standard error) is where lines go.
+    ``background=False`` writes on the caller's thread instead (a test runner that captures
+    each test's output wants each line written within its test)."""
     renderer: Processor
     if fmt == "json":
         renderer = structlog.processors.JSONRenderer()
@@ -254,7 +272,7 @@ def configure_logging(
         cache_logger_on_first_use=True,
     )
     formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=[_merge_record_context, *_shared_processors()],
+        foreign_pre_chain=[*_shared_processors(), _merge_record_context],
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             _exception_renderer(show_locals=debug),
@@ -266,13 +284,22 @@ def configure_logging(
     writer.setFormatter(formatter)
     global _listener
     _stop_listener()
+    root = logging.getLogger()
+    if not background:
+        root.handlers[:] = [writer]
+        root.setLevel(level)
+        _quiet_libraries(root.level)
+        return
     records: queue.Queue[logging.LogRecord] = queue.Queue(QUEUE_SIZE)
     _listener = logging.handlers.QueueListener(records, writer)
     _listener.start()
     atexit.register(_stop_listener)
-    root = logging.getLogger()
     root.handlers[:] = [_QueueHandler(records)]
     root.setLevel(level)
+    _quiet_libraries(root.level)
+
+
+def _quiet_libraries(level: int) -> None:
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
@@ -280,8 +307,8 @@ def configure_logging(
     logging.getLogger("uvicorn.access").disabled = True
     # One line per outgoing HTTP call is noise at INFO (webhooks, OIDC); failures are logged
     # by the caller with context.
-    logging.getLogger("httpx").setLevel(max(root.level, logging.WARNING))
-    logging.getLogger("httpcore").setLevel(max(root.level, logging.WARNING))
+    logging.getLogger("httpx").setLevel(max(level, logging.WARNING))
+    logging.getLogger("httpcore").setLevel(max(level, logging.WARNING))
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
 from signoff.core.problems import PROBLEM_MEDIA_TYPE, Problem, ProblemError
@@ -53,6 +55,33 @@ def install_openapi(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+    _serve_off_the_loop(app)
+
+
+def _serve_off_the_loop(app: FastAPI) -> None:
+    """Build the document in a thread: walking every route's dependencies takes seconds of
+    CPU, once per process, which must not stop the event loop (FastAPI's own route would
+    build it on the loop at the first request)."""
+    if app.openapi_url is None:
+        return
+    app.router.routes[:] = [
+        r for r in app.router.routes if getattr(r, "path", None) != app.openapi_url
+    ]
+
+    async def serve_openapi(_request: Request) -> JSONResponse:
+        return JSONResponse(await openapi_document(app))
+
+    app.add_route(app.openapi_url, serve_openapi, include_in_schema=False)
+
+
+async def openapi_document(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI document, built once in a worker thread; every caller awaits the same
+    build (``signoff serve`` starts it at start-up)."""
+    build: asyncio.Future[dict[str, Any]] | None = getattr(app.state, "openapi_build", None)
+    if build is None:
+        build = asyncio.ensure_future(asyncio.to_thread(app.openapi))
+        app.state.openapi_build = build
+    return await asyncio.shield(build)
 
 
 def with_problems(schema: dict[str, Any]) -> dict[str, Any]:
