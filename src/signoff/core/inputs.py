@@ -3,8 +3,8 @@
 Two kinds of value get past ordinary schemas and fail only when they reach the database:
 
 - integers beyond the columns' range (PostgreSQL's ``integer`` is 32 bits, SQLite's 64):
-  every integer a request may carry is declared with ``le=DB_INT_MAX`` (``DbInt`` and
-  friends), so the OpenAPI document says so and validation answers 422;
+  every integer a request may carry is declared with ``le=DB_INT_MAX`` (core/bounds.py),
+  so the OpenAPI document says so and validation answers 422 (a test walks the document);
 - text with U+0000 (PostgreSQL's text types cannot store it) or a lone surrogate (no UTF-8
   encoding exists for one): ``refuse_unstorable`` looks at every path and query parameter and
   at form and JSON bodies before any dependency runs, and the routes that read a body
@@ -17,18 +17,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import Field
 
-# The smallest integer column either backend has (PostgreSQL's `integer`).
-DB_INT_MAX = 2**31 - 1
+from signoff.core.bounds import DB_INT_MAX
 
-DbInt = Annotated[int, Field(ge=-DB_INT_MAX - 1, le=DB_INT_MAX)]
-NonNegativeDbInt = Annotated[int, Field(ge=0, le=DB_INT_MAX)]
-PositiveDbInt = Annotated[int, Field(ge=1, le=DB_INT_MAX)]
+__all__ = ["DB_INT_MAX", "checked_text", "first_unstorable", "refuse_unstorable"]
 
 UNSTORABLE_CODE = "string_unstorable"
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")

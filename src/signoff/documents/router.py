@@ -7,9 +7,9 @@ from typing import Annotated, Literal
 
 from fastapi import Query, Request, Response
 
+from signoff.core.bounds import DB_INT_MAX
 from signoff.core.concurrency import not_modified
 from signoff.core.errors import UnsupportedMediaTypeError
-from signoff.core.inputs import DB_INT_MAX
 from signoff.core.pagination import Page
 from signoff.core.permissions import Action
 from signoff.core.problems import problems

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import Path, Query, Request, Response
 
 from signoff.core.access import AUTHENTICATED
+from signoff.core.bounds import DB_INT_MAX
 from signoff.core.errors import UnsupportedMediaTypeError
-from signoff.core.inputs import DB_INT_MAX
 from signoff.core.pagination import Page
 from signoff.core.permissions import Action
 from signoff.core.problems import problems

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from signoff.core.inputs import DB_INT_MAX
+from signoff.core.bounds import DB_INT_MAX
 
 EventType = Literal["requirement.created", "requirement.updated", "requirement.retired"]
 

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from signoff.core.inputs import DB_INT_MAX
+from signoff.core.bounds import DB_INT_MAX
 from signoff.review.comments import ThreadView
 from signoff.review.engine import Policy, standing
 from signoff.review.models import Review, ReviewRound

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request, Response
 
 from signoff.core.access import AUTHENTICATED
-from signoff.core.inputs import DB_INT_MAX
+from signoff.core.bounds import DB_INT_MAX
 from signoff.core.permissions import Action
 from signoff.core.problems import problems
 from signoff.core.routing import signoff_router
