@@ -12,8 +12,8 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from signoff.core.bounds import DB_INT_MAX
 from signoff.core.db import ValueNotStorableError, classify_db_error
-from signoff.core.inputs import DB_INT_MAX
 from tests.support.fixtures import assert_problem
 from tests.support.identity import Actor, sign_up
 

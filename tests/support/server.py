@@ -23,7 +23,9 @@ def free_port() -> int:
         return port
 
 
-def wait_until_ready(base: str, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
+def wait_until_ready(base: str, process: subprocess.Popen[bytes], timeout: float = 90) -> None:
+    # A hang guard, not a timing: on the shared 2-core machine with other suites running a
+    # start took 40-60 s (restart-to-ready is measured, not asserted: docs/design.md §10.2).
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

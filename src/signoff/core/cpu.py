@@ -56,6 +56,11 @@ class CpuPool:
     def settings(self) -> CpuSettings:
         return self._settings
 
+    @property
+    def accepted(self) -> int:
+        """Pieces of work running or waiting now."""
+        return self._accepted
+
     async def run(self, work: Callable[..., T], *args: Any, size: int, what: str) -> T:
         """``work(*args)`` in a worker process (on the loop when ``size`` in bytes is small);
         ``what`` names the work in the refusal ("linting the document")."""
