@@ -32,9 +32,12 @@ def server_env(url: str, tmp_path: Path) -> dict[str, str]:
     return env | {"SIGNOFF_DATABASE__URL": env.get("SIGNOFF_DATABASE__URL", url)}
 
 
-async def raw_request(port: int, body: bytes, sent: asyncio.Event) -> tuple[int | None, bytes]:
-    """One sign-in on its own connection, fully sent before ``sent`` is set by the caller;
-    the status, or None when the connection closed without a response."""
+async def raw_request(
+    port: int, body: bytes, written: list[int], sent: asyncio.Event
+) -> tuple[int | None, bytes]:
+    """One sign-in on its own connection, fully sent (counted in ``written``) before ``sent``
+    is set by the caller; the status, or None when the connection closed without a
+    response."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(
         b"POST /v1/auth/token HTTP/1.1\r\nHost: signoff\r\n"
@@ -43,6 +46,7 @@ async def raw_request(port: int, body: bytes, sent: asyncio.Event) -> tuple[int 
         + body
     )
     await writer.drain()
+    written.append(1)
     await sent.wait()
     try:
         head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 60)
@@ -76,9 +80,14 @@ async def test_sigterm_answers_every_request_that_arrived(
     with running(
         signoff_command("serve", "--port", str(port)), cwd=tmp_path, env=env, port=port
     ) as (_, process):
-        sent = asyncio.Event()
-        requests = [asyncio.create_task(raw_request(port, body, sent)) for _ in range(100)]
-        await asyncio.sleep(0.8)
+        sent, written = asyncio.Event(), list[int]()
+        requests = [asyncio.create_task(raw_request(port, body, written, sent)) for _ in range(100)]
+        # Every request has reached the server's socket before the signal (on a loaded
+        # machine 0.8 s was not always enough for this process to send them all), then a
+        # little more so that some are being worked on.
+        while len(written) < len(requests):  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.3)
         began = time.monotonic()
         process.send_signal(signal.SIGTERM)
         sent.set()
@@ -89,12 +98,14 @@ async def test_sigterm_answers_every_request_that_arrived(
     statuses = Counter(status for status, _ in results)
     record_property(
         "figures",
-        f"100 requests, SIGTERM after 0.8 s: {dict(statuses)}; last answer after "
+        f"100 requests, SIGTERM 0.3 s after all were sent: {dict(statuses)}; last answer after "
         f"{answered_by:.1f} s, exit after {exited_by:.1f} s",
     )
     assert statuses[None] == 0, (statuses, output.decode()[-2000:])
-    # 409: SQLite's writers collide (each sign-in writes); answered all the same.
-    assert set(statuses) <= {200, 409, 503}, statuses
+    # 409: SQLite's writers wait for its one write lock, and some time out (each sign-in
+    # writes); answered all the same. On PostgreSQL sign-ins do not collide.
+    allowed = {200, 409, 503} if backend_of(server_database_url) == "sqlite" else {200, 503}
+    assert set(statuses) <= allowed, statuses
     for status, head in results:
         if status == 503:
             assert b"connection: close" in head.lower(), head

@@ -16,6 +16,7 @@ from signoff.accounts.models import (
     ServiceAccount,
     User,
 )
+from signoff.core.db import upsert_into
 
 
 class AccountRepository:
@@ -49,13 +50,14 @@ class AccountRepository:
         return row is not None
 
     async def remember_address(self, user_id: uuid.UUID, address_hash: str, now: datetime) -> None:
-        row = await self.session.get(KnownLoginAddress, (user_id, address_hash))
-        if row is None:
-            self.session.add(
-                KnownLoginAddress(user_id=user_id, address_hash=address_hash, last_seen_at=now)
+        # An upsert: two first sign-ins from one address at once must both succeed.
+        await self.session.execute(
+            upsert_into(self.session, KnownLoginAddress)
+            .values(user_id=user_id, address_hash=address_hash, last_seen_at=now)
+            .on_conflict_do_update(
+                index_elements=["user_id", "address_hash"], set_={"last_seen_at": now}
             )
-        else:
-            row.last_seen_at = now
+        )
 
     async def api_key_by_prefix(self, prefix: str) -> ApiKey | None:
         return await self.session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import CheckConstraint, Index, MetaData, event, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, ExceptionContext
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -53,6 +55,14 @@ def partial_index(name: str, *columns: str, where: str, unique: bool = False) ->
     backends alike: PostgreSQL and SQLite each take the same predicate."""
     predicate = text(where)
     return Index(name, *columns, unique=unique, postgresql_where=predicate, sqlite_where=predicate)
+
+
+def upsert_into(session: AsyncSession, model: type[Any]) -> Any:
+    """An INSERT of ``model`` with ``on_conflict_do_nothing``/``do_update`` in the session's
+    dialect (PostgreSQL and SQLite spell them alike): for rows that concurrent requests may
+    both create, where a read-then-insert would make the second one fail."""
+    dialect = session.get_bind().dialect.name
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(model)
 
 
 def one_of(column: str, values: tuple[str, ...], *, name: str) -> CheckConstraint:

@@ -8,10 +8,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Select, delete, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from signoff.core.db import upsert_into
 from signoff.core.pagination import CursorCodec, PageRequest, keyset_page
 from signoff.core.types import new_id
 from signoff.documents.models import (
@@ -59,10 +58,10 @@ class DocumentRepository:
     async def next_number(self, org_id: uuid.UUID) -> int:
         """The next key number of the organization, atomically: concurrent creations get
         different numbers, and a number is never given out twice."""
-        dialect = self.session.get_bind().dialect.name
-        make = pg_insert if dialect == "postgresql" else sqlite_insert
         await self.session.execute(
-            make(DocumentCounter).values(org_id=org_id, last=0).on_conflict_do_nothing()
+            upsert_into(self.session, DocumentCounter)
+            .values(org_id=org_id, last=0)
+            .on_conflict_do_nothing()
         )
         result = await self.session.execute(
             update(DocumentCounter)
