@@ -8,8 +8,9 @@ yet (the event loop was busy): those clients saw their connection close without 
 1. the app starts answering every new request 503 with ``Connection: close`` and
    ``Retry-After`` (``draining``);
 2. connections that completed before the signal but that the busy loop had not accepted
-   yet are taken in (closing the listening socket would reset them), then the listening
-   sockets close: no new connection is accepted;
+   yet are taken in (closing the listening socket would reset them): the kernel's accept
+   queue is read until it is empty. Then the listening sockets close: no new connection is
+   accepted;
 3. connections are left open until each has been idle for a few turns of the loop, so a
    request that had already arrived is read and answered (503) rather than cut;
 4. requests in progress finish (their connection closes after the response), within
@@ -21,7 +22,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-from collections.abc import Callable, Generator
+import struct
+from collections.abc import Generator
 from typing import Any
 
 import uvicorn
@@ -85,8 +87,10 @@ class DrainingServer(uvicorn.Server):
         draining.on = True
         # Connections the kernel has completed but the busy loop has not accepted yet would
         # be reset when the listening socket closes: take them in first (they are answered
-        # 503), until a few turns of the loop bring no new one.
-        await self._settle(lambda: len(self.server_state.connections), limit_s=2.0)
+        # 503). Counting the open connections cannot tell: a busy loop accepts them a few at
+        # a time and answers each at once, so their number stays flat while the queue is
+        # still long (45 of 100 were reset so). The kernel says how many wait.
+        await self._empty_accept_queue(limit_s=5.0)
         for server in self.servers:
             server.close()
         for sock in sockets or []:
@@ -96,15 +100,19 @@ class DrainingServer(uvicorn.Server):
         # response, idle ones now; then in-flight work gets the graceful timeout.
         await super().shutdown(sockets)
 
-    async def _settle(self, count: Callable[[], int], *, limit_s: float) -> None:
+    async def _empty_accept_queue(self, *, limit_s: float) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + limit_s
-        seen, quiet = count(), 0
-        while quiet < _IDLE_LOOKS and loop.time() < deadline and not self.force_exit:
-            await asyncio.sleep(_LOOK_S)
-            now = count()
-            quiet = quiet + 1 if now <= seen else 0
-            seen = max(seen, now)
+        waiting = _accept_queue(self.servers)
+        if waiting is None:  # not Linux, or not TCP: a few turns of the loop instead
+            for _ in range(_IDLE_LOOKS):
+                await asyncio.sleep(_LOOK_S)
+            return
+        while waiting and loop.time() < deadline and not self.force_exit:
+            await asyncio.sleep(_LOOK_S / 5)
+            waiting = _accept_queue(self.servers) or 0
+        # An accepted socket becomes a connection on a later turn of the loop.
+        await asyncio.sleep(_LOOK_S)
 
     async def _answer_what_arrived(self) -> None:
         grace = self.config.timeout_graceful_shutdown or 0
@@ -123,6 +131,30 @@ class DrainingServer(uvicorn.Server):
             if not fresh:
                 return
             await asyncio.sleep(_LOOK_S)
+
+
+def _accept_queue(servers: list[asyncio.base_events.Server]) -> int | None:
+    """How many connections the kernel has completed on the listening sockets and the loop
+    has not accepted yet; None where the kernel does not say (Linux's ``TCP_INFO`` gives a
+    listening socket's accept queue length as ``tcpi_unacked``)."""
+    option = getattr(socket, "TCP_INFO", None)
+    if option is None:
+        return None
+    waiting = 0
+    for server in servers:
+        for sock in server.sockets:
+            if sock.family not in (socket.AF_INET, socket.AF_INET6):
+                return None
+            try:
+                info = sock.getsockopt(socket.IPPROTO_TCP, option, _TCP_INFO_SIZE)
+            except OSError:
+                return None
+            # struct tcp_info: eight one-byte fields, then rto, ato, snd_mss, rcv_mss, unacked
+            waiting += struct.unpack_from("I", info, 24)[0]
+    return waiting
+
+
+_TCP_INFO_SIZE = 104
 
 
 class _DrainingProcess(multiprocess.Process):
