@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -57,6 +58,7 @@ def setup() -> None:
             venv.create(VENV, with_pip=True)
         except (OSError, subprocess.CalledProcessError) as exc:
             sys.exit(f"cannot create a virtualenv ({exc}); on Debian: apt-get install python3-venv")
+    debian_tools()
     wanted = _fingerprint()
     if STAMP.exists() and STAMP.read_text() == wanted:
         return
@@ -72,6 +74,24 @@ def setup() -> None:
     run(*pip, "--upgrade", "pip")
     run(*pip, "-c", ROOT / "constraints.txt", "-e", f"{ROOT}[dev]")
     STAMP.write_text(wanted)
+
+
+# Commands the tests need that come from Debian, not PyPI: the command and its package.
+DEBIAN_TOOLS = {"promtool": "prometheus"}
+
+
+def debian_tools() -> None:
+    """Install the Debian packages that provide the commands the tests run (promtool for the
+    alert rules' unit tests), when a command is missing and apt-get is there to install it."""
+    missing = sorted({pkg for cmd, pkg in DEBIAN_TOOLS.items() if shutil.which(cmd) is None})
+    if not missing or shutil.which("apt-get") is None or os.geteuid() != 0:
+        return  # the tests that need them say how to install them
+    say(f"installing {', '.join(missing)} from Debian")
+    env = os.environ | {"DEBIAN_FRONTEND": "noninteractive"}
+    apt = ["apt-get", "-o", "DPkg::Lock::Timeout=300"]
+    if _run(*apt, "install", "-y", "-qq", "--no-install-recommends", *missing, env=env) != 0:
+        _run(*apt, "update", "-qq", env=env)
+        _run(*apt, "install", "-y", "-qq", "--no-install-recommends", *missing, env=env)
 
 
 def _fingerprint() -> str:
@@ -175,6 +195,7 @@ def check() -> None:
         ["ruff", "format", "--check", "."],
         ["mypy"],
         ["lint-imports"],
+        ["hadolint", "Dockerfile"],
     ):
         say(" ".join(tool))
         run(BIN / tool[0], *tool[1:])
