@@ -102,7 +102,8 @@ class PoolCollector(Collector):
     def collect(self) -> Iterable[Metric]:
         family = GaugeMetricFamily(
             "signoff_db_pool_connections",
-            "Database connections by pool and state (checked_out, idle, overflow, size).",
+            "Database connections by pool and state (checked_out, idle, overflow, size, and "
+            "limit: the most the pool may open, size + max overflow).",
             labels=["pool", "state"],
         )
         for name, engine in self._engines():
@@ -113,4 +114,5 @@ class PoolCollector(Collector):
             family.add_metric([name, "checked_out"], pool.checkedout())
             family.add_metric([name, "idle"], pool.checkedin())
             family.add_metric([name, "overflow"], max(pool.overflow(), 0))
+            family.add_metric([name, "limit"], pool.size() + max(pool._max_overflow, 0))
         yield family
