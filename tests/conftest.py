@@ -25,6 +25,7 @@ from signoff.core.config import (
     AuthSettings,
     DatabaseSettings,
     Environment,
+    RequestLimitSettings,
     Settings,
     WorkerSettings,
 )
@@ -151,6 +152,7 @@ def db(connection: AsyncConnection) -> Database:
 # Hashing at production cost (19 MiB, 2 passes) in every test that signs someone up would
 # dominate the suite; tests/accounts/test_passwords.py checks the production parameters.
 FAST_HASHING = AuthSettings(argon2_memory_kib=8192, argon2_time_cost=1)
+NO_REQUEST_LIMITS = RequestLimitSettings(reads="", writes="", org_reads="", org_writes="")
 
 
 @pytest.fixture
@@ -161,6 +163,9 @@ def settings(database_settings: DatabaseSettings) -> Settings:
         database=database_settings,
         auth=FAST_HASHING,
         worker=WorkerSettings(in_process=False),
+        # Tests send many requests as one caller in a moment; the limits have their own tests
+        # (tests/core/test_request_limits.py).
+        request_limits=NO_REQUEST_LIMITS,
     )
 
 

@@ -30,6 +30,7 @@ from signoff.core.middleware import BodyLimitMiddleware, EdgeMiddleware, Timeout
 from signoff.core.openapi import install_openapi, openapi_document, operation_id
 from signoff.core.pagination import CursorCodec
 from signoff.core.problems import install_problem_handlers
+from signoff.core.requestlimit import LimitedAuthenticator, RequestLimiter
 from signoff.dbmigrate import head_revision
 from signoff.documents.rendering import RenderCache
 from signoff.inbound.consumer import InboundConsumer, asgi_handler
@@ -118,7 +119,13 @@ def create_app(
     app.state.background = background
     # Events committed by a request wake the in-process relay (a no-op when it is not running).
     app.state.events_committed = background.relay.wake
-    app.state.authenticator = authenticator or AccountsAuthenticator(accounts)
+    # Every authenticated request is counted against the caller's request limits (§10.5).
+    app.state.authenticator = LimitedAuthenticator(
+        authenticator or AccountsAuthenticator(accounts),
+        RequestLimiter(
+            settings.request_limits, settings.redis, settings.secret_key.get_secret_value(), metrics
+        ),
+    )
     # Every recorded event is also appended to the audit log, in the same transaction.
     app.state.event_listeners = (audit_append,)
     cursors = CursorCodec(settings.secret_key.get_secret_value())

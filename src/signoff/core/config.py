@@ -151,6 +151,26 @@ class ThrottleSettings(BaseModel):
         return value
 
 
+class RequestLimitSettings(BaseModel):
+    """Requests per authenticated caller and per organization (design §10.5), `limits`
+    notation, several tiers separated by `;`, an empty value for no limit. Reads are GET,
+    HEAD and OPTIONS; writes the rest. Counted in Redis when configured, as the throttles."""
+
+    reads: str = "1200/minute"
+    writes: str = "300/minute"
+    org_reads: str = "6000/minute"
+    org_writes: str = "1500/minute"
+
+    @field_validator("reads", "writes", "org_reads", "org_writes")
+    @classmethod
+    def _parses(cls, value: str) -> str:
+        from limits import parse_many
+
+        if value.strip():
+            parse_many(value)  # raises ValueError with the offending part
+        return value
+
+
 class OidcSettings(BaseModel):
     issuer: str | None = None
     audience: str | None = None
@@ -372,6 +392,7 @@ class Settings(BaseSettings):
     log: LogSettings = Field(default_factory=LogSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     throttle: ThrottleSettings = Field(default_factory=ThrottleSettings)
+    request_limits: RequestLimitSettings = Field(default_factory=RequestLimitSettings)
     oidc: OidcSettings = Field(default_factory=OidcSettings)
     documents: DocumentSettings = Field(default_factory=DocumentSettings)
     cpu: CpuSettings = Field(default_factory=CpuSettings)

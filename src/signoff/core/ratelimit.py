@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from limits import RateLimitItem
 from limits.aio.storage import MemoryStorage, RedisStorage
-from limits.aio.strategies import MovingWindowRateLimiter
+from limits.aio.strategies import MovingWindowRateLimiter, RateLimiter
 from limits.errors import StorageError
 
 from signoff.core.config import RedisSettings
@@ -31,12 +31,19 @@ Counted = tuple[RateLimitItem, tuple[str, ...]]
 
 class Counters:
     """Moving windows in Redis when configured, in this process otherwise and while Redis
-    fails."""
+    fails. ``strategy`` may trade the moving window's exactness for cost (a sliding window
+    counter: one counter per window instead of one entry per hit)."""
 
-    def __init__(self, redis: RedisSettings, name: str, secret: str) -> None:
+    def __init__(
+        self,
+        redis: RedisSettings,
+        name: str,
+        secret: str,
+        strategy: type[RateLimiter] = MovingWindowRateLimiter,
+    ) -> None:
         self._ids = Signer(secret, f"{name}-throttle")
-        self.local = MovingWindowRateLimiter(MemoryStorage())
-        self._shared: MovingWindowRateLimiter | None = None
+        self.local = strategy(MemoryStorage())
+        self._shared: RateLimiter | None = None
         if redis.url is not None:
             storage = RedisStorage(
                 "async+" + redis.url.get_secret_value(),
@@ -46,7 +53,7 @@ class Counters:
                 socket_timeout=redis.timeout_s,
                 socket_connect_timeout=redis.timeout_s,
             )
-            self._shared = MovingWindowRateLimiter(storage)
+            self._shared = strategy(storage)
         self._retry_after_s = redis.retry_after_s
         self._local_until = 0.0
 
@@ -60,7 +67,7 @@ class Counters:
         """Whether counts go to Redis now."""
         return self._shared is not None and time.monotonic() >= self._local_until
 
-    async def run(self, op: Callable[[MovingWindowRateLimiter], Awaitable[T]]) -> T:
+    async def run(self, op: Callable[[RateLimiter], Awaitable[T]]) -> T:
         if self._shared is None or not self.shared:
             return await op(self.local)
         try:
@@ -78,7 +85,7 @@ class Counters:
         """Refuse (429 with Retry-After until every counter has room again) when any of
         these counters is spent."""
 
-        async def longest(limiter: MovingWindowRateLimiter) -> float:
+        async def longest(limiter: RateLimiter) -> float:
             wait = 0.0
             for item, ids in keys:
                 if not await limiter.test(item, *ids):
@@ -90,15 +97,28 @@ class Counters:
         if wait > 0:
             raise refusal(retry_after_s=int(wait) + 1)
 
+    async def spend(self, keys: Sequence[Counted]) -> tuple[Counted, float] | None:
+        """Count one more against each counter; the first one already spent, with the seconds
+        until it has room again, or None when every counter had room."""
+
+        async def spend_all(limiter: RateLimiter) -> tuple[Counted, float] | None:
+            for item, ids in keys:
+                if not await limiter.hit(item, *ids):
+                    stats = await limiter.get_window_stats(item, *ids)
+                    return (item, ids), max(stats.reset_time - time.time(), 0.0)
+            return None
+
+        return await self.run(spend_all)
+
     async def hit(self, keys: Sequence[Counted]) -> None:
-        async def hit_all(limiter: MovingWindowRateLimiter) -> None:
+        async def hit_all(limiter: RateLimiter) -> None:
             for item, ids in keys:
                 await limiter.hit(item, *ids)
 
         await self.run(hit_all)
 
     async def clear(self, keys: Sequence[Counted]) -> None:
-        async def clear_all(limiter: MovingWindowRateLimiter) -> None:
+        async def clear_all(limiter: RateLimiter) -> None:
             for item, ids in keys:
                 await limiter.clear(item, *ids)
 

@@ -1,0 +1,134 @@
+"""Request limits per authenticated caller and per organization (design §10.5): in the
+process, and in the real Redis on 127.0.0.1:6379 shared by every instance."""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from redis.asyncio import Redis
+
+from signoff.app import create_app
+from signoff.core.config import RedisSettings, RequestLimitSettings, Settings
+from signoff.core.db import Database
+from tests.core.test_metrics import samples
+from tests.support.fixtures import assert_problem
+from tests.support.identity import join, sign_up
+
+REDIS = "redis://127.0.0.1:6379/0"
+START_REDIS = "redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no"
+# sign_up reads /v1/me once: each caller starts with one read counted.
+TIGHT = RequestLimitSettings(reads="3/minute", writes="100/minute", org_reads="", org_writes="")
+
+
+def limited(
+    settings: Settings, db: Database, limits: RequestLimitSettings, redis: RedisSettings
+) -> FastAPI:
+    update = {"request_limits": limits, "redis": redis}
+    return create_app(settings.model_copy(update=update), database=db)
+
+
+def client_of(app: FastAPI) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
+
+
+@pytest.fixture
+async def client(settings: Settings, db: Database) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_of(limited(settings, db, TIGHT, RedisSettings())) as c:
+        yield c
+
+
+async def test_a_caller_over_its_read_budget_gets_429_with_the_headers(
+    client: httpx.AsyncClient,
+) -> None:
+    owner, other = await sign_up(client), await sign_up(client)
+    for _ in range(2):
+        assert (await client.get("/v1/me", headers=owner.headers)).status_code == 200
+    refused = await client.get("/v1/me", headers=owner.headers)
+    body = assert_problem(refused, 429, "request_limited")
+    assert "3 reads per 60 s" in str(body["detail"])
+    retry_after = int(refused.headers["retry-after"])
+    assert 1 <= retry_after <= 61
+    assert refused.headers["ratelimit-policy"] == '"principal-reads";q=3;w=60'
+    assert refused.headers["ratelimit"] == f'"principal-reads";r=0;t={retry_after}'
+    # Per caller: another caller still reads; writes have their own budget.
+    assert (await client.get("/v1/me", headers=other.headers)).status_code == 200
+    created = await client.post(
+        "/v1/orgs", json={"name": "Second", "slug": f"o-{uuid.uuid4().hex[:8]}"},
+        headers=owner.headers,
+    )
+    assert created.status_code == 201, created.text
+    scraped = samples((await client.get("/metrics")).text)
+    refusals = (("kind", "reads"), ("scope", "principal"))
+    assert scraped[("signoff_request_limit_refusals_total", refusals)] == 1
+
+
+async def test_an_organization_has_a_budget_shared_by_its_members(
+    settings: Settings, db: Database
+) -> None:
+    org_limit = RequestLimitSettings(
+        reads="100/minute", writes="100/minute", org_reads="3/minute", org_writes=""
+    )
+    async with client_of(limited(settings, db, org_limit, RedisSettings())) as client:
+        owner = await sign_up(client)
+        org = owner.orgs[0]
+        member = await join(client, owner, org, "member")
+        for who in (owner, member, owner):
+            assert (await client.get(f"/v1/orgs/{org}", headers=who.headers)).status_code == 200
+        refused = await client.get(f"/v1/orgs/{org}", headers=member.headers)
+        assert_problem(refused, 429, "request_limited")
+        assert refused.headers["ratelimit-policy"] == '"org-reads";q=3;w=60'
+        # Outside the organization the member's own budget is untouched.
+        assert (await client.get("/v1/me", headers=member.headers)).status_code == 200
+
+
+async def test_no_limit_when_the_setting_is_empty(settings: Settings, db: Database) -> None:
+    unlimited = RequestLimitSettings(reads="", writes="", org_reads="", org_writes="")
+    async with client_of(limited(settings, db, unlimited, RedisSettings())) as client:
+        owner = await sign_up(client)
+        for _ in range(5):
+            assert (await client.get("/v1/me", headers=owner.headers)).status_code == 200
+
+
+@pytest.fixture
+async def prefix() -> AsyncIterator[str]:
+    """A key prefix of this test's own in the real Redis; its keys are removed after."""
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=2).close()
+    except OSError as exc:
+        pytest.fail(f"Redis must run on 127.0.0.1:6379 ({exc}): {START_REDIS}")
+    name = f"test-{uuid.uuid4().hex[:12]}"
+    yield name
+    redis = Redis.from_url(REDIS)
+    try:
+        found = [k async for k in redis.scan_iter(f"{name}:*")]
+        if found:
+            await redis.delete(*found)
+    finally:
+        await redis.aclose()
+
+
+async def test_instances_share_the_budget_in_redis(
+    settings: Settings, db: Database, prefix: str
+) -> None:
+    shared = RedisSettings(url=REDIS, key_prefix=prefix)
+    first, second = limited(settings, db, TIGHT, shared), limited(settings, db, TIGHT, shared)
+    async with client_of(first) as client:
+        owner = await sign_up(client)
+        assert (await client.get("/v1/me", headers=owner.headers)).status_code == 200
+    async with client_of(second) as client:
+        assert (await client.get("/v1/me", headers=owner.headers)).status_code == 200
+        assert_problem(await client.get("/v1/me", headers=owner.headers), 429, "request_limited")
+    redis = Redis.from_url(REDIS)
+    try:
+        stored = [k async for k in redis.scan_iter(f"{prefix}:requests*")]
+    finally:
+        await redis.aclose()
+    assert stored, "the counts are in Redis"
+    # The control: an instance counting alone has seen none of these reads.
+    async with client_of(limited(settings, db, TIGHT, RedisSettings())) as client:
+        assert (await client.get("/v1/me", headers=owner.headers)).status_code == 200
