@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from functools import partial
 
 from fastapi import FastAPI
+from opentelemetry.sdk.trace.export import SpanExporter
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 
@@ -17,7 +18,7 @@ from signoff import api, health
 from signoff.accounts.authenticator import AccountsAuthenticator
 from signoff.accounts.runtime import AccountsRuntime
 from signoff.audit.service import append as audit_append
-from signoff.core import cpu
+from signoff.core import cpu, tracing
 from signoff.core.auth import Authenticator
 from signoff.core.clock import Clock, SystemClock
 from signoff.core.config import Environment, Settings, load_settings
@@ -59,6 +60,7 @@ def create_app(
     database: Database | None = None,
     clock: Clock | None = None,
     authenticator: Authenticator | None = None,
+    span_exporter: SpanExporter | None = None,
 ) -> FastAPI:
     settings = settings or load_settings()
     db = database or Database.from_settings(settings.database)
@@ -94,6 +96,8 @@ def create_app(
             await background.stop()
             await accounts.close()
             await db.dispose()
+            if tracer is not None:
+                tracer.shutdown()  # exports the spans still in its batch
 
     app = FastAPI(
         title="Signoff",
@@ -153,6 +157,11 @@ def create_app(
     for router in api.ROUTERS:
         app.include_router(router, prefix=api.PREFIX)
     _add_middleware(app, settings, metrics)
+    # Off unless SIGNOFF_TRACING__OTLP_ENDPOINT is set (or a test gives an exporter).
+    tracer = tracing.tracer_provider(settings.tracing, span_exporter)
+    if tracer is not None:
+        tracing.instrument(app, db.engines(), tracer)
+    app.state.tracer_provider = tracer
     return app
 
 
@@ -207,4 +216,7 @@ def app_from_environment() -> FastAPI:
     """The factory ``signoff serve`` gives uvicorn (each worker process calls it)."""
     settings = load_settings()
     configure_logging(settings.log.level, settings.log_format, debug=settings.debug)
-    return create_app(settings)
+    app = create_app(settings)
+    if app.state.tracer_provider is not None:
+        tracing.instrument_outgoing_http(app.state.tracer_provider)
+    return app

@@ -58,7 +58,8 @@ async def test_a_caller_over_its_read_budget_gets_429_with_the_headers(
     # Per caller: another caller still reads; writes have their own budget.
     assert (await client.get("/v1/me", headers=other.headers)).status_code == 200
     created = await client.post(
-        "/v1/orgs", json={"name": "Second", "slug": f"o-{uuid.uuid4().hex[:8]}"},
+        "/v1/orgs",
+        json={"name": "Second", "slug": f"o-{uuid.uuid4().hex[:8]}"},
         headers=owner.headers,
     )
     assert created.status_code == 201, created.text

@@ -151,6 +151,21 @@ class ThrottleSettings(BaseModel):
         return value
 
 
+class TracingSettings(BaseModel):
+    """OpenTelemetry tracing (design §13.3): off unless an OTLP endpoint is set."""
+
+    otlp_endpoint: str | None = Field(
+        default=None,
+        description="OTLP/HTTP collector base URL (`http://collector:4318`); spans go to "
+        "`<endpoint>/v1/traces`. None: no tracing.",
+    )
+    service_name: str = Field(default="signoff", min_length=1, max_length=100)
+    sample_ratio: float = Field(
+        default=1.0, ge=0, le=1, description="Share of new traces recorded (parents decide)."
+    )
+    export_timeout_s: float = Field(default=10.0, gt=0, le=120)
+
+
 class RequestLimitSettings(BaseModel):
     """Requests per authenticated caller and per organization (design §10.5), `limits`
     notation, several tiers separated by `;`, an empty value for no limit. Reads are GET,
@@ -393,6 +408,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     throttle: ThrottleSettings = Field(default_factory=ThrottleSettings)
     request_limits: RequestLimitSettings = Field(default_factory=RequestLimitSettings)
+    tracing: TracingSettings = Field(default_factory=TracingSettings)
     oidc: OidcSettings = Field(default_factory=OidcSettings)
     documents: DocumentSettings = Field(default_factory=DocumentSettings)
     cpu: CpuSettings = Field(default_factory=CpuSettings)

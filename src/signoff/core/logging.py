@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from typing import Any, Literal, TextIO
 
 import structlog
+from opentelemetry import trace
 from structlog.types import EventDict, ExcInfo, Processor
 
 # Bounds on one traceback: the frames nearest the error are the useful ones.
@@ -155,9 +156,28 @@ def _merge_record_context(_logger: Any, _method: str, event_dict: EventDict) -> 
     return event_dict
 
 
+def trace_ids() -> dict[str, str]:
+    """The current OpenTelemetry trace and span ids, when a span is recording (tracing is
+    configured, design §13.3): every line logged within a traced request carries them."""
+    context = trace.get_current_span().get_span_context()
+    if not context.is_valid:
+        return {}
+    return {
+        "trace_id": format(context.trace_id, "032x"),
+        "span_id": format(context.span_id, "016x"),
+    }
+
+
+def _add_trace_ids(_logger: Any, _method: str, event_dict: EventDict) -> EventDict:
+    for key, value in trace_ids().items():
+        event_dict.setdefault(key, value)
+    return event_dict
+
+
 def _shared_processors() -> list[Processor]:
     return [
         structlog.contextvars.merge_contextvars,
+        _add_trace_ids,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -177,7 +197,8 @@ class _QueueHandler(logging.handlers.QueueHandler):
 
     def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
         if not isinstance(record.msg, dict):  # a standard-library record
-            setattr(record, _CONTEXT, structlog.contextvars.get_contextvars())
+            context = structlog.contextvars.get_contextvars() | trace_ids()
+            setattr(record, _CONTEXT, context)
         return record
 
     def enqueue(self, record: logging.LogRecord) -> None:

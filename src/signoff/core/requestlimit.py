@@ -61,8 +61,7 @@ class RequestLimiter:
         its budget."""
         kind = "writes" if write else "reads"
         keys: list[Counted] = [
-            (item, (kind, "principal", principal.key))
-            for item in self._tiers[("principal", kind)]
+            (item, (kind, "principal", principal.key)) for item in self._tiers[("principal", kind)]
         ]
         if org is not None:
             keys += [(item, (kind, "org", org)) for item in self._tiers[("org", kind)]]
