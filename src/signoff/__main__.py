@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -223,6 +224,37 @@ def admin_rotate_keys() -> None:
     from signoff import admin
 
     _admin(admin.rotate_keys)
+
+
+@cli.command("backup")
+def backup_command(
+    target: Annotated[Path, typer.Argument(help="The file to write (SQLite copy, or pg_dump).")],
+) -> None:
+    """Back up the whole database while it serves (SQLite backup API, or pg_dump)."""
+    from signoff import backup
+
+    _backup_step(lambda s: backup.backup(s.database, target))
+
+
+@cli.command("restore")
+def restore_command(
+    source: Annotated[Path, typer.Argument(help="A file made by `signoff backup`.")],
+) -> None:
+    """Restore a backup into the configured database, which must be empty."""
+    from signoff import backup
+
+    _backup_step(lambda s: backup.restore(s.database, source))
+
+
+def _backup_step(step: Callable[[Settings], str]) -> None:
+    from signoff.backup import BackupError
+
+    settings = _settings()
+    try:
+        typer.echo(step(settings))
+    except BackupError as exc:
+        typer.echo(f"refused: {exc}", err=True)
+        raise typer.Exit(1) from exc
 
 
 @cli.command()
