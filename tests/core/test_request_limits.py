@@ -3,24 +3,21 @@ process, and in the real Redis on 127.0.0.1:6379 shared by every instance."""
 
 from __future__ import annotations
 
-import socket
 import uuid
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from redis.asyncio import Redis
 
 from signoff.app import create_app
 from signoff.core.config import RedisSettings, RequestLimitSettings, Settings
 from signoff.core.db import Database
+from tests.accounts.test_throttle_redis import REDIS, keys_under, prefix
 from tests.core.test_metrics import samples
 from tests.support.fixtures import assert_problem
 from tests.support.identity import join, sign_up
 
-REDIS = "redis://127.0.0.1:6379/0"
-START_REDIS = "redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no"
 # sign_up reads /v1/me once: each caller starts with one read counted.
 TIGHT = RequestLimitSettings(reads="3/minute", writes="100/minute", org_reads="", org_writes="")
 
@@ -95,24 +92,6 @@ async def test_no_limit_when_the_setting_is_empty(settings: Settings, db: Databa
             assert (await client.get("/v1/me", headers=owner.headers)).status_code == 200
 
 
-@pytest.fixture
-async def prefix() -> AsyncIterator[str]:
-    """A key prefix of this test's own in the real Redis; its keys are removed after."""
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=2).close()
-    except OSError as exc:
-        pytest.fail(f"Redis must run on 127.0.0.1:6379 ({exc}): {START_REDIS}")
-    name = f"test-{uuid.uuid4().hex[:12]}"
-    yield name
-    redis = Redis.from_url(REDIS)
-    try:
-        found = [k async for k in redis.scan_iter(f"{name}:*")]
-        if found:
-            await redis.delete(*found)
-    finally:
-        await redis.aclose()
-
-
 async def test_instances_share_the_budget_in_redis(
     settings: Settings, db: Database, prefix: str
 ) -> None:
@@ -124,12 +103,10 @@ async def test_instances_share_the_budget_in_redis(
     async with client_of(second) as client:
         assert (await client.get("/v1/me", headers=owner.headers)).status_code == 200
         assert_problem(await client.get("/v1/me", headers=owner.headers), 429, "request_limited")
-    redis = Redis.from_url(REDIS)
-    try:
-        stored = [k async for k in redis.scan_iter(f"{prefix}:requests*")]
-    finally:
-        await redis.aclose()
-    assert stored, "the counts are in Redis"
+    assert await keys_under(prefix), "the counts are in Redis"
     # The control: an instance counting alone has seen none of these reads.
     async with client_of(limited(settings, db, TIGHT, RedisSettings())) as client:
         assert (await client.get("/v1/me", headers=owner.headers)).status_code == 200
+
+
+__all__ = ["prefix"]  # the fixture: a Redis key prefix of the test's own

@@ -17,10 +17,9 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
-from signoff.app import create_app
 from signoff.core.config import DatabaseSettings, Settings, TracingSettings
-from signoff.core.db import Database
 from tests.support.identity import sign_up
+from tests.support.livedb import serving
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 TRACEPARENT = f"00-{TRACE_ID}-00f067aa0ba902b7-01"
@@ -31,18 +30,8 @@ async def traced(
     settings: Settings, live_database: DatabaseSettings
 ) -> AsyncIterator[tuple[httpx.AsyncClient, InMemorySpanExporter]]:
     exporter = InMemorySpanExporter()
-    db = Database.from_settings(live_database)
-    app = create_app(
-        settings.model_copy(update={"database": live_database}),
-        database=db,
-        span_exporter=exporter,
-    )
-    try:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            yield client, exporter
-    finally:
-        await db.dispose()
+    async with serving(settings, live_database, span_exporter=exporter) as (client, _):
+        yield client, exporter
 
 
 async def test_a_request_makes_a_server_span_with_its_sql_as_children(
@@ -125,17 +114,13 @@ async def test_spans_are_exported_over_otlp_http_to_a_real_receiver(
     threading.Thread(target=server.serve_forever, daemon=True).start()
     endpoint = f"http://127.0.0.1:{server.server_address[1]}"
     tracing = TracingSettings(otlp_endpoint=endpoint, service_name="signoff-test")
-    db = Database.from_settings(live_database)
-    update = {"database": live_database, "tracing": tracing}
-    app = create_app(settings.model_copy(update=update), database=db)
     try:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        traced = settings.model_copy(update={"tracing": tracing})
+        async with serving(traced, live_database) as (client, app):
             response = await client.get("/v1/orgs/x", headers={"traceparent": TRACEPARENT})
-        assert response.status_code == 401
-        assert app.state.tracer_provider.force_flush(10_000)
+            assert response.status_code == 401
+            assert app.state.tracer_provider.force_flush(10_000)
     finally:
-        await db.dispose()
         server.shutdown()
     spans = [
         (resource.resource, span)

@@ -13,36 +13,26 @@ PROMETHEUS = Path(__file__).resolve().parents[2] / "deploy" / "prometheus"
 DESIGN = Path(__file__).resolve().parents[2] / "docs" / "design.md"
 
 
-def promtool() -> str:
+def promtool(*args: str) -> str:
+    """Run promtool in deploy/prometheus; its output, once it has succeeded."""
     found = shutil.which("promtool")
     assert found, (
         "promtool is missing: `python3 scripts/dev.py setup` installs it as root "
         "(Debian: apt-get install prometheus)"
     )
-    return found
+    result = subprocess.run(
+        [found, *args], cwd=PROMETHEUS, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout + result.stderr
 
 
 def test_the_rules_are_valid() -> None:
-    result = subprocess.run(
-        [promtool(), "check", "rules", "alerts.yml"],
-        cwd=PROMETHEUS,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    promtool("check", "rules", "alerts.yml")
 
 
 def test_each_alert_fires_on_its_condition_and_not_below() -> None:
-    result = subprocess.run(
-        [promtool(), "test", "rules", "alerts.test.yml"],
-        cwd=PROMETHEUS,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "SUCCESS" in result.stdout + result.stderr
+    assert "SUCCESS" in promtool("test", "rules", "alerts.test.yml")
 
 
 def test_every_alert_has_a_test_and_a_row_in_the_design() -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,23 +17,10 @@ from typer.testing import CliRunner
 
 from signoff import backup
 from signoff.__main__ import cli
-from signoff.app import create_app
 from signoff.core.config import DatabaseSettings, Settings, env_name
-from signoff.core.db import Database
 from tests.review.support import walk_a_review
 from tests.support.databases import backend_of, create_postgres_database, drop_postgres_database
-
-
-@asynccontextmanager
-async def serving(settings: Settings, database: DatabaseSettings) -> AsyncIterator[Any]:
-    db = Database.from_settings(database)
-    app = create_app(settings.model_copy(update={"database": database}), database=db)
-    try:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            yield client, app
-    finally:
-        await db.dispose()
+from tests.support.livedb import serving
 
 
 @pytest.fixture

@@ -11,14 +11,18 @@ from __future__ import annotations
 import shutil
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import asyncpg
+import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 
-from signoff.core.config import DatabaseSettings
-from signoff.core.db import create_engine
+from signoff.core.config import DatabaseSettings, Settings
+from signoff.core.db import Database, create_engine
 from signoff.dbmigrate import upgrade_on
 from tests.support.databases import (
     _dsn,
@@ -63,3 +67,21 @@ async def live_database(live_template: str, tmp_path: Path) -> AsyncIterator[Dat
     url = make_url(live_template).set(database=name).render_as_string(hide_password=False)
     yield DatabaseSettings(url=url, pool_size=5, max_overflow=5)
     await drop_postgres_database(url)
+
+
+@asynccontextmanager
+async def serving(
+    settings: Settings, database: DatabaseSettings, *, db: Database | None = None, **create: Any
+) -> AsyncIterator[tuple[httpx.AsyncClient, FastAPI]]:
+    """A client of an app on ``database`` with engines of its own (every request commits),
+    or on ``db`` when given, and the app; ``create`` goes to ``create_app``."""
+    from signoff.app import create_app
+
+    db = db or Database.from_settings(database)
+    app = create_app(settings.model_copy(update={"database": database}), database=db, **create)
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            yield client, app
+    finally:
+        await db.dispose()
