@@ -56,5 +56,6 @@ def test_the_golden_signals_outbox_and_deliveries_have_panels() -> None:
         "signoff_outbox_lag_seconds",
         "signoff_webhook_deliveries_total",
         "signoff_email_notices_total",
+        "signoff_outbox_events_total",  # the review flow
     ):
         assert metric in joined, metric

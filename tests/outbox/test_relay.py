@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from signoff.core.clock import FrozenClock
 from signoff.core.db import Database
 from signoff.core.events import EventRecorder, OutboxEvent
+from signoff.core.metrics import Metrics
 from signoff.outbox.relay import OutboxRelay
 from signoff.worker import Transactions
 from tests.support.webhooks import record_events
@@ -114,3 +115,24 @@ async def test_a_commit_wakes_the_relay_and_a_rollback_does_not(db: Database) ->
             await recorder.record("documents.updated", org_id=None, subject="d", data={})
             await (session.commit() if outcome == "commit" else session.rollback())
     assert woken == ["commit"]
+
+
+async def test_relayed_events_are_counted_by_type_once(db: Database) -> None:
+    metrics = Metrics()
+
+    async def destination(
+        session: AsyncSession, events: Sequence[OutboxEvent], now: datetime
+    ) -> int:
+        return len(events)
+
+    types = [("documents.submitted", "d/1"), ("documents.approved", "d/1")]
+    await record_events(db, CLOCK, None, [*types, ("documents.submitted", "d/2")])
+    relay = OutboxRelay(Transactions(db), CLOCK, [destination], metrics=metrics)
+    await relay.run_once()
+    await relay.run_once()  # nothing new: nothing counted twice
+
+    def count(type_: str) -> float | None:
+        return metrics.registry.get_sample_value("signoff_outbox_events_total", {"type": type_})
+
+    assert count("documents.submitted") == 2
+    assert count("documents.approved") == 1

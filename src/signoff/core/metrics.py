@@ -66,6 +66,13 @@ class Metrics:
             ["channel"],
             registry=self.registry,
         )
+        self.events = Counter(
+            "signoff_outbox_events",
+            "Events relayed, by type (`documents.submitted`: a review round opened; "
+            "`documents.approved`...): the flow of the product's work.",
+            ["type"],
+            registry=self.registry,
+        )
         self.database_unavailable = Counter(
             "signoff_database_unavailable",
             "Requests answered 503 because the database could not serve them, by reason "

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import zlib
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -90,7 +91,10 @@ class OutboxRelay:
         """Relay everything there is now; returns what was done."""
         done = RelayRound()
         while True:
-            dispatched, fanned_out = await self._transact(self._dispatch)
+            dispatched, fanned_out, types = await self._transact(self._dispatch)
+            if self._metrics is not None:  # after the commit: each event is counted once
+                for type_, count in types.items():
+                    self._metrics.events.labels(type=type_).inc(count)
             done.dispatched += dispatched
             done.fanned_out += fanned_out
             if fanned_out and self._on_fanned_out is not None:
@@ -127,7 +131,7 @@ class OutboxRelay:
                 log.exception("outbox.relay_failed")
             await self._wake.wait(self._poll_s)
 
-    async def _dispatch(self, session: AsyncSession) -> tuple[int, int]:
+    async def _dispatch(self, session: AsyncSession) -> tuple[int, int, Counter[str]]:
         now = self._clock.now()
         query = (
             select(OutboxEvent)
@@ -138,14 +142,14 @@ class OutboxRelay:
         )
         events = list(await session.scalars(query))
         if not events:
-            return 0, 0
+            return 0, 0, Counter()
         fanned_out = 0
         for destination in self._destinations:
             fanned_out += await destination(session, events, now)
         marks = {"dispatched_at": now} | ({} if self._stream else {"published_at": now})
         ids = [e.id for e in events]
         await session.execute(update(OutboxEvent).where(OutboxEvent.id.in_(ids)).values(marks))
-        return len(events), fanned_out
+        return len(events), fanned_out, Counter(e.type for e in events)
 
     async def _publish(self, session: AsyncSession) -> int:
         assert self._stream is not None
