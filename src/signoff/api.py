@@ -10,6 +10,7 @@ from signoff.inbound import router as inbound
 from signoff.orgs import credentials_router
 from signoff.orgs import router as orgs
 from signoff.registers import router as registers
+from signoff.registers import transfer_router
 from signoff.review import router as review
 from signoff.templates import router as templates
 from signoff.traceability import router as traceability
@@ -31,6 +32,7 @@ ROUTERS = (
     # After the documents, traceability and review routers: `/documents/{doc}/{register}`
     # must not shadow their sub-paths.
     registers.router,
+    transfer_router.router,
     webhooks.router,
     inbound.router,
 )

@@ -1,6 +1,11 @@
 """Errors of the registers domain."""
 
-from signoff.core.errors import ConflictError, NotFoundError, UnprocessableError
+from signoff.core.errors import (
+    ConflictError,
+    NotFoundError,
+    PayloadTooLargeError,
+    UnprocessableError,
+)
 
 
 class ItemNotFound(NotFoundError):
@@ -21,3 +26,13 @@ class DuplicateKey(ConflictError):
 class InvalidRegisterItem(UnprocessableError):
     code = "validation_failed"
     title = "The register item is not valid"
+
+
+class ImportRefused(UnprocessableError):
+    code = "import_refused"
+    title = "The file is refused; nothing was imported"
+
+
+class ImportTooLarge(PayloadTooLargeError):
+    code = "import_too_large"
+    title = "The file is over a size limit; nothing was imported"

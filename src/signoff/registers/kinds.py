@@ -53,6 +53,10 @@ REQUIREMENTS = Kind(
         Column("requirement_id", "Requirement ID"),
         Column("summary", "Requirement Summary"),
         Column("design_sections", "Design Section"),
+        # Kept from requirements tools (ReqIF, spreadsheets): a title beside the statement,
+        # and parent requirements by id.
+        Column("title", "Title", optional=True),
+        Column("parents", "Parents", optional=True),
     ),
     key="requirement_id",
 )

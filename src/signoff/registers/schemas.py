@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -12,6 +12,7 @@ from signoff.registers.codec import Row
 from signoff.registers.kinds import Kind, level, parse_date, section_refs, target, truthy
 from signoff.registers.models import RegisterItem
 
+REQUIREMENT_ID = r"^[A-Za-z][A-Za-z0-9_.-]{0,49}$"
 Level = Literal["low", "medium", "high"]
 Text = Field(default="", max_length=5000)
 
@@ -21,10 +22,14 @@ class _Strict(BaseModel):
 
 
 class RequirementIn(_Strict):
-    requirement_id: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_.-]{0,49}$", examples=["REQ-001"])
+    requirement_id: str = Field(pattern=REQUIREMENT_ID, examples=["REQ-001"])
     summary: str = Field(min_length=1, max_length=2000)
     design_sections: list[str] = Field(
         default_factory=list, max_length=50, examples=[["3.3", "8.2"]]
+    )
+    title: str = Field(default="", max_length=300)
+    parents: list[Annotated[str, Field(pattern=REQUIREMENT_ID)]] = Field(
+        default_factory=list, max_length=50, examples=[["REQ-001"]]
     )
 
     @field_validator("design_sections")
@@ -114,6 +119,8 @@ def to_row(kind: Kind, item: BaseModel) -> Row:
         value = data.get(column.field)
         if column.field == "design_sections":
             row[column.field] = ", ".join(f"§{n}" for n in value or [])
+        elif column.field == "parents":
+            row[column.field] = ", ".join(value or [])
         elif isinstance(value, bool):
             row[column.field] = "Yes" if value else ""
         elif isinstance(value, date):
@@ -140,6 +147,7 @@ def typed_fields(kind: Kind, fields: Row) -> dict[str, Any]:
     out: dict[str, Any] = dict(fields)
     if kind.name == "requirements":
         out["design_sections"] = section_refs(fields.get("design_sections", ""))
+        out["parents"] = [p.strip() for p in fields.get("parents", "").split(",") if p.strip()]
     if kind.name == "risks":
         for name in ("likelihood", "impact"):
             out[name] = {1: "low", 2: "medium", 3: "high"}.get(level(fields.get(name)) or 0)

@@ -125,6 +125,17 @@ class RegisterService:
         del rows[item.position]
         await self._save(access, document, kind, rows)
 
+    async def rows(self, access: OrgAccess, ref: str, kind: Kind) -> list[Row]:
+        """The register's rows as the head revision's text has them."""
+        return await self._rows(await self._documents.get(access, ref), kind)
+
+    async def replace(self, access: OrgAccess, ref: str, kind: Kind, rows: Sequence[Row]) -> None:
+        """The whole register at once (an import): one new revision, or none if nothing
+        changed. The rows were validated by the caller."""
+        document = await self._documents.writable(access, ref)
+        await self._rows(document, kind)  # the section must exist
+        await self._save(access, document, kind, rows)
+
     async def _check_links(self, access: OrgAccess, kind: Kind, row: Row) -> None:
         """A decision superseded by another document's decision: that document must exist."""
         target = row.get("superseded_by") if kind is DECISIONS else None

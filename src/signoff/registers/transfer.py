@@ -1,0 +1,211 @@
+"""Registers in and out of the formats of other tools (codecs in ``signoff.exchange``).
+
+Every import is all-or-nothing and has two steps: the preview says what would change
+(added, changed, removed rows), the apply writes the whole register as one new revision.
+A file with any finding changes nothing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from signoff.documents.models import Document, SectionVersion
+from signoff.documents.service.documents import DocumentService
+from signoff.exchange import Finding, ImportRejected
+from signoff.exchange import reqif as reqif_codec
+from signoff.exchange.findings import refuse_if
+from signoff.exchange.sheets import Sheet
+from signoff.orgs.service import OrgAccess
+from signoff.registers.codec import Row
+from signoff.registers.kinds import KINDS, REQUIREMENTS, Kind, normalize_key, section_refs
+from signoff.registers.schemas import RequirementIn, to_row
+from signoff.registers.service import RegisterService
+
+_NUMBERED = re.compile(r"^\s*§?\s*((?:\d+|[A-Z])(?:\.\d+)*)\.?\s+\S")
+
+
+@dataclass
+class Plan:
+    """What an import does to a register: ids of rows added, changed, removed."""
+
+    register: str
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    applied: bool = False
+    revision: int | None = None
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One row of an import with where it came from (for findings)."""
+
+    values: dict[str, Any]
+    row: int | None = None
+    path: str | None = None
+
+
+def plan(kind: Kind, current: Sequence[Row], rows: Sequence[Row]) -> Plan:
+    old = {normalize_key(r[kind.key]): r for r in current}
+    new = {normalize_key(r[kind.key]): r for r in rows}
+    out = Plan(kind.name)
+    for key, row in new.items():
+        if key not in old:
+            out.added.append(row[kind.key])
+        elif old[key] != row:
+            out.changed.append(row[kind.key])
+        else:
+            out.unchanged += 1
+    out.removed = [r[kind.key] for k, r in old.items() if k not in new]
+    return out
+
+
+def requirement_rows(incoming: Sequence[Incoming]) -> list[Row]:
+    """Validated table rows, or every finding: bad values, duplicate ids, unknown parents."""
+    findings: list[Finding] = []
+    rows: list[tuple[Incoming, Row]] = []
+    seen: set[str] = set()
+    for item in incoming:
+        try:
+            typed = RequirementIn.model_validate(item.values)
+        except ValidationError as exc:
+            findings += [
+                Finding(
+                    f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}",
+                    code=e["type"],
+                    row=item.row,
+                    path=item.path,
+                )
+                for e in exc.errors()
+            ]
+            continue
+        key = normalize_key(typed.requirement_id)
+        if key in seen:
+            findings.append(
+                Finding(
+                    f"{typed.requirement_id} twice",
+                    code="duplicate_id",
+                    row=item.row,
+                    path=item.path,
+                )
+            )
+        seen.add(key)
+        rows.append((item, to_row(REQUIREMENTS, typed)))
+    for item, row in rows:
+        for parent in row.get("parents", "").split(","):
+            if parent.strip() and normalize_key(parent) not in seen:
+                findings.append(
+                    Finding(
+                        f"parent {parent.strip()} is not among the requirements",
+                        code="unknown_reference",
+                        row=item.row,
+                        path=item.path,
+                    )
+                )
+    refuse_if(findings, "The import is refused")
+    return [row for _, row in rows]
+
+
+class TransferService:
+    def __init__(self, registers: RegisterService, documents: DocumentService) -> None:
+        self._registers = registers
+        self._documents = documents
+
+    async def _head(self, access: OrgAccess, ref: str) -> tuple[Document, list[SectionVersion]]:
+        document = await self._documents.get(access, ref)
+        _, sections = await self._documents.head(document)
+        return document, sections
+
+    async def import_requirements(
+        self, access: OrgAccess, ref: str, incoming: Sequence[Incoming], *, apply: bool
+    ) -> Plan:
+        rows = requirement_rows(incoming)
+        current = await self._registers.rows(access, ref, REQUIREMENTS)
+        result = plan(REQUIREMENTS, current, rows)
+        if apply:
+            await self._registers.replace(access, ref, REQUIREMENTS, rows)
+            document = await self._documents.get(access, ref)
+            result.applied, result.revision = True, document.head_revision
+        return result
+
+    async def reqif_incoming(self, access: OrgAccess, ref: str, data: bytes) -> list[Incoming]:
+        """The requirements of a ReqIF file as rows of this document: a requirement's
+        design sections are its DESIGN_SECTIONS, else the document's section that its
+        ReqIF chapter names (by number or by title)."""
+        _, sections = await self._head(access, ref)
+        return [
+            Incoming(
+                {
+                    "requirement_id": r.requirement_id,
+                    "summary": r.statement,
+                    "title": r.title,
+                    "design_sections": list(r.design_sections)
+                    or _chapter_section(r.chapter, sections),
+                    "parents": list(r.parents),
+                },
+                path=f"SPEC-OBJECT[ReqIF.ForeignID='{r.requirement_id}']",
+            )
+            for r in reqif_codec.import_reqif(data)
+        ]
+
+    async def export_reqif(self, access: OrgAccess, ref: str) -> str:
+        document, sections = await self._head(access, ref)
+        rows = await self._registers.rows(access, ref, REQUIREMENTS)
+        revision, _ = await self._documents.head(document)
+        return reqif_codec.export_reqif(
+            document_key=document.key,
+            title=document.title,
+            chapters=[reqif_codec.Chapter(s.number or "", s.title) for s in sections if s.number],
+            requirements=[
+                reqif_codec.Requirement(
+                    requirement_id=r["requirement_id"],
+                    statement=r.get("summary", ""),
+                    title=r.get("title", ""),
+                    design_sections=tuple(section_refs(r.get("design_sections", ""))),
+                    parents=tuple(p.strip() for p in r.get("parents", "").split(",") if p.strip()),
+                )
+                for r in rows
+            ],
+            stamp=revision.created_at.isoformat(),
+        )
+
+    async def sheets(self, access: OrgAccess, ref: str, names: Sequence[str]) -> list[Sheet]:
+        """Each register as a sheet: the document, version and section of every row first."""
+        document, sections = await self._head(access, ref)
+        out = []
+        for name in names:
+            kind = KINDS[name]
+            section = next((s for s in sections if s.template_number == kind.section), None)
+            rows = await self._registers.rows(access, ref, kind) if section else []
+            columns = kind.columns
+            where = (document.key, document.version, section.number or "" if section else "")
+            out.append(
+                Sheet(
+                    name,
+                    ("Document", "Version", "Section", *(c.header for c in columns)),
+                    tuple((*where, *(r.get(c.field, "") for c in columns)) for r in rows),
+                )
+            )
+        return out
+
+
+def _chapter_section(chapter: str | None, sections: Sequence[SectionVersion]) -> list[str]:
+    if not chapter:
+        return []
+    numbered = _NUMBERED.match(chapter)
+    numbers = {s.number for s in sections if s.number}
+    if numbered and numbered.group(1) in numbers:
+        return [numbered.group(1)]
+    wanted = " ".join(chapter.lower().split())
+    hit = next(
+        (s for s in sections if s.number and " ".join(s.title.lower().split()) == wanted), None
+    )
+    return [hit.number] if hit and hit.number else []
+
+
+__all__ = ["ImportRejected", "Incoming", "Plan", "TransferService"]

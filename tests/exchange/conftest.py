@@ -1,0 +1,3 @@
+from tests.documents.conftest import filled, owner
+
+__all__ = ["filled", "owner"]
