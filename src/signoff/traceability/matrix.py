@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from signoff.docformat import Table, render_table
+from signoff.exchange.sheets import Sheet, to_xlsx
 from signoff.traceability.ends import End, Ends
 from signoff.traceability.models import TraceLink
 
@@ -144,22 +145,49 @@ def as_markdown(matrix: Matrix) -> str:
     return "## Traceability\n\n" + render_table(table) + "\n\n" + "\n".join(summary) + "\n"
 
 
+HEADERS = ("requirement", "summary", "sections", "operations", "tests", "passing", "suspect")
+
+
+def _rows(matrix: Matrix) -> list[tuple[str, ...]]:
+    return [
+        (
+            r.requirement.label,
+            str(r.requirement.detail.get("summary", "")),
+            _cell(r.sections),
+            _cell(r.operations),
+            _cell(r.tests),
+            str(len(r.passing_tests)),
+            str(r.suspect),
+        )
+        for r in matrix.rows
+    ]
+
+
 def as_csv(matrix: Matrix) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(
-        ["requirement", "summary", "sections", "operations", "tests", "passing", "suspect"]
-    )
-    for r in matrix.rows:
-        writer.writerow(
-            [
-                r.requirement.label,
-                r.requirement.detail.get("summary", ""),
-                _cell(r.sections),
-                _cell(r.operations),
-                _cell(r.tests),
-                len(r.passing_tests),
-                r.suspect,
-            ]
-        )
+    writer.writerow(HEADERS)
+    writer.writerows(_rows(matrix))
     return out.getvalue()
+
+
+def as_xlsx(matrix: Matrix, document: str) -> bytes:
+    """The matrix as a workbook: the rows, and the coverage figures on a second sheet."""
+    c = matrix.coverage
+    coverage = (
+        ("document", document),
+        ("requirements", str(c.requirements)),
+        ("with a design section", str(c.with_section)),
+        ("with a passing test", str(c.requirements - len(c.untested_requirements))),
+        ("sections referenced but missing", ", ".join(c.sections_referenced_missing)),
+        ("operations", str(c.operations)),
+        ("operations not described in §4.3", str(len(c.undocumented_operations))),
+        ("links", str(c.links)),
+        ("suspect links", str(c.suspect_links)),
+    )
+    return to_xlsx(
+        [
+            Sheet("traceability", HEADERS, tuple(_rows(matrix))),
+            Sheet("coverage", ("measure", "value"), coverage),
+        ]
+    )

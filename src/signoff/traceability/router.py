@@ -19,6 +19,7 @@ from signoff.core.web import ClockDep, Events, PageDep
 from signoff.documents.body import media_type
 from signoff.documents.deps import Documents
 from signoff.documents.errors import DocumentArchived, DocumentNotFound, UnsupportedFormat
+from signoff.exchange.sheets import XLSX
 from signoff.orgs.deps import requires
 from signoff.orgs.errors import InsufficientRole, InsufficientScope, OrgNotFound
 from signoff.orgs.service import OrgAccess
@@ -186,8 +187,13 @@ async def confirm_trace_link(
     responses={
         **problems(*DENIED, UnsupportedFormat),
         200: {
-            "content": {"application/json": {}, "text/markdown": {}, "text/csv": {}},
-            "description": "The matrix and coverage (JSON, Markdown or CSV).",
+            "content": {
+                "application/json": {},
+                "text/markdown": {},
+                "text/csv": {},
+                XLSX: {},
+            },
+            "description": "The matrix and coverage (JSON, Markdown, CSV or XLSX).",
         },
     },
 )
@@ -198,7 +204,7 @@ async def get_traceability(
     trace: Trace,
     documents: Documents,
     session: DbSession,
-    format: Literal["json", "markdown", "csv"] | None = None,
+    format: Literal["json", "markdown", "csv", "xlsx"] | None = None,
 ) -> Response | MatrixRead:
     """Requirements against sections, operations and tests, with coverage figures:
     requirements without a section, referenced sections that do not exist, operations not
@@ -216,11 +222,14 @@ async def get_traceability(
         return Response(matrices.as_markdown(matrix), media_type="text/markdown; charset=utf-8")
     if fmt == "csv":
         return Response(matrices.as_csv(matrix), media_type="text/csv; charset=utf-8")
+    if fmt == "xlsx":
+        return Response(matrices.as_xlsx(matrix, document.key), media_type=XLSX)
     return matrix_read(matrix)
 
 
-def _negotiate(accept: str) -> Literal["json", "markdown", "csv"]:
+def _negotiate(accept: str) -> Literal["json", "markdown", "csv", "xlsx"]:
     for media, fmt in (
+        (XLSX, "xlsx"),
         ("text/markdown", "markdown"),
         ("text/csv", "csv"),
         ("application/json", "json"),
@@ -228,4 +237,4 @@ def _negotiate(accept: str) -> Literal["json", "markdown", "csv"]:
     ):
         if media in accept.lower():
             return fmt  # type: ignore[return-value]
-    raise UnsupportedFormat("Accept application/json, text/markdown or text/csv.")
+    raise UnsupportedFormat(f"Accept application/json, text/markdown, text/csv or {XLSX}.")
