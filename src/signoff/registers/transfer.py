@@ -6,6 +6,7 @@ A file with any finding changes nothing."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -15,14 +16,21 @@ from pydantic import ValidationError
 
 from signoff.documents.models import Document, SectionVersion
 from signoff.documents.service.documents import DocumentService
-from signoff.exchange import Finding, ImportRejected
+from signoff.exchange import Finding, ImportRejected, madr
 from signoff.exchange import reqif as reqif_codec
 from signoff.exchange.findings import refuse_if
 from signoff.exchange.sheets import Sheet
 from signoff.orgs.service import OrgAccess
 from signoff.registers.codec import Row
-from signoff.registers.kinds import KINDS, REQUIREMENTS, Kind, normalize_key, section_refs
-from signoff.registers.schemas import RequirementIn, to_row
+from signoff.registers.kinds import (
+    DECISIONS,
+    KINDS,
+    REQUIREMENTS,
+    Kind,
+    normalize_key,
+    section_refs,
+)
+from signoff.registers.schemas import DecisionIn, RequirementIn, to_row
 from signoff.registers.service import RegisterService
 
 _NUMBERED = re.compile(r"^\s*§?\s*((?:\d+|[A-Z])(?:\.\d+)*)\.?\s+\S")
@@ -57,12 +65,17 @@ def plan(kind: Kind, current: Sequence[Row], rows: Sequence[Row]) -> Plan:
     for key, row in new.items():
         if key not in old:
             out.added.append(row[kind.key])
-        elif old[key] != row:
+        elif _filled(old[key]) != _filled(row):
             out.changed.append(row[kind.key])
         else:
             out.unchanged += 1
     out.removed = [r[kind.key] for k, r in old.items() if k not in new]
     return out
+
+
+def _filled(row: Row) -> Row:
+    # A table writes an empty cell for a field an import leaves out: the same row.
+    return {k: v for k, v in row.items() if v}
 
 
 def requirement_rows(incoming: Sequence[Incoming]) -> list[Row]:
@@ -121,17 +134,74 @@ class TransferService:
         _, sections = await self._documents.head(document)
         return document, sections
 
-    async def import_requirements(
-        self, access: OrgAccess, ref: str, incoming: Sequence[Incoming], *, apply: bool
+    async def export_madr(self, access: OrgAccess, ref: str) -> bytes:
+        document = await self._documents.get(access, ref)
+        rows = await self._registers.rows(access, ref, DECISIONS)
+        own = re.compile(rf"^{re.escape(document.key)} Decision (\d+)$")
+
+        def link(text: str) -> str:
+            mine = own.match(text.strip())
+            return f"#{mine.group(1)}" if mine else text.strip()
+
+        return madr.export_madr(
+            [
+                madr.Record(
+                    title=r.get("title", ""),
+                    status=(r.get("status") or "proposed").lower(),
+                    context=r.get("context", ""),
+                    options=r.get("options", ""),
+                    decision=r.get("decision", ""),
+                    rationale=r.get("rationale", ""),
+                    consequences=r.get("consequences", ""),
+                    superseded_by=link(r.get("superseded_by", "")),
+                )
+                for r in rows
+            ]
+        )
+
+    async def import_madr(self, access: OrgAccess, ref: str, data: bytes, *, apply: bool) -> Plan:
+        """Replace §3.3's decisions with a folder's records, in their number order."""
+        document = await self._documents.get(access, ref)
+        findings: list[Finding] = []
+        rows: list[Row] = []
+        for number, record in enumerate(madr.import_madr(data), start=1):
+            values = dataclasses.asdict(record)
+            target = values.pop("superseded_by")
+            if target.startswith("#"):
+                target = f"{document.key} Decision {target[1:]}"
+            try:
+                typed = DecisionIn.model_validate(values | {"superseded_by": target or None})
+            except ValidationError as exc:
+                findings += [
+                    Finding(
+                        f"{'.'.join(map(str, e['loc']))}: {e['msg']}",
+                        code=e["type"],
+                        path=f"#{number}",
+                    )
+                    for e in exc.errors()
+                ]
+                continue
+            rows.append(to_row(DECISIONS, typed) | {"number": str(number)})
+        refuse_if(findings, "The decision folder is refused")
+        return await self._replace(access, ref, DECISIONS, rows, apply=apply)
+
+    async def _replace(
+        self, access: OrgAccess, ref: str, kind: Kind, rows: list[Row], *, apply: bool
     ) -> Plan:
-        rows = requirement_rows(incoming)
-        current = await self._registers.rows(access, ref, REQUIREMENTS)
-        result = plan(REQUIREMENTS, current, rows)
+        current = await self._registers.rows(access, ref, kind)
+        result = plan(kind, current, rows)
         if apply:
-            await self._registers.replace(access, ref, REQUIREMENTS, rows)
+            await self._registers.replace(access, ref, kind, rows)
             document = await self._documents.get(access, ref)
             result.applied, result.revision = True, document.head_revision
         return result
+
+    async def import_requirements(
+        self, access: OrgAccess, ref: str, incoming: Sequence[Incoming], *, apply: bool
+    ) -> Plan:
+        return await self._replace(
+            access, ref, REQUIREMENTS, requirement_rows(incoming), apply=apply
+        )
 
     async def reqif_incoming(self, access: OrgAccess, ref: str, data: bytes) -> list[Incoming]:
         """The requirements of a ReqIF file as rows of this document: a requirement's

@@ -34,6 +34,8 @@ Writer = Annotated[OrgAccess, requires(Action.DOCUMENTS_WRITE)]
 DENIED = (OrgNotFound, InsufficientRole, InsufficientScope)
 BASE = "/orgs/{org}/documents/{doc}"
 REQIF = "application/xml"
+ZIP = "application/zip"
+ZIP_TYPES = (ZIP, "application/x-zip-compressed")
 REQIF_TYPES = ("application/xml", "text/xml", "application/reqif+xml")
 RegisterParam = Literal[
     "requirements", "decisions", "risks", "questions", "performance-goals", "glossary", "references"
@@ -178,3 +180,26 @@ async def export_csv(
     and the register's section."""
     (sheet,) = await transfer.sheets(access, doc, [register])
     return _file(to_csv(sheet), "text/csv; charset=utf-8", f"{doc}-{register}.csv")
+
+
+@router.get(
+    f"{BASE}/exports/madr",
+    response_class=Response,
+    responses={**problems(*DENIED, DocumentNotFound), 200: {"content": {ZIP: {}}}},
+)
+async def export_madr(doc: str, access: Reader, transfer: Transfer) -> Response:
+    """The document's decisions (§3.3) as a zip of numbered MADR files, `0001-title.md`,
+    with their status and superseded-by links."""
+    return _file(await transfer.export_madr(access, doc), ZIP, f"{doc}-decisions.zip")
+
+
+@router.post(f"{BASE}/imports/madr", openapi_extra=_raw(ZIP_TYPES, True), responses=IMPORT_PROBLEMS)
+async def import_madr(
+    doc: str, request: Request, access: Writer, transfer: Transfer, apply: Apply = False
+) -> PlanRead:
+    """Replace §3.3's decisions with a zipped adr-tools, log4brains or MADR folder (4 MiB,
+    32 MiB unpacked, 10,000 files at most): status, context, options, decision,
+    consequences and superseded-by links kept. A preview, or with `apply=true` one new
+    revision; a refused folder imports nothing and each finding names its file."""
+    data = await _upload(request, ZIP_TYPES)
+    return _read(await refusing(transfer.import_madr(access, doc, data, apply=apply)))
