@@ -68,7 +68,8 @@ async def test_every_register_exports_with_document_version_and_section(
     )
     table = list(csv.reader(io.StringIO(response.text)))
     assert table[0] == ["Document", "Version", "Section", "Term", "Definition"]
-    assert len(table) == 6 and table[1][2] == "17"
+    assert len(table) == 6
+    assert table[1][2] == "17"
 
 
 async def test_xlsx_import_previews_then_applies(
@@ -150,5 +151,6 @@ async def test_the_traceability_matrix_as_xlsx(
     )
     book = load_workbook(io.BytesIO(response.content))
     rows = list(book["traceability"].iter_rows(values_only=True))
-    assert rows[0][0] == "requirement" and len(rows) == 13
+    assert rows[0][0] == "requirement"
+    assert len(rows) == 13
     assert dict(book["coverage"].iter_rows(values_only=True))["requirements"] == "12"
