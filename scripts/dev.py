@@ -59,6 +59,7 @@ def setup() -> None:
         except (OSError, subprocess.CalledProcessError) as exc:
             sys.exit(f"cannot create a virtualenv ({exc}); on Debian: apt-get install python3-venv")
     debian_tools()
+    pdf_libraries()
     wanted = _fingerprint()
     if STAMP.exists() and STAMP.read_text() == wanted:
         return
@@ -86,12 +87,41 @@ def debian_tools() -> None:
     missing = sorted({pkg for cmd, pkg in DEBIAN_TOOLS.items() if shutil.which(cmd) is None})
     if not missing or shutil.which("apt-get") is None or os.geteuid() != 0:
         return  # the tests that need them say how to install them
-    say(f"installing {', '.join(missing)} from Debian")
+    _apt_install(missing)
+
+
+def _apt_install(packages: list[str]) -> None:
+    say(f"installing {', '.join(packages)} from Debian")
     env = os.environ | {"DEBIAN_FRONTEND": "noninteractive"}
     apt = ["apt-get", "-o", "DPkg::Lock::Timeout=300"]
-    if _run(*apt, "install", "-y", "-qq", "--no-install-recommends", *missing, env=env) != 0:
+    if _run(*apt, "install", "-y", "-qq", "--no-install-recommends", *packages, env=env) != 0:
         _run(*apt, "update", "-qq", env=env)
-        _run(*apt, "install", "-y", "-qq", "--no-install-recommends", *missing, env=env)
+        _run(*apt, "install", "-y", "-qq", "--no-install-recommends", *packages, env=env)
+
+
+# WeasyPrint (the PDF export) loads Pango and HarfBuzz from the system, and needs a font.
+PDF_PACKAGES = {
+    "pango-1.0": "libpango-1.0-0",
+    "pangoft2-1.0": "libpangoft2-1.0-0",
+    "harfbuzz-subset": "libharfbuzz-subset0",
+}
+PDF_FONT = (Path("/usr/share/fonts/truetype/dejavu"), "fonts-dejavu-core")
+
+
+def pdf_libraries() -> None:
+    """Install Debian's libraries for the PDF export when they are missing (CI is a clean
+    machine, as root); elsewhere say what to install."""
+    from ctypes.util import find_library
+
+    missing = [pkg for lib, pkg in PDF_PACKAGES.items() if find_library(lib) is None]
+    if not PDF_FONT[0].exists():
+        missing.append(PDF_FONT[1])
+    if not missing:
+        return
+    if shutil.which("apt-get") is None or os.geteuid() != 0:
+        say(f"the PDF export needs {' '.join(missing)} (Debian names): install them")
+        return
+    _apt_install(missing)
 
 
 def _fingerprint() -> str:

@@ -11,6 +11,7 @@ from signoff.orgs import credentials_router
 from signoff.orgs import router as orgs
 from signoff.registers import router as registers
 from signoff.registers import transfer_router
+from signoff.review import pdf_router
 from signoff.review import router as review
 from signoff.templates import router as templates
 from signoff.traceability import router as traceability
@@ -29,6 +30,7 @@ ROUTERS = (
     document_history.router,
     traceability.router,
     review.router,
+    pdf_router.router,
     # After the documents, traceability and review routers: `/documents/{doc}/{register}`
     # must not shadow their sub-paths.
     registers.router,

@@ -130,3 +130,23 @@ def _check(entry: AuditEvent, prev: str, expected_seq: int) -> str | None:
     if entry.hash != entry_hash(prev, entry):
         return "the entry was altered"
     return None
+
+
+async def position(
+    session: AsyncSession, org_id: uuid.UUID, event_type: str, subject: str, revision: int
+) -> AuditEvent | None:
+    """The audit entry of an event about one revision (``data.revision``): its place in
+    the organization's chain, for a sign-off sheet."""
+    query = (
+        select(AuditEvent)
+        .where(
+            AuditEvent.chain_id == org_id,
+            AuditEvent.type == event_type,
+            AuditEvent.subject == subject,
+        )
+        .order_by(AuditEvent.seq.desc())
+    )
+    for entry in await session.scalars(query):
+        if entry.data.get("revision") == revision:
+            return entry
+    return None

@@ -222,6 +222,12 @@ class CpuSettings(BaseModel):
     budget_s: float = Field(
         default=5.0, gt=0, le=300, description="Longest one piece of work may take (else 422)."
     )
+    pdf_budget_s: float = Field(
+        default=120.0,
+        gt=0,
+        le=1800,
+        description="Longest rendering of a PDF may take: WeasyPrint lays out every page.",
+    )
     queue: int = Field(
         default=16, ge=0, le=1000, description="Pieces waiting for a process (beyond: 503)."
     )

@@ -61,10 +61,19 @@ class CpuPool:
         """Pieces of work running or waiting now."""
         return self._accepted
 
-    async def run(self, work: Callable[..., T], *args: Any, size: int, what: str) -> T:
+    async def run(
+        self,
+        work: Callable[..., T],
+        *args: Any,
+        size: int,
+        what: str,
+        budget: tuple[str, float] | None = None,
+    ) -> T:
         """``work(*args)`` in a worker process (on the loop when ``size`` in bytes is small);
-        ``what`` names the work in the refusal ("linting the document")."""
+        ``what`` names the work in the refusal ("linting the document"); ``budget`` is
+        another limit than SIGNOFF_CPU__BUDGET_S, as (its setting's name, seconds)."""
         settings = self._settings
+        limit, budget_s = budget or ("SIGNOFF_CPU__BUDGET_S", settings.budget_s)
         if settings.workers == 0 or size < settings.inline_below_bytes:
             return work(*args)
         if self._accepted >= settings.workers + settings.queue:
@@ -75,22 +84,22 @@ class CpuPool:
             )
         self._accepted += 1
         try:
-            future = _pool(settings.workers).schedule(work, args=args, timeout=settings.budget_s)
+            future = _pool(settings.workers).schedule(work, args=args, timeout=budget_s)
             return await asyncio.wrap_future(future)
         except TimeoutError as exc:
             raise CpuBudgetExceededError(
-                f"{what.capitalize()} took longer than {settings.budget_s:g} s, the limit "
-                "(SIGNOFF_CPU__BUDGET_S); it was stopped. Split the document, or shrink its "
+                f"{what.capitalize()} took longer than {budget_s:g} s, the limit "
+                f"({limit}); it was stopped. Split the document, or shrink its "
                 "largest tables.",
-                limit="SIGNOFF_CPU__BUDGET_S",
-                limit_value=settings.budget_s,
+                limit=limit,
+                limit_value=budget_s,
             ) from exc
         except _expired() as exc:
             raise CpuBudgetExceededError(
                 f"{what.capitalize()} stopped its worker process (it ran out of memory or "
                 "crashed); the input is too large or too complex.",
-                limit="SIGNOFF_CPU__BUDGET_S",
-                limit_value=settings.budget_s,
+                limit=limit,
+                limit_value=budget_s,
             ) from exc
         finally:
             self._accepted -= 1

@@ -73,3 +73,8 @@ class NotThreadModerator(ForbiddenError):
 class TooManyReplies(ConflictError):
     code = "too_many_replies"
     title = "The thread has reached its maximum number of replies"
+
+
+class NotApproved(ConflictError):
+    code = "not_approved"
+    title = "Only an approved version is printed"

@@ -49,6 +49,14 @@ class ReviewRepository:
             query = query.where(ReviewRound.outcome == outcome)
         return await self.session.scalar(query.order_by(ReviewRound.number.desc()).limit(1))
 
+    async def approved_round(self, document_id: uuid.UUID, version: str) -> ReviewRound | None:
+        query = select(ReviewRound).where(
+            ReviewRound.document_id == document_id,
+            ReviewRound.outcome == "approved",
+            ReviewRound.approved_version == version,
+        )
+        return await self.session.scalar(query)
+
     async def round_by_number(self, document_id: uuid.UUID, number: int) -> ReviewRound | None:
         return await self.session.scalar(
             select(ReviewRound).where(
