@@ -9,22 +9,28 @@ import difflib
 import json
 import sys
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import httpx
 import typer
 
+from signoff import __version__
 from signoff.docformat import (
     DocFormatError,
     DocumentControl,
     LintReport,
     Severity,
+    Template,
     lint,
     match_template,
     parse_document,
+    parse_template,
 )
 from signoff.docformat.frontmatter import set_front_matter_fields
+from signoff.docformat.lint.model import DEFAULT_SEVERITIES
+from signoff.exchange.sarif import LintFinding, to_github, to_sarif
 from signoff.templates.service import BUILTIN_SLUG, builtin
 
 RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
@@ -43,18 +49,41 @@ Token = Annotated[
 Org = Annotated[str, typer.Option(envvar="SIGNOFF_ORG", help="Organization slug [SIGNOFF_ORG].")]
 
 
+class Output(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+    SARIF = "sarif"
+    GITHUB = "github"
+
+
+def _template(name: str) -> Template:
+    """A built-in template by name, or a template file (an organization's, offline)."""
+    path = Path(name)
+    if path.suffix.lower() in {".md", ".markdown"} or path.is_file():
+        return parse_template(path.read_text("utf-8"))
+    return builtin(name).parsed
+
+
 def lint_file(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
-    template: Annotated[str, typer.Option(help="A built-in template.")] = BUILTIN_SLUG,
+    template: Annotated[
+        str, typer.Option(help="A built-in template's name, or a template file (Markdown).")
+    ] = BUILTIN_SLUG,
     fail_on: Annotated[
         Severity, typer.Option(help="The least severity that makes the exit code 1.")
     ] = Severity.ERROR,
-    output: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    output: Annotated[
+        Output,
+        typer.Option(
+            "--format",
+            help="text, json, sarif (code scanning) or github (workflow annotations).",
+        ),
+    ] = Output.TEXT,
 ) -> None:
     """Lint a Markdown design document against a template, offline. Exit 0: nothing at or
     above --fail-on; 1: findings that are; 2: the file cannot be read as a document."""
     try:
-        loaded = builtin(template)
+        loaded = _template(template)
         parsed = parse_document(file.read_text("utf-8"))
     except (DocFormatError, UnicodeDecodeError) as exc:
         typer.echo(f"{file}: {exc}", err=True)
@@ -62,16 +91,25 @@ def lint_file(
     except Exception as exc:  # an unknown template
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from exc
-    report = lint(
-        match_template(parsed, loaded.parsed), loaded.parsed, today=datetime.now(UTC).date()
-    )
+    report = lint(match_template(parsed, loaded), loaded, today=datetime.now(UTC).date())
     _print_report(file, report, output)
     failing = [f for f in report.findings if RANK[f.severity] >= RANK[fail_on]]
     raise typer.Exit(1 if failing else 0)
 
 
-def _print_report(file: Path, report: LintReport, output: str) -> None:
-    if output == "json":
+def _print_report(file: Path, report: LintReport, output: Output) -> None:
+    if output in (Output.SARIF, Output.GITHUB):
+        found = [
+            LintFinding(f.rule, f.severity.value, f.message, f.line, f.section)
+            for f in report.findings
+        ]
+        if output is Output.SARIF:
+            rules = {rule: severity.value for rule, severity in DEFAULT_SEVERITIES.items()}
+            typer.echo(to_sarif(file.as_posix(), found, rules, __version__))
+        else:
+            typer.echo(to_github(file.as_posix(), found))
+        return
+    if output is Output.JSON:
         findings = [
             {
                 "rule": f.rule,

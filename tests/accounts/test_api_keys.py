@@ -57,7 +57,9 @@ async def test_scopes_are_enforced(client: httpx.AsyncClient) -> None:
     response = await client.post(
         f"/v1/orgs/{org}/teams", json={"slug": "t", "name": "T"}, headers=headers
     )
-    assert_problem(response, 403, "insufficient_role")
+    # The key lacks the scope: that is what it is told (design §7.2), naming the scope.
+    body = assert_problem(response, 403, "insufficient_scope")
+    assert "the 'admin' scope" in str(body["detail"])
     admin = (
         await client.post(
             f"/v1/orgs/{org}/api-keys",

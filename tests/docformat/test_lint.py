@@ -18,6 +18,7 @@ from signoff.docformat import (
     Template,
     lint,
     parse_document,
+    parse_template,
 )
 
 from .conftest import filled_markdown
@@ -412,3 +413,22 @@ def test_unknown_rule_ids_are_refused() -> None:
 def test_lint_matches_a_document_parsed_without_the_template(template: Template) -> None:
     doc: ParsedDocument = parse_document(filled_markdown())
     assert [f.rule for f in lint(doc, template, today=TODAY).findings] == ["question-overdue"]
+
+
+def test_task_boxes_and_labels_from_the_template_are_content(seed_text: str) -> None:
+    custom = parse_template(
+        seed_text.replace(
+            "### 1.2 Scope\n",
+            "Checklist [Optional]:\n\n- [ ] Security review\n- [x] Owner named\n\n"
+            "Owner: [Owner Name]\n\n### 1.2 Scope\n",
+        )
+    )
+    text = _edit(
+        (
+            "### 1.2 Scope\n",
+            "Checklist [Optional]:\n\n- [ ] Security review\n- [x] Owner named\n\n"
+            "Owner: [Owner Name]\n\n### 1.2 Scope\n",
+        )
+    )
+    found = [f.message for f in _found(text, custom, "placeholder")]
+    assert found == ["placeholder '[Owner Name]' left in place"]

@@ -24,6 +24,12 @@ _GENERIC_PLACEHOLDERS = (
     r"§\s?X(?:\.X)+",
 )
 _BRACKETED = re.compile(r"\[[^\[\]\n]{1,60}\]")
+# Brackets a template uses that are content, not text to replace: GFM task-list boxes
+# (a checklist is content) and labels such as [Optional] that mark a section or field.
+_NOT_PLACEHOLDERS = re.compile(
+    r"\[(?:\s|x|X|optional|required|recommended|mandatory|deprecated|experimental)\]",
+    re.IGNORECASE,
+)
 _OPTION_LIST = re.compile(r"[^/|\s][^/|]*(?:/[^/|]+)+")
 BLANKISH = frozenset({"", "-", "–", "—", "?", "tbd", "tbc", "todo", "n/a", "none"})
 
@@ -53,7 +59,12 @@ class Placeholders:
         texts = [template.title_pattern, *(s.title for s in template.walk())]
         for spec in template.walk():
             texts.extend(text for text, _ in inline_texts(parse_body(spec.body)))
-        literal = {m[0] for text in texts for m in _BRACKETED.finditer(text)}
+        literal = {
+            m[0]
+            for text in texts
+            for m in _BRACKETED.finditer(text)
+            if not _NOT_PLACEHOLDERS.fullmatch(m[0])
+        }
         alternatives = [*map(re.escape, sorted(literal, key=len, reverse=True))]
         pattern = re.compile("|".join([*alternatives, *_GENERIC_PLACEHOLDERS]))
         cells = {v for spec in template.walk() for t in spec.all_tables() for v in _cells(t)}

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from signoff.core.clock import Clock
 from signoff.core.events import EventRecorder
-from signoff.core.permissions import RULES, Action, Role, allowed, role_for_scopes
+from signoff.core.permissions import RULES, Action, Role, Scope, allowed, role_for_scopes
 from signoff.core.principal import Principal
 from signoff.orgs.errors import InsufficientRole, InsufficientScope, OrgNotFound
 from signoff.orgs.models import Membership, Organization
@@ -34,17 +34,20 @@ class OrgAccess:
 
     def require(self, action: Action) -> None:
         minimum, scope = RULES[action]
-        if self.role < minimum:
-            raise InsufficientRole(
-                f"This needs the {minimum.label} role; you are {self.role.label}."
-            )
-        if not allowed(self.role, self.principal.scopes, action):
+        # The scope first: a machine credential's role is derived from its scopes
+        # (role_for_scopes), so a key without the scope would otherwise be told its role.
+        if not (scope in self.principal.scopes or Scope.ADMIN in self.principal.scopes):
             raise InsufficientScope(
-                f"Your credential lacks the '{scope}' scope.",
+                f"This needs the '{scope}' scope; your credential has "
+                f"{', '.join(sorted(self.principal.scopes)) or 'none'}.",
                 headers={
                     "WWW-Authenticate": f'Bearer realm="signoff", error="insufficient_scope", '
                     f'scope="{scope}"'
                 },
+            )
+        if self.role < minimum:
+            raise InsufficientRole(
+                f"This needs the {minimum.label} role; you are {self.role.label}."
             )
 
 
