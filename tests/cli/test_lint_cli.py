@@ -55,3 +55,39 @@ def test_a_file_that_is_not_a_document_is_exit_2(tmp_path: Path) -> None:
     unknown, message = run(str(FIXTURES / "filled-document.md"), "--template", "nope")
     assert unknown == 2
     assert "nope" in message
+
+
+def test_sarif_github_and_an_unknown_format(tmp_path: Path) -> None:
+    doc = tmp_path / "design.md"
+    doc.write_text("# Design Document: Half done\n\n## 1. Introduction\n")
+    code, output = run(str(doc), "--format", "sarif")
+    assert code == 1
+    log = json.loads(output)
+    assert log["version"] == "2.1.0"
+    results = log["runs"][0]["results"]
+    rules = {r["id"] for r in log["runs"][0]["tool"]["driver"]["rules"]}
+    assert results
+    assert {r["ruleId"] for r in results} <= rules
+    assert results[0]["level"] == "error"
+    assert results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == str(doc)
+    code, output = run(str(doc), "--format", "github")
+    assert code == 1
+    assert output.splitlines()[0].startswith(f"::error file={doc},title=signoff ")
+    code, output = run(str(doc), "--format", "xml")
+    assert code == 2
+    assert "'xml' is not one of" in output
+
+
+def test_a_template_file_lints_offline(tmp_path: Path) -> None:
+    template = tmp_path / "org-template.md"
+    seed = SEED.read_text("utf-8")
+    template.write_text(
+        seed.replace(
+            "## 2. System Context", "### 1.4 Compliance\n\nName the rules.\n\n## 2. System Context"
+        )
+    )
+    code, output = run(str(FIXTURES / "filled-document.md"), "--template", str(template))
+    assert code == 1
+    assert "1.4 Compliance" in output
+    code, _ = run(str(FIXTURES / "filled-document.md"), "--template", str(tmp_path / "no.md"))
+    assert code == 2
