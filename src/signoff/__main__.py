@@ -269,11 +269,13 @@ def worker() -> None:
 
 
 def _docs_commands() -> None:
-    from signoff import cli_docs
+    from signoff import cli_docs, cli_exchange
 
     cli.command("lint")(cli_docs.lint_file)
     cli.command("push")(cli_docs.push)
     cli.command("pull")(cli_docs.pull)
+    cli.command("export")(cli_exchange.export)
+    cli.command("import")(cli_exchange.import_)
 
 
 _docs_commands()

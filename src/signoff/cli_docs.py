@@ -154,9 +154,9 @@ def _fail(response: httpx.Response) -> None:
         f"{response.status_code} {problem.get('code', '')}: {problem.get('detail', '')}", err=True
     )
     for error in problem.get("errors") or []:
-        typer.echo(
-            f"  {error.get('pointer') or error.get('line') or ''} {error.get('detail')}", err=True
-        )
+        where = [f"{k} {error[k]}" for k in ("line", "row", "path") if error.get(k)]
+        where = where or [str(error.get("pointer") or "")]
+        typer.echo(f"  {', '.join(where)}: {error.get('detail')}", err=True)
     raise typer.Exit(1)
 
 
