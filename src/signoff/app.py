@@ -41,6 +41,7 @@ from signoff.registers.summary import register_counts
 from signoff.review.keeper import ReviewKeeper
 from signoff.serving import DrainMiddleware
 from signoff.traceability.links import LinkKeeper
+from signoff.web.assembly import install_web
 from signoff.webhooks.runtime import WebhooksRuntime
 from signoff.worker import Background
 
@@ -106,7 +107,7 @@ def create_app(
         lifespan=lifespan,
         debug=settings.debug,
         redoc_url=None,
-        docs_url="/docs" if settings.api_docs else None,
+        docs_url=None,  # served by signoff.web.docs, offline
         openapi_url="/openapi.json" if settings.api_docs else None,
         redirect_slashes=False,
         generate_unique_id_function=operation_id,
@@ -156,6 +157,7 @@ def create_app(
     app.include_router(api.root)
     for router in api.ROUTERS:
         app.include_router(router, prefix=api.PREFIX)
+    install_web(app, settings)
     _add_middleware(app, settings, metrics)
     # Off unless SIGNOFF_TRACING__OTLP_ENDPOINT is set (or a test gives an exporter).
     tracer = tracing.tracer_provider(settings.tracing, span_exporter)

@@ -90,6 +90,17 @@ class ServerSettings(BaseModel):
     _split = field_validator("trusted_proxies", mode="before")(_comma_list)
 
 
+class WebSettings(BaseModel):
+    """The web UI's browser sessions (``SIGNOFF_WEB__*``)."""
+
+    # Idle: a session unused this long ends. Absolute: every session ends this long after
+    # sign-in, however busy (OWASP session management).
+    session_idle_s: int = Field(default=2 * 3600, ge=60)
+    session_absolute_s: int = Field(default=12 * 3600, ge=60)
+    # None: Secure everywhere but development, where the UI is served over plain http.
+    cookie_secure: bool | None = None
+
+
 class CorsSettings(BaseModel):
     allow_origins: CommaList = Field(default_factory=list)
     allow_credentials: bool = False
@@ -417,6 +428,7 @@ class Settings(BaseSettings):
     redis: RedisSettings = Field(default_factory=RedisSettings)
     nats: NatsSettings = Field(default_factory=NatsSettings)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -482,6 +494,13 @@ class Settings(BaseSettings):
         if self.server.api_docs is None:
             return self.env is not Environment.PRODUCTION
         return self.server.api_docs
+
+    @cached_property
+    def cookie_secure(self) -> bool:
+        """Whether the browser session cookie is ``Secure``: everywhere but development."""
+        if self.web.cookie_secure is None:
+            return self.env is not Environment.DEVELOPMENT
+        return self.web.cookie_secure
 
     @cached_property
     def log_format(self) -> Literal["json", "console"]:
