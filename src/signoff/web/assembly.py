@@ -12,10 +12,18 @@ from starlette.responses import RedirectResponse, Response
 from signoff.core.config import Settings
 from signoff.web import docs
 from signoff.web.assets import IMMUTABLE, PREFIX, Assets
-from signoff.web.pages import auth
+from signoff.web.pages import auth, documents, edit, inbox, reader, review
 from signoff.web.render import environment
 
-AREAS: tuple[APIRouter, ...] = (auth.router,)
+AREAS: tuple[APIRouter, ...] = (
+    auth.router,
+    inbox.router,
+    documents.router,
+    # Before the reader: `/documents/new` is not a document.
+    reader.router,
+    edit.router,
+    review.router,
+)
 
 assets_router = APIRouter(include_in_schema=False)
 

@@ -1,6 +1,6 @@
 // Signoff's few lines of script: every page works without them (forms post, links link).
 // 1. The section editor's live preview, rendered by the server (the same sanitizer).
-// 2. The edit page keeps typed text in the browser until it is saved (never lose it).
+// 2. The edit page keeps typed text in the browser until it is sent (never lose it).
 (function () {
   "use strict";
   var csrf = function () {
@@ -29,13 +29,11 @@
       clearTimeout(timer);
       timer = setTimeout(refresh, 300);
     });
-    var form = source.form;
-    if (form && form.hasAttribute("data-saved") && window.sessionStorage) {
-      sessionStorage.removeItem(key);
+    // Saved or refused, the server answers with the text: the browser's copy can go.
+    if (source.form) {
+      source.form.addEventListener("submit", function () {
+        if (window.sessionStorage) { sessionStorage.removeItem(key); }
+      });
     }
-  }
-  var saved_note = document.querySelector("[data-clear-draft]");
-  if (saved_note && window.sessionStorage) {
-    sessionStorage.removeItem("signoff-draft:" + saved_note.getAttribute("data-clear-draft"));
   }
 })();
