@@ -6,7 +6,10 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from tests.e2e.conftest import server_database_url
 from tests.web.pages import Person
+
+__all__ = ["server_database_url"]  # the browser tests' server gets a database of its own
 
 
 @pytest.fixture

@@ -27,6 +27,9 @@ PAGE_HEADERS = {
     # and not kept in the back-button cache after sign-out.
     "Cache-Control": "private, no-store",
     "Vary": "Cookie",
+    # The pages' own forms then carry an Origin the CSRF check can compare; other sites
+    # still learn nothing of the address.
+    "Referrer-Policy": "same-origin",
 }
 
 
