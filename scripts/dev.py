@@ -77,12 +77,13 @@ def setup() -> None:
 
 
 # Commands the tests need that come from Debian, not PyPI: the command and its package.
-DEBIAN_TOOLS = {"promtool": "prometheus"}
+# Chromium: the web UI's browser tests drive Debian's (Playwright never downloads one).
+DEBIAN_TOOLS = {"promtool": "prometheus", "chromium": "chromium"}
 
 
 def debian_tools() -> None:
     """Install the Debian packages that provide the commands the tests run (promtool for the
-    alert rules' unit tests), when a command is missing and apt-get is there to install it."""
+    alert rules' unit tests, chromium for the browser tests), when a command is missing and apt-get is there to install it."""
     missing = sorted({pkg for cmd, pkg in DEBIAN_TOOLS.items() if shutil.which(cmd) is None})
     if not missing or shutil.which("apt-get") is None or os.geteuid() != 0:
         return  # the tests that need them say how to install them

@@ -79,7 +79,7 @@ def serve(
     port = port if port is not None else settings.server.port
     base = settings.server.public_url or f"http://{host}:{port}"
     docs = f"  (API docs: {base}/docs)" if settings.api_docs else ""
-    typer.echo(f"Signoff {signoff.__version__} on {base}{docs}")
+    typer.echo(f"Signoff {signoff.__version__} on {base}  (web UI: {base}/ui/){docs}")
     run_uvicorn(
         settings,
         "signoff.app:app_from_environment",

@@ -35,6 +35,10 @@ def endpoints(app: FastAPI) -> Iterator[Endpoint]:
     for context in iter_route_contexts(app.routes):
         route = context.original_route
         if not isinstance(route, APIRoute) or context.path_format is None:
-            continue  # /openapi.json and /docs: FastAPI's own, public by nature
+            continue  # /openapi.json: FastAPI's own, public by nature
+        if not route.include_in_schema:
+            # The web UI's pages, /docs and the assets: no Bearer credential reaches them
+            # (a browser session does); tests/web attacks them (cross-tenant, CSRF).
+            continue
         for method in sorted(context.methods or route.methods or ()):
             yield Endpoint(method, context.path_format, tuple(declared(route.dependant)), route)
