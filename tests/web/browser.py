@@ -68,9 +68,11 @@ async def open_context(browser: Browser, watch: Watch, *, width: int = 1280) -> 
     await context.route("**/*", watch.route)
     context.on(
         "console",
-        lambda message: watch.console.append(message.text)
-        if "Content Security Policy" in message.text or message.type == "error"
-        else None,
+        lambda message: (
+            watch.console.append(message.text)
+            if "Content Security Policy" in message.text or message.type == "error"
+            else None
+        ),
     )
     return context
 

@@ -6,6 +6,7 @@ without its CSRF token, and axe-core on every page. No request may leave the ser
 from __future__ import annotations
 
 import re
+import uuid
 from pathlib import Path
 
 import httpx
@@ -14,7 +15,14 @@ from playwright.async_api import BrowserContext, Page, async_playwright, expect
 
 from tests.e2e.test_server import database_env
 from tests.review.support import FILLED
-from tests.support.identity import PASSWORD, invite_and_accept, sign_in, sign_up, unique
+from tests.support.identity import (
+    PASSWORD,
+    Actor,
+    invite_and_accept,
+    sign_in,
+    sign_up,
+    unique,
+)
 from tests.support.server import free_port, running, signoff_command
 from tests.web.browser import ARGS, CHROMIUM, Watch, open_context, shot
 
@@ -66,14 +74,20 @@ async def _sign_up_through_the_page(ada: Visitor, name: str, slug: str) -> None:
 async def _teams_and_owners(api: httpx.AsyncClient, ada_email: str, org: str) -> tuple[str, str]:
     """Teams, members and section owners: the organization settings pages are not built
     yet (docs/design.md §5), so this part of the setup goes through the API."""
-    token = (await sign_in(api, ada_email))["access_token"]
-    ada = type("A", (), {"headers": {"Authorization": f"Bearer {token}"}})()
+    tokens = await sign_in(api, ada_email)
+    me = await api.get("/v1/me", headers={"Authorization": f"Bearer {tokens['access_token']}"})
+    user_id = uuid.UUID(me.json()["user"]["id"])
+    ada = Actor(ada_email, user_id, tokens["access_token"], tokens["refresh_token"])
     sam, dee = await sign_up(api, unique("sam")), await sign_up(api, unique("dee"))
     for team, who in (("security", sam), ("dba", dee)):
-        await invite_and_accept(api, ada, org, who, "member")  # type: ignore[arg-type]
-        made = await api.post(f"/v1/orgs/{org}/teams", json={"slug": team, "name": team}, headers=ada.headers)
+        await invite_and_accept(api, ada, org, who, "member")
+        made = await api.post(
+            f"/v1/orgs/{org}/teams", json={"slug": team, "name": team}, headers=ada.headers
+        )
         assert made.status_code == 201, made.text
-        put = await api.put(f"/v1/orgs/{org}/teams/{team}/members/{who.user_id}", headers=ada.headers)
+        put = await api.put(
+            f"/v1/orgs/{org}/teams/{team}/members/{who.user_id}", headers=ada.headers
+        )
         assert put.status_code == 200, put.text
     etag = (await api.get(f"/v1/orgs/{org}/section-owners", headers=ada.headers)).headers["etag"]
     rules = [{"pattern": "7.*", "team": "security"}, {"pattern": "6.*", "team": "dba"}]
@@ -124,7 +138,9 @@ async def _review(ada: Visitor, sam: Visitor, dee: Visitor, org: str, key: str) 
 
     page = await sam.go(f"/ui/orgs/{org}/documents/{key}/review")
     section = page.locator("#c-section option", has_text=re.compile(r"^7\.1 "))
-    await page.get_by_label("Section", exact=True).select_option(await section.get_attribute("value"))
+    await page.get_by_label("Section", exact=True).select_option(
+        await section.get_attribute("value")
+    )
     await page.get_by_label("Comment", exact=True).fill("Which tokens? Say how they are bound.")
     await page.get_by_label("Blocking: must be resolved before approval").check()
     await page.get_by_role("button", name="Open the thread").click()
@@ -150,7 +166,9 @@ async def _review(ada: Visitor, sam: Visitor, dee: Visitor, org: str, key: str) 
     await expect(page.get_by_text("Approved as version 1.0")).to_be_visible()
 
 
-async def _reader_keeps_the_approved_version(ada: Visitor, reader: Visitor, org: str, key: str) -> None:
+async def _reader_keeps_the_approved_version(
+    ada: Visitor, reader: Visitor, org: str, key: str
+) -> None:
     await _edit(ada, org, key, "2.1", "\nMerchants may also poll.\n")
     head = await reader.go(f"/ui/orgs/{org}/documents/{key}")
     await expect(head.get_by_text("Merchants may also poll.")).to_be_visible()
@@ -176,11 +194,21 @@ async def _conflict(one: Visitor, two: Visitor, org: str, key: str) -> None:
     await two.settled()
     page = two.page
     await expect(page.get_by_text("Someone else saved this section")).to_be_visible()
-    assert (await page.get_by_label("Their text (saved)").input_value()).strip() == "First tab's text."
-    assert await page.get_by_label("Your text (not saved yet)").input_value() == "Second tab's text.\n"
+    assert (
+        await page.get_by_label("Their text (saved)").input_value()
+    ).strip() == "First tab's text."
+    assert (
+        await page.get_by_label("Your text (not saved yet)").input_value() == "Second tab's text.\n"
+    )
     await page.get_by_role("button", name="Save the section").click()  # the merge: keep mine
     await two.settled()
     await expect(page.get_by_text("Second tab's text.")).to_be_visible()
+
+
+async def _own_org_of(api: httpx.AsyncClient, email: str, *, besides: str) -> str:
+    token = (await sign_in(api, email))["access_token"]
+    me = await api.get("/v1/me", headers={"Authorization": f"Bearer {token}"})
+    return next(str(o["slug"]) for o in me.json()["orgs"] if o["slug"] != besides)
 
 
 async def _refusals(ada: Visitor, sam_org: str, org: str) -> None:
@@ -194,10 +222,14 @@ async def _refusals(ada: Visitor, sam_org: str, org: str) -> None:
 
 async def test_a_whole_review_through_the_pages(tmp_path: Path, server_database_url: str) -> None:
     if not CHROMIUM.exists():
-        pytest.fail("Chromium is missing: run `python3 scripts/dev.py setup` (apt-get install chromium)")
+        pytest.fail(
+            "Chromium is missing: run `python3 scripts/dev.py setup` (apt-get install chromium)"
+        )
     port = free_port()
     env = database_env(server_database_url, tmp_path)
-    with running(signoff_command("serve", "--port", str(port)), cwd=tmp_path, env=env, port=port) as (base, _):
+    with running(
+        signoff_command("serve", "--port", str(port)), cwd=tmp_path, env=env, port=port
+    ) as (base, _):
         watch = Watch("127.0.0.1")
         async with async_playwright() as pw, httpx.AsyncClient(base_url=base, timeout=30) as api:
             browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
@@ -215,8 +247,7 @@ async def test_a_whole_review_through_the_pages(tmp_path: Path, server_database_
             await reader.sign_in(dee_email)
             await _reader_keeps_the_approved_version(ada, reader, org, key)
             await _conflict(ada, await person(contexts[0], base, watch), org, key)
-            sam_own_org = (await api.get("/v1/me", headers={"Authorization": "Bearer " + (await sign_in(api, sam_email))["access_token"]})).json()["orgs"]
-            other = next(o["slug"] for o in sam_own_org if o["slug"] != org)
+            other = await _own_org_of(api, sam_email, besides=org)
             await _refusals(ada, other, org)
             for path in ("/docs", "/redoc"):
                 page = await ada.page.context.new_page()

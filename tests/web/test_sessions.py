@@ -99,9 +99,7 @@ async def test_a_post_from_another_origin_is_refused(
     assert refused.status_code == 403
 
 
-async def test_another_organizations_page_is_404(
-    client: httpx.AsyncClient, person: Person
-) -> None:
+async def test_another_organizations_page_is_404(client: httpx.AsyncClient, person: Person) -> None:
     ann, bob = await sign_up(client), await sign_up(client)
     doc = await client.post(
         f"/v1/orgs/{bob.orgs[0]}/documents", json={"title": "Secret"}, headers=bob.headers
@@ -121,7 +119,10 @@ async def test_another_organizations_page_is_404(
 async def test_signed_out_pages_lead_to_sign_in(client: httpx.AsyncClient) -> None:
     page = await client.get("/ui/orgs/acme/documents?status=draft")
     assert page.status_code == 303
-    assert page.headers["location"] == "/ui/sign-in?next=%2Fui%2Forgs%2Facme%2Fdocuments%3Fstatus%3Ddraft"
+    assert (
+        page.headers["location"]
+        == "/ui/sign-in?next=%2Fui%2Forgs%2Facme%2Fdocuments%3Fstatus%3Ddraft"
+    )
 
 
 @pytest.fixture

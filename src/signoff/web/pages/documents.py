@@ -45,7 +45,7 @@ async def list_documents(
     hits = [search_hit(r) for r in await reading.search(access, q, PAGE)] if q else []
     items, next_cursor = [], None
     if not q:
-        filters = {"status": status} if status in STATUSES else {}
+        filters: dict[str, object] = {"status": status} if status in STATUSES else {}
         found, next_cursor = await documents.page(access, PageRequest(PAGE, cursor), filters)
         items = [summary(d) for d in found]
     return html(

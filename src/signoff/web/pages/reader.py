@@ -8,10 +8,13 @@ from fastapi import Query, Request
 from starlette.responses import Response
 
 from signoff.core.pagination import PageRequest
-from signoff.documents.deps import Documents, Reading
+from signoff.documents.deps import Documents, Policies, Reading
 from signoff.documents.models import Document, Revision
-from signoff.documents.schemas import VERSION_PATTERN, diff_read, lint_read, summary
-from signoff.documents.service.reading import ReadingService
+from signoff.documents.rendering import RenderCache, status_of
+from signoff.documents.schemas import VERSION_PATTERN, LintRead, diff_read, lint_read, summary
+from signoff.documents.service.policy import LintPolicyService
+from signoff.documents.service.reading import ReadingService, Snapshot
+from signoff.orgs.service import OrgAccess
 from signoff.review.router import Comments, Reviews
 from signoff.review.schemas import approval_read, comment_read
 from signoff.web.access import OrgReader
@@ -23,13 +26,46 @@ from signoff.web.session import BrowserDep
 router = web_router()
 BASE = "/ui/orgs/{org}/documents/{doc}"
 REF = r"^(\d+|\d+\.\d+)$"
+# The switcher lists the head and the approved versions among the newest this many.
+MAX_VERSIONS = 200
 Number = Annotated[int | None, Query(ge=1, le=2_147_483_647)]
 
 
 async def versions(reading: ReadingService, document: Document) -> list[Revision]:
     """What the version switcher offers: the head, then every approved version."""
-    revisions, _ = await reading.revisions(document, PageRequest(limit=200))
+    revisions, _ = await reading.revisions(document, PageRequest(limit=MAX_VERSIONS))
     return [r for r in revisions if r.number == document.head_revision or r.status == "approved"]
+
+
+async def _lint(
+    request: Request,
+    access: OrgAccess,
+    reading: ReadingService,
+    policies: LintPolicyService,
+    snap: Snapshot,
+) -> LintRead:
+    """Lint of a revision is a function of its text, the template, the organization's
+    policy and the day: kept in the render cache under that key, since linting a large
+    document is most of a reader page's cost."""
+    policy = await policies.get(access)
+    document = snap.document
+    key = (
+        document.id,
+        snap.revision.number,
+        "lint",
+        status_of(document, snap.revision),
+        policy.version if policy else 0,
+        reading.today(),
+        document.approval_expired_at,
+    )
+    cache: RenderCache = request.app.state.render_cache
+    cached = cache.get(key)
+    if cached is not None:
+        return LintRead.model_validate_json(cached)
+    report, config = await reading.lint(access, snap)
+    lint = lint_read(report, config)
+    cache.put(key, lint.model_dump_json().encode())
+    return lint
 
 
 @router.get(BASE)
@@ -42,6 +78,7 @@ async def read_document(
     reading: Reading,
     reviews: Reviews,
     comments: Comments,
+    policies: Policies,
     revision: Number = None,
     version: Annotated[str | None, Query(pattern=VERSION_PATTERN)] = None,
 ) -> Response:
@@ -52,8 +89,7 @@ async def read_document(
     head = snap.revision.number == document.head_revision
     rendered = (await reading.rendered(document, snap.revision, "html")).decode()
     article = cut(rendered, snap.sections)
-    report, config = await reading.lint(access, snap)
-    lint = lint_read(report, config)
+    lint = await _lint(request, access, reading, policies, snap)
     approval = approval_read(await reviews.approval(access, doc)) if head else None
     threads, _ = await comments.page(access, doc, PageRequest(limit=200), {})
     annotate(article, approval, lint.findings, [comment_read(t) for t in threads])
@@ -102,7 +138,7 @@ async def diff_document(
             "sections": [(s, *_sides(s.diff)) for s in ordered],
             "old": old,
             "new": new,
-            "versions": await versions(reading, document),
+            "versions": (await reading.revisions(document, PageRequest(limit=MAX_VERSIONS)))[0],
         },
     )
 
