@@ -146,7 +146,8 @@ def report(rows: list[tuple[str, float, float]], backend: str, repeat: int) -> s
         "",
         f"In-process (httpx.ASGITransport) on create_app(); warm: each page once, then {repeat} "
         f"times. Document: docs/design.md ({DESIGN.stat().st_size // 1024} KB). Bar: the "
-        f"reader under {BAR_MS:.0f} ms.",
+        f"reader under {BAR_MS:.0f} ms. Load average (1 min) at the end: "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (shared: read the figures as such).",
         "",
         "| Page | median ms | p95 ms |",
         "|---|---:|---:|",
