@@ -83,7 +83,8 @@ DEBIAN_TOOLS = {"promtool": "prometheus", "chromium": "chromium"}
 
 def debian_tools() -> None:
     """Install the Debian packages that provide the commands the tests run (promtool for the
-    alert rules' unit tests, chromium for the browser tests), when a command is missing and apt-get is there to install it."""
+    alert rules' unit tests, chromium for the browser tests), when a command is missing and
+    apt-get is there to install it."""
     missing = sorted({pkg for cmd, pkg in DEBIAN_TOOLS.items() if shutil.which(cmd) is None})
     if not missing or shutil.which("apt-get") is None or os.geteuid() != 0:
         return  # the tests that need them say how to install them
