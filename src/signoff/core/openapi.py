@@ -20,9 +20,17 @@ _FASTAPI_ERROR_SCHEMAS = ("HTTPValidationError", "ValidationError")
 _METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 
 # Answers any route can give, whatever it declares itself.
-_ALWAYS = {"500": "`internal_error`: an unexpected error (logged; nothing is leaked)"}
+_ALWAYS = {
+    "401": "`invalid_token`, `session_revoked`: a bearer credential was sent and is not valid "
+    "(on any route, even one that needs none)",
+    "500": "`internal_error`: an unexpected error (logged; nothing is leaked)",
+    "503": "`database_unavailable`, `database_busy`, `database_timeout`: the database cannot "
+    "serve the request now, or the request took longer than the server allows; retry after "
+    "`Retry-After`",
+}
 _WITH_BODY = {
     "400": "`malformed_json`: the body is not valid JSON",
+    "408": "`request_timeout`: the body arrived too slowly",
     "413": "`payload_too_large`: the body is over the size limit",
     "415": "`unsupported_media_type`: the body is not in a media type the route accepts",
     "422": "`validation_failed`: the input breaks the schema; `errors[]` says where",
