@@ -1,4 +1,4 @@
-"""The ``signoff`` command line: serve, worker, db, admin, lint, push, pull, version."""
+"""The ``signoff`` command line: serve, worker, db, admin, audit, lint, push, pull, version."""
 
 from __future__ import annotations
 
@@ -24,6 +24,8 @@ admin_cli = typer.Typer(
     help="Administration (accounts, organizations, keys).", no_args_is_help=True
 )
 cli.add_typer(admin_cli, name="admin")
+audit_cli = typer.Typer(help="The audit log's hash chains (ADR 0016).", no_args_is_help=True)
+cli.add_typer(audit_cli, name="audit")
 
 
 def _settings() -> Settings:
@@ -255,6 +257,42 @@ def _backup_step(step: Callable[[Settings], str]) -> None:
     except BackupError as exc:
         typer.echo(f"refused: {exc}", err=True)
         raise typer.Exit(1) from exc
+
+
+@audit_cli.command("checkpoint")
+def audit_checkpoint(
+    file: Annotated[
+        Path, typer.Option(help="Append the signed chain heads here: keep it off the database.")
+    ],
+) -> None:
+    """Write every chain's head (last entry and hash), signed, to a file outside the database;
+    run it on a schedule (cron) so that `audit verify` can find a tail cut off later."""
+    from signoff import audit_cli as work
+
+    settings = _settings()
+    typer.echo(
+        f"{asyncio.run(work.checkpoint_heads(settings, file))} chain heads written to {file}"
+    )
+
+
+@audit_cli.command("verify")
+def audit_verify(
+    checkpoints: Annotated[
+        Path | None, typer.Option(help="The checkpoint file `audit checkpoint` writes.")
+    ] = None,
+) -> None:
+    """Check every chain from its first entry (and against the checkpoints): say where each
+    break is; exit 1 when there is one."""
+    from signoff import audit_cli as work
+
+    settings = _settings()
+    chains, findings = asyncio.run(work.verify(settings, checkpoints))
+    for finding in findings:
+        typer.echo(str(finding))
+    if findings:
+        typer.echo(f"{len(findings)} break(s) in {chains} chain(s)", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"{chains} chain(s) verified, no break")
 
 
 @cli.command()
