@@ -10,9 +10,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.security.walker import permission_table, replace_table  # noqa: E402
+
 from signoff.app import create_app  # noqa: E402
 from signoff.core.config import DatabaseSettings, Settings  # noqa: E402
-from tests.security.walker import permission_table, replace_table  # noqa: E402
 
 DESIGN = ROOT / "docs" / "design.md"
 

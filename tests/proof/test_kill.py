@@ -84,15 +84,21 @@ async def test_kill_9_loses_no_acknowledged_write_and_does_none_twice(
     kill = asyncio.create_task(killer())
     await asyncio.gather(*(client(i) for i in range(CLIENTS)))
     await kill
-    assert killed.is_set() and served.process.wait(10) == -signal.SIGKILL
+    assert killed.is_set()
+    assert served.process.wait(10) == -signal.SIGKILL
     acknowledged = [w for w in writes if w.answer is not None and w.answer < 300]
-    unanswered = [w for w in writes if w.answer is None]
+    # No answer, or 503 (PostgreSQL's pool under 20 writers): not done, to be sent again.
+    unanswered = [w for w in writes if w.answer in (None, 503)]
     for w in writes:
-        assert w.answer in (None, 200, 201, 412), (w.method, w.answer)
+        assert w.answer in (None, 200, 201, 412, 503), (w.method, w.answer)
     with served.again():
         async with httpx.AsyncClient(base_url=served.base, timeout=60) as again:
             for w in unanswered:
-                await w.send(again)
+                for _ in range(20):
+                    await w.send(again)
+                    if w.answer not in (None, 503):
+                        break
+                    await asyncio.sleep(0.5)
                 assert w.answer in (200, 201, 412), (w.method, w.text, w.answer)
             titles = Counter[str]()
             url: str | None = f"{base}?limit=100"

@@ -36,7 +36,11 @@ async def test_every_acknowledged_edit_is_in_the_history(
             assert read.status_code == 200, read.text
             text = f"Client {who} edit {n}."
             headers = owner.headers | {"If-Match": read.headers["etag"]}
-            put = await retrying(lambda: http.put(url, json={"body": text}, headers=headers))
+            put = await retrying(
+                lambda text=text, headers=headers: http.put(  # type: ignore[misc]
+                    url, json={"body": text}, headers=headers
+                )
+            )
             results.append((text, put))
         return results
 
