@@ -7,7 +7,6 @@ CI runs each at a small size; `python3 scripts/dev.py proof` (``make proof``) se
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -21,14 +20,10 @@ from signoff import dbmigrate
 from signoff.core.config import DatabaseSettings
 from tests.e2e.test_robustness import server_env
 from tests.support.identity import Actor, sign_up
+from tests.support.proof import sized
 from tests.support.server import free_port, running, signoff_command
 
 pytestmark = pytest.mark.e2e
-
-
-def sized(ci: int, proof: int) -> int:
-    """``proof`` under `make proof`, else the CI size."""
-    return proof if os.environ.get("SIGNOFF_PROOF") == "1" else ci
 
 
 @dataclass
@@ -95,3 +90,6 @@ async def http(served: Served) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 async def owner(http: httpx.AsyncClient) -> Actor:
     return await sign_up(http)
+
+
+__all__ = ["sized"]

@@ -341,13 +341,13 @@ async def callers(client: httpx.AsyncClient, victim: Victim) -> list[Caller]:
         "client_secret": account["client_secret"],
     }
     token = (await client.post("/v1/auth/token", data=form)).json()["access_token"]
-    scopes = frozenset({"documents:write"})
+    account_scopes = frozenset({"documents:write"})
     found.append(
         Caller(
             "service account ['documents:write']",
             {"Authorization": f"Bearer {token}"},
-            role_for_scopes(scopes),
-            scopes,
+            role_for_scopes(account_scopes),
+            account_scopes,
             person=False,
         )
     )
