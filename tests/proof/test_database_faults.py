@@ -98,31 +98,39 @@ async def test_cut_delay_and_reset_under_load(
                     await asyncio.sleep(0.1)
                 n += 1
 
-        async def acknowledged_more(count: int) -> None:
-            """Under load: wait until ``count`` more writes were acknowledged."""
+        async def acknowledged_more(count: int, phase: str) -> None:
+            """Under load: wait until ``count`` more writes were acknowledged (a hang guard
+            names the phase in which writes stopped being acknowledged)."""
             target = len(acknowledged) + count
-            while len(acknowledged) < target:  # noqa: ASYNC110
-                await asyncio.sleep(0.05)
+
+            async def more() -> None:
+                while len(acknowledged) < target:  # noqa: ASYNC110
+                    await asyncio.sleep(0.05)
+
+            try:
+                await asyncio.wait_for(more(), 120)
+            except TimeoutError:
+                pytest.fail(f"no write acknowledged for 120 s {phase}: {dict(statuses)}")
 
         warm = await http.post(base, json={"title": "warm"}, headers=owner.headers)
         assert warm.status_code == 201, warm.text
         sent.append("warm")
         acknowledged.append("warm")
         writers = [asyncio.create_task(writer(i)) for i in range(WRITERS)]
-        await acknowledged_more(WRITERS)
+        await acknowledged_more(WRITERS, "before the cut")
         await proxy.cut()
         unready_after = await until(http, 503)
         await asyncio.sleep(2)
         await proxy.start()
         ready_after = await until(http, 200)
-        await acknowledged_more(WRITERS)
+        await acknowledged_more(WRITERS, "after the repair")
         proxy.delay = 0.2
-        await acknowledged_more(WRITERS // 2)
+        await acknowledged_more(WRITERS // 2, "with 0.2 s of delay")
         proxy.delay = 0.0
         for _ in range(5):  # connections reset in the middle of whatever they were doing
-            await acknowledged_more(2)
+            await acknowledged_more(2, "between resets")
             proxy.reset()
-        await acknowledged_more(WRITERS)
+        await acknowledged_more(WRITERS, "after the resets")
         stop.set()
         await asyncio.wait_for(asyncio.gather(*writers), 120)
         titles: Counter[str] = Counter()
