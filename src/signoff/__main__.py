@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -28,14 +28,41 @@ audit_cli = typer.Typer(help="The audit log's hash chains (ADR 0016).", no_args_
 cli.add_typer(audit_cli, name="audit")
 
 
-def _settings() -> Settings:
+def _settings(*, database: bool = True) -> Settings:
+    """The settings, or exit 2 with one line per bad variable; with ``database``, also
+    exit 2 with one line when the database cannot be reached or written (a traceback
+    only with --debug)."""
+    from signoff.core.config import unknown_variables
+
+    for name, close in unknown_variables():
+        hint = f"; did you mean {close}?" if close else ""
+        typer.echo(f"warning: {name} is not a Signoff setting, it is ignored{hint}", err=True)
     try:
-        return load_settings()
+        settings = load_settings()
     except SettingsError as exc:
+        _refuse(exc.problems)
+    if database:
+        from signoff.core.preflight import StartupError, check_database
+
+        try:
+            check_database(settings.database)
+        except StartupError as exc:
+            if settings.debug:
+                raise
+            _refuse([(exc.variable, str(exc))])
+    return settings
+
+
+def _refuse(problems: list[tuple[str, str]]) -> NoReturn:
+    if len(problems) == 1:
+        variable, problem = problems[0]
+        line = problem if problem.startswith(variable) else f"{variable}: {problem}"
+        typer.echo(f"Signoff cannot start: {line}", err=True)
+    else:
         typer.echo("Signoff cannot start with these settings:", err=True)
-        for variable, problem in exc.problems:
+        for variable, problem in problems:
             typer.echo(f"  {variable}: {problem}", err=True)
-        raise typer.Exit(2) from exc
+    raise typer.Exit(2)
 
 
 def _configure_logging(settings: Settings) -> None:
