@@ -182,9 +182,7 @@ def db_check() -> None:
     settings = _settings()
     current, head = dbmigrate.current(settings.database), dbmigrate.head_revision()
     if current != head:
-        typer.echo(
-            f"database at {current}, migrations at {head}: run `signoff db upgrade`", err=True
-        )
+        typer.echo(dbmigrate.schema_behind(current, head), err=True)
         raise typer.Exit(1)
     try:
         dbmigrate.check(settings.database)

@@ -78,7 +78,7 @@ def create_app(
             "app.started", version=signoff.__version__, env=settings.env.value, database=db.dialect
         )
         if settings.worker.in_process:
-            background.start()
+            await background.start_at_schema_head(db)
         # The document workers start now, beside the serving loop, not on the first large
         # request (nor before readiness: they are not needed to answer most requests).
         starting = asyncio.create_task(asyncio.to_thread(cpu.start, settings.cpu))

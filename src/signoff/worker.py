@@ -27,6 +27,7 @@ from signoff.core.db import Database
 from signoff.core.idempotency import IdempotencyRecord
 from signoff.core.logging import get_logger
 from signoff.core.metrics import Metrics
+from signoff.dbmigrate import head_revision, schema_behind, schema_revision
 from signoff.notify.engine import NoticeEngine
 from signoff.notify.mailer import Mailer
 from signoff.notify.messages import Links
@@ -167,6 +168,7 @@ class Background:
         self.services: list[Service] = []
         self.notices = notices  # None: no SMTP server configured, no email
         self._closers: list[Callable[[], Awaitable[None]]] = []
+        self._waiting: asyncio.Task[None] | None = None
 
     def add(self, service: Service, close: Callable[[], Awaitable[None]] | None = None) -> None:
         """Another loop to run beside the others (the NATS inbound consumer)."""
@@ -228,7 +230,28 @@ class Background:
         if self.notices is not None:
             self.notices.start()
 
+    async def start_at_schema_head(self, db: Database) -> None:
+        """Start now when the database is at the code's migration; else wait for it, with
+        one log line, and start then. Before `signoff db upgrade` every loop would fail on
+        missing tables and log a traceback at each turn (70 KB in 5 s)."""
+        head = head_revision()
+        current = await _revision(db)
+        if current == head:
+            self.start()
+            return
+        log.warning("background.waiting_for_schema", detail=schema_behind(current, head))
+        self._waiting = asyncio.create_task(self._start_at(db, head), name="background:schema")
+
+    async def _start_at(self, db: Database, head: str | None) -> None:
+        while await _revision(db) != head:
+            await asyncio.sleep(SCHEMA_POLL_S)
+        log.info("background.schema_ready", revision=head)
+        self.start()
+
     async def stop(self) -> None:
+        if self._waiting is not None:
+            self._waiting.cancel()
+            await asyncio.gather(self._waiting, return_exceptions=True)
         for service in self.services:
             await service.stop()
         await self.relay.stop()
@@ -238,6 +261,18 @@ class Background:
         await self.scheduler.stop()
         for close in self._closers:
             await close()
+
+
+# How often background work that waits for `signoff db upgrade` looks again.
+SCHEMA_POLL_S = 2.0
+
+
+async def _revision(db: Database) -> str | None:
+    try:
+        return await schema_revision(db)
+    except Exception:  # unreachable for now: waiting is what to do, as for an old schema
+        log.debug("background.schema_unknown", exc_info=True)
+        return None
 
 
 def email_notices(settings: Settings, db: Database, clock: Clock, metrics: Metrics) -> NoticeEngine:
@@ -284,7 +319,7 @@ async def run_worker(settings: Settings) -> None:
 
         handle, close = asgi_handler(create_app(settings, database=db))
         background.add(InboundConsumer(settings.nats, handle), close)
-    background.start()
+    await background.start_at_schema_head(db)
     log.info("worker.started", jobs=[j.name for j in background.scheduler.jobs])
     try:
         await stop.wait()

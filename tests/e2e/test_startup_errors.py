@@ -4,12 +4,16 @@ the variable, its value and the path or address, and exits 2: no traceback."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
+import threading
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 
-from tests.support.server import REPO, free_port, signoff_command
+from tests.support.server import REPO, free_port, signoff_command, wait_until_ready
 
 pytestmark = pytest.mark.e2e
 
@@ -93,3 +97,60 @@ def test_a_misspelt_variable_is_warned_with_the_closest_name(tmp_path: Path) -> 
         "warning: SIGNOFF_DATABSE__URL is not a Signoff setting, it is ignored; "
         "did you mean SIGNOFF_DATABASE__URL?"
     ) in result.stderr
+
+
+def test_an_unmigrated_database_is_named_by_readiness_and_the_jobs_wait(tmp_path: Path) -> None:
+    env = {"SIGNOFF_DATABASE__URL": "sqlite:///signoff.db", "SIGNOFF_LOG__FORMAT": "json"}
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("SIGNOFF_")}
+    full_env |= env | {"PYTHONPATH": str(REPO)}
+    process = subprocess.Popen(
+        signoff_command("serve", "--port", str(port), "--no-migrate"),
+        cwd=tmp_path,
+        env=full_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(l.decode() for l in process.stdout or ()))
+    reader.start()
+    try:
+        wait_until_live(base, process)
+        ready = httpx.get(f"{base}/health/ready", timeout=10)
+        assert ready.status_code == 503
+        output = ready.json()["checks"]["migrations"]["output"]
+        assert "database empty (no migrations applied)" in output
+        assert "run `signoff db upgrade`" in output
+        upgrade = subprocess.run(
+            signoff_command("db", "upgrade"), cwd=tmp_path, env=full_env, check=False
+        )
+        assert upgrade.returncode == 0
+        wait_until_ready(base, process)
+        wait_for_line(lines, "background.schema_ready")  # the jobs start once it is at head
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+        reader.join(timeout=60)
+    text = "".join(lines)
+    assert "Traceback" not in text
+    assert text.count("background.waiting_for_schema") == 1, text
+
+
+def wait_for_line(lines: list[str], word: str) -> None:
+    deadline = time.monotonic() + 90  # a hang guard on a busy machine, not a timing
+    while not any(word in line for line in lines):
+        assert time.monotonic() < deadline, f"no {word} in the log"
+        time.sleep(0.1)
+
+
+def wait_until_live(base: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 90  # a hang guard on a busy machine, not a timing
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the server stopped"
+        try:
+            if httpx.get(f"{base}/health/live", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise TimeoutError(f"{base} not live")
