@@ -113,7 +113,7 @@ def test_an_unmigrated_database_is_named_by_readiness_and_the_jobs_wait(tmp_path
         stderr=subprocess.STDOUT,
     )
     lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(l.decode() for l in process.stdout or ()))
+    reader = threading.Thread(target=lambda: lines.extend(b.decode() for b in process.stdout or ()))
     reader.start()
     try:
         wait_until_live(base, process)
