@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
 import signoff
-from signoff.core.config import Settings, SettingsError, load_settings
+
+# Everything else is imported by the command that needs it: `signoff --help` stays quick.
+if TYPE_CHECKING:
+    from signoff.core.config import Settings
 
 cli = typer.Typer(
     help="Signoff: design documents on a template, traced and signed off.",
@@ -32,7 +35,7 @@ def _settings(*, database: bool = True) -> Settings:
     """The settings, or exit 2 with one line per bad variable; with ``database``, also
     exit 2 with one line when the database cannot be reached or written (a traceback
     only with --debug)."""
-    from signoff.core.config import unknown_variables
+    from signoff.core.config import SettingsError, load_settings, unknown_variables
 
     for name, close in unknown_variables():
         hint = f"; did you mean {close}?" if close else ""

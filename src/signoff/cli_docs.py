@@ -8,26 +8,30 @@ from __future__ import annotations
 import difflib
 import json
 import sys
-from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import httpx
 import typer
 
-from signoff.docformat import (
-    DocFormatError,
-    DocumentControl,
-    LintReport,
-    Severity,
-    lint,
-    match_template,
-    parse_document,
-)
-from signoff.docformat.frontmatter import set_front_matter_fields
-from signoff.templates.service import BUILTIN_SLUG, builtin
+# The parser, the templates and the HTTP client are imported by the commands that use them:
+# `signoff --help` imports this module, and they took seconds to load on a busy machine.
+if TYPE_CHECKING:
+    import httpx
 
-RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
+    from signoff.docformat import DocumentControl, LintReport
+
+
+class FailOn(StrEnum):
+    """The severities of docformat's findings (``Severity``), without importing it here."""
+
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+RANK = {FailOn.INFO: 0, FailOn.WARNING: 1, FailOn.ERROR: 2}
+DEFAULT_TEMPLATE = "backend-server"  # templates.service.BUILTIN_SLUG (tests keep them equal)
 Server = Annotated[
     str,
     typer.Option(envvar="SIGNOFF_URL", help="The Signoff server [SIGNOFF_URL]."),
@@ -45,18 +49,33 @@ Org = Annotated[str, typer.Option(envvar="SIGNOFF_ORG", help="Organization slug 
 
 def lint_file(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
-    template: Annotated[str, typer.Option(help="A built-in template.")] = BUILTIN_SLUG,
+    template: Annotated[str, typer.Option(help="A built-in template.")] = DEFAULT_TEMPLATE,
     fail_on: Annotated[
-        Severity, typer.Option(help="The least severity that makes the exit code 1.")
-    ] = Severity.ERROR,
+        FailOn, typer.Option(help="The least severity that makes the exit code 1.")
+    ] = FailOn.ERROR,
     output: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
 ) -> None:
     """Lint a Markdown design document against a template, offline. Exit 0: nothing at or
     above --fail-on; 1: findings that are; 2: the file cannot be read as a document."""
+    from datetime import UTC, datetime
+
+    from signoff.docformat import (
+        DocFormatError,
+        lint,
+        match_template,
+        parse_document,
+        require_title,
+    )
+    from signoff.templates.service import builtin
+
     try:
         loaded = builtin(template)
-        parsed = parse_document(file.read_text("utf-8"))
-    except (DocFormatError, UnicodeDecodeError) as exc:
+        parsed = require_title(parse_document(file.read_text("utf-8")))
+    except DocFormatError as exc:
+        # The code the server's 422 carries for the same file (`missing_title`, ...).
+        typer.echo(f"{file}: {exc.code}: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    except UnicodeDecodeError as exc:
         typer.echo(f"{file}: {exc}", err=True)
         raise typer.Exit(2) from exc
     except Exception as exc:  # an unknown template
@@ -66,7 +85,7 @@ def lint_file(
         match_template(parsed, loaded.parsed), loaded.parsed, today=datetime.now(UTC).date()
     )
     _print_report(file, report, output)
-    failing = [f for f in report.findings if RANK[f.severity] >= RANK[fail_on]]
+    failing = [f for f in report.findings if RANK[FailOn(f.severity.value)] >= RANK[fail_on]]
     raise typer.Exit(1 if failing else 0)
 
 
@@ -96,6 +115,8 @@ def _print_report(file: Path, report: LintReport, output: str) -> None:
 
 
 def _client(server: str, token: str) -> httpx.Client:
+    import httpx
+
     if not token:
         typer.echo("A token is needed: set SIGNOFF_TOKEN (an API key) or pass --token.", err=True)
         raise typer.Exit(2)
@@ -143,6 +164,8 @@ def push(
     """Push a Markdown file: a new revision of its document, or a new document. The file's
     `revision` (written by `pull` and by every push) must still be the head, unless --force;
     the new key and revision are written back into the file's front matter."""
+    from signoff.docformat.frontmatter import set_front_matter_fields
+
     text = file.read_text("utf-8")
     control = _front_matter(text)
     key = doc or control.key
@@ -262,6 +285,8 @@ def pull(
 
 
 def _front_matter(text: str) -> DocumentControl:
+    from signoff.docformat import DocFormatError, DocumentControl, parse_document
+
     try:
         return parse_document(text).control
     except DocFormatError:

@@ -44,6 +44,7 @@ from signoff.docformat.errors import (
     FrontMatterTooComplex,
     FrontMatterUnterminated,
     InvalidSectionBody,
+    MissingTitle,
     NestingTooDeep,
     SectionTooLarge,
     TooManySections,
@@ -70,7 +71,7 @@ from signoff.docformat.model import (
 )
 from signoff.docformat.normalize import normalize_text
 from signoff.docformat.outline import content_outline, same_content
-from signoff.docformat.parse import parse_document
+from signoff.docformat.parse import parse_document, require_title
 from signoff.docformat.render import (
     check_section_body,
     document_from_template,
@@ -100,6 +101,7 @@ __all__ = [
     "Limits",
     "LintConfig",
     "LintReport",
+    "MissingTitle",
     "NestingTooDeep",
     "ParsedDocument",
     "Section",
@@ -125,6 +127,7 @@ __all__ = [
     "render_html",
     "render_markdown",
     "render_table",
+    "require_title",
     "same_content",
     "section_anchors",
     "section_hash",

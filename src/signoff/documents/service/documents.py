@@ -18,18 +18,19 @@ from signoff.docformat import (
     Limits,
     LintConfig,
     LintReport,
+    MissingTitle,
     ParsedDocument,
     Section,
     Template,
     check_section_body,
     document_from_template,
     match_template,
+    require_title,
 )
 from signoff.documents import work
 from signoff.documents.errors import (
     DocumentArchived,
     DocumentNotFound,
-    InvalidMarkdown,
     SectionNotFound,
     UnknownAuthor,
     UnknownReviewer,
@@ -448,10 +449,7 @@ def _plain(value: str) -> str:
 
 
 def _titled(parsed: ParsedDocument) -> ParsedDocument:
-    if not parsed.control.title.strip():
-        raise InvalidMarkdown(
-            "The document has no title: give it a `title` in the front matter or a "
-            "`# Design Document: <title>` heading.",
-            errors=[{"detail": "missing title", "code": "missing_title", "line": 1}],
-        )
-    return parsed
+    try:
+        return require_title(parsed)
+    except MissingTitle as exc:
+        raise from_docformat(exc) from exc
