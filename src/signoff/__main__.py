@@ -219,21 +219,39 @@ def _admin(work: Callable[[Settings], Coroutine[Any, Any, str]]) -> None:
 def admin_create_user(
     email: Annotated[str, typer.Option(help="The user's email (their sign-in name).")],
     name: Annotated[str, typer.Option(help="Display name.")],
-    password: Annotated[
-        str,
+    password_stdin: Annotated[
+        bool,
         typer.Option(
-            prompt=True,
-            hide_input=True,
-            confirmation_prompt=True,
-            envvar="SIGNOFF_ADMIN_PASSWORD",
-            help="Prompted when not given.",
+            "--password-stdin", help="Read the password from the first line of standard input."
         ),
-    ],
+    ] = False,
 ) -> None:
-    """Create a user who signs in with a password."""
+    """Create a user who signs in with a password: from SIGNOFF_ADMIN_PASSWORD, standard
+    input (--password-stdin), or else prompted for (twice) on a terminal."""
     from signoff import admin
 
+    password = _password(password_stdin)
     _admin(lambda s: admin.create_user(s, email, name, password))
+
+
+def _password(from_stdin: bool) -> str:
+    import os
+    import sys
+
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if os.environ.get("SIGNOFF_ADMIN_PASSWORD"):
+        return os.environ["SIGNOFF_ADMIN_PASSWORD"]
+    if not sys.stdin.isatty():
+        # getpass would read the terminal anyway, or warn that it echoes: say what works.
+        typer.echo(
+            "Standard input is not a terminal: pipe the password with --password-stdin, or "
+            "set SIGNOFF_ADMIN_PASSWORD.",
+            err=True,
+        )
+        raise typer.Exit(2)
+    password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return password
 
 
 @admin_cli.command("create-org")
@@ -243,9 +261,23 @@ def admin_create_org(
     owner: Annotated[str, typer.Option(help="Email of an existing user who will own it.")],
 ) -> None:
     """Create an organization owned by an existing user."""
-    from signoff import admin
+    from pydantic import ValidationError
 
-    _admin(lambda s: admin.create_org(s, slug, name, owner))
+    from signoff import admin
+    from signoff.orgs.schemas import OrgCreate
+
+    try:
+        # The API's request schema: what `POST /v1/orgs` refuses, the command refuses.
+        body = OrgCreate(slug=slug, name=name)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = OrgCreate.model_fields[str(error["loc"][0])]
+        rule = field.description or error["msg"]
+        given = slug if error["loc"][0] == "slug" else name
+        raise typer.BadParameter(
+            f"{given!r}: {rule} (the API refuses it too)", param_hint=f"--{error['loc'][0]}"
+        ) from exc
+    _admin(lambda s: admin.create_org(s, body.slug, body.name, owner))
 
 
 @admin_cli.command("rotate-keys")
