@@ -8,6 +8,8 @@ from __future__ import annotations
 import difflib
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -31,6 +33,7 @@ class FailOn(StrEnum):
 
 
 RANK = {FailOn.INFO: 0, FailOn.WARNING: 1, FailOn.ERROR: 2}
+TIMEOUT_S = 30
 DEFAULT_TEMPLATE = "backend-server"  # templates.service.BUILTIN_SLUG (tests keep them equal)
 Server = Annotated[
     str,
@@ -114,16 +117,38 @@ def _print_report(file: Path, report: LintReport, output: str) -> None:
     )
 
 
-def _client(server: str, token: str) -> httpx.Client:
+@contextmanager
+def _client(server: str, token: str) -> Iterator[httpx.Client]:
+    """A client of the server; when the server cannot be reached, one line that says what
+    was tried and what to check, and exit 2 (not the transport's traceback)."""
     import httpx
 
     if not token:
         typer.echo("A token is needed: set SIGNOFF_TOKEN (an API key) or pass --token.", err=True)
         raise typer.Exit(2)
-    return httpx.Client(
+    client = httpx.Client(
         base_url=server.rstrip("/"),
         headers={"Authorization": f"Bearer {token}"},
-        timeout=30,
+        timeout=TIMEOUT_S,
+    )
+    try:
+        with client:
+            yield client
+    except httpx.TransportError as exc:
+        typer.echo(_unreachable(server, exc), err=True)
+        raise typer.Exit(2) from exc
+
+
+def _unreachable(server: str, exc: Exception) -> str:
+    import httpx
+
+    if isinstance(exc, httpx.TimeoutException):
+        why = f"no answer within {TIMEOUT_S} s"
+    else:
+        why = str(exc) or type(exc).__name__
+    return (
+        f"Cannot reach the Signoff server at {server} (--server, SIGNOFF_URL): {why}. "
+        "Check that the server runs (`signoff serve`), and the URL's host and port."
     )
 
 
