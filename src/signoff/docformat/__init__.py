@@ -71,6 +71,7 @@ from signoff.docformat.model import (
 )
 from signoff.docformat.normalize import normalize_text
 from signoff.docformat.outline import content_outline, same_content
+from signoff.docformat.page import render_page
 from signoff.docformat.parse import parse_document, require_title
 from signoff.docformat.render import (
     check_section_body,
@@ -126,6 +127,7 @@ __all__ = [
     "parse_template",
     "render_html",
     "render_markdown",
+    "render_page",
     "render_table",
     "require_title",
     "same_content",
