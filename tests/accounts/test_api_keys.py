@@ -135,9 +135,9 @@ async def test_expired_and_forged_keys_are_refused(
 async def test_a_refused_token_says_what_it_was_taken_for(client: httpx.AsyncClient) -> None:
     # SIGNOFF_TOKEN holds an API key or an access token: the refusal says which it was read as.
     key = await client.get("/v1/me", headers={"Authorization": "Bearer so_abcdefgh_x"})
-    assert "taken for an API key" in assert_problem(key, 401, "invalid_token")["detail"]
+    assert "taken for an API key" in str(assert_problem(key, 401, "invalid_token")["detail"])
     other = await client.get("/v1/me", headers={"Authorization": "Bearer bogus"})
-    detail = assert_problem(other, 401, "invalid_token")["detail"]
+    detail = str(assert_problem(other, 401, "invalid_token")["detail"])
     assert "taken for an access token (a JWT)" in detail
     assert "'so_'" in detail
 

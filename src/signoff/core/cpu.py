@@ -135,10 +135,11 @@ def in_daemon_thread(work: Callable[[], T]) -> asyncio.Future[T]:
     future: asyncio.Future[T] = loop.create_future()
 
     def run() -> None:
+        deliver: Callable[[], None]
         try:
-            deliver = partial(_settle, future, work(), None)
+            deliver = partial(_resolve, future, work())
         except Exception as exc:  # handed to the awaiting coroutine
-            deliver = partial(_settle, future, None, exc)
+            deliver = partial(_reject, future, exc)
         with contextlib.suppress(RuntimeError):  # the loop has closed: nobody waits
             loop.call_soon_threadsafe(deliver)
 
@@ -146,13 +147,14 @@ def in_daemon_thread(work: Callable[[], T]) -> asyncio.Future[T]:
     return future
 
 
-def _settle(future: asyncio.Future[T], result: T, error: Exception | None) -> None:
-    if future.done():  # cancelled meanwhile
-        return
-    if error is not None:
-        future.set_exception(error)
-    else:
+def _resolve(future: asyncio.Future[T], result: T) -> None:
+    if not future.done():  # else cancelled meanwhile
         future.set_result(result)
+
+
+def _reject(future: asyncio.Future[Any], error: Exception) -> None:
+    if not future.done():
+        future.set_exception(error)
 
 
 def start(settings: CpuSettings) -> None:
