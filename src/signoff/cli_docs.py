@@ -59,7 +59,8 @@ def lint_file(
     output: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
 ) -> None:
     """Lint a Markdown design document against a template, offline. Exit 0: nothing at or
-    above --fail-on; 1: findings that are; 2: the file cannot be read as a document."""
+    above --fail-on; 1: findings that are; 2: the file cannot be read as a document, or
+    has no title (`missing_title`, as the server refuses it)."""
     from datetime import UTC, datetime
 
     from signoff.docformat import (
