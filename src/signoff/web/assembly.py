@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from signoff.core.config import Settings
 from signoff.web import docs
 from signoff.web.assets import IMMUTABLE, PREFIX, Assets
-from signoff.web.pages import auth, documents, edit, inbox, reader, registers, review
+from signoff.web.pages import auth, documents, edit, inbox, reader, registers, review, settings
 from signoff.web.render import environment
 
 AREAS: tuple[APIRouter, ...] = (
@@ -24,6 +24,7 @@ AREAS: tuple[APIRouter, ...] = (
     edit.router,
     review.router,
     registers.router,
+    settings.router,
 )
 
 assets_router = APIRouter(include_in_schema=False)
