@@ -227,12 +227,11 @@ async def test_webhooks_and_their_delivery_log(client: httpx.AsyncClient, person
     detail = await person.get(settings(owner, f"/webhooks/{hook}"))
     assert detail.status_code == 200, detail.text[-2000:]
     assert "Delivery log" in detail.text
+    etag = re.search(r'name="etag" value="([^"]+)"', detail.text)
+    assert etag is not None
     paused = await person.post(
         settings(owner, f"/webhooks/{hook}/active"),
-        {
-            "active": "false",
-            "etag": html.unescape(re.search(r'name="etag" value="([^"]+)"', detail.text).group(1)),
-        },  # type: ignore[union-attr]
+        {"active": "false", "etag": html.unescape(etag.group(1))},
     )
     assert paused.status_code == 303, paused.text[-2000:]
     read = await client.get(f"/v1/orgs/{owner.orgs[0]}/webhooks/{hook}", headers=owner.headers)
@@ -260,12 +259,12 @@ async def test_templates_and_lint_policy(client: httpx.AsyncClient, person: Pers
     form["etag"] = html.unescape(etag.group(1))
     form |= {f"on-{r}": "on" for r in rules[1:]}
     form["blocking"] = ["error", "warning"]
-    saved = await person.client.post(settings(owner, "/lint-policy"), data=form)  # type: ignore[arg-type]
+    saved = await person.client.post(settings(owner, "/lint-policy"), data=form)
     assert saved.status_code == 303, saved.text[-2000:]
     policy = await client.get(f"/v1/orgs/{owner.orgs[0]}/lint-policy", headers=owner.headers)
     assert policy.json()["disabled"] == [rules[0]]
     assert policy.json()["blocking_severities"] == ["error", "warning"]
     # The form again on the old version: refused, shown in the page.
-    stale = await person.client.post(settings(owner, "/lint-policy"), data=form)  # type: ignore[arg-type]
+    stale = await person.client.post(settings(owner, "/lint-policy"), data=form)
     assert stale.status_code == 412
     assert 'class="refusal"' in stale.text

@@ -76,7 +76,8 @@ def _inputs(kind: Kind) -> list[Input]:
         elif annotation in (date, date | None):
             found.append(Input(name, label, "date"))
         else:
-            long = ((info.metadata and getattr(info.metadata[-1], "max_length", 0)) or 0) > 300
+            bounds = [getattr(m, "max_length", None) for m in info.metadata]
+            long = any(isinstance(b, int) and b > 300 for b in bounds)
             found.append(Input(name, label, "textarea" if long else "text", (), info.is_required()))
     return found
 
