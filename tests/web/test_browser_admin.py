@@ -122,8 +122,8 @@ async def test_registers_and_settings_in_a_browser(
             await expect(page.locator("code.secret")).to_be_visible()
             await states.axe(page)
 
-            phone = await (await open_context(browser, watch, width=390)).new_page()
-            await phone.context.add_cookies(await desk.context.cookies())
+            phone = await desk.context.new_page()  # signed in as well
+            await phone.set_viewport_size({"width": 390, "height": 844})
             for url in (
                 f"{doc}/registers/requirements",
                 f"{doc}/registers/risks",

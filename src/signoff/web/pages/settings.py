@@ -117,9 +117,20 @@ async def _act(
         await run()
     except SignoffError as exc:
         cause = _beside(exc, field) if field else exc
-        page = {"sections": SECTIONS, "values": dict(values or {}), **await context()}
-        raise refused(request, cause, template, page) from exc
+        raise await _refused(request, cause, template, context, values) from exc
     return RedirectResponse(back, status_code=303)
+
+
+async def _refused(
+    request: Request,
+    exc: SignoffError,
+    template: str,
+    context: Callable[[], Awaitable[dict[str, Any]]],
+    values: Mapping[str, Any] | None,
+) -> SignoffError:
+    """The form's page again, with the refusal and the values as sent."""
+    page = {"sections": SECTIONS, "values": dict(values or {}), **await context()}
+    return refused(request, exc, template, page)
 
 
 def _url(access: OrgAccess, rest: str = "") -> str:
@@ -184,8 +195,8 @@ async def invite(
         body = parse(InvitationCreate, values)
         issued = await invitations.invite(access, body.email, Role.parse(body.role))
     except SignoffError as exc:
-        page = {"sections": SECTIONS, "values": values, **await context()}
-        raise refused(request, _beside(exc, "email"), "settings/members.html", page) from exc
+        cause = _beside(exc, "email")
+        raise await _refused(request, cause, "settings/members.html", context, values) from exc
     return await _page(
         request, access, "settings/members.html", context, {"issued": issued}, status=201
     )
@@ -488,8 +499,10 @@ async def create_api_key(
             access.org_id, body.name, list(body.scopes), body.expires_at, access.principal.user_id
         )
     except SignoffError as exc:
-        page = {"sections": SECTIONS, "values": values | {"expires_at": expires}, **await context()}
-        raise refused(request, _beside(exc, "expires_at"), "settings/api_keys.html", page) from exc
+        cause, shown_values = _beside(exc, "expires_at"), values | {"expires_at": expires}
+        raise await _refused(
+            request, cause, "settings/api_keys.html", context, shown_values
+        ) from exc
     shown = {"issued_key": ApiKeyRead.model_validate(issued.credential), "secret": issued.secret}
     return await _page(request, access, "settings/api_keys.html", context, shown, status=201)
 
@@ -536,8 +549,7 @@ async def create_service_account(
         for e in exc.errors or []:
             if e.get("field") in ("name", "scopes"):
                 e["field"] = "sa_" + e["field"]  # type: ignore[index]
-        page = {"sections": SECTIONS, "values": values, **await context()}
-        raise refused(request, exc, "settings/api_keys.html", page) from exc
+        raise await _refused(request, exc, "settings/api_keys.html", context, values) from exc
     shown = {
         "issued_account": ServiceAccountRead.model_validate(issued.credential),
         "secret": issued.secret,
@@ -602,8 +614,10 @@ async def create_webhook(
             access.org_id, body.url, body.event_types, body.description, body.active
         )
     except SignoffError as exc:
-        page = {"sections": SECTIONS, "values": values | {"event_types": events}, **await context()}
-        raise refused(request, _beside(exc, "url"), "settings/webhooks.html", page) from exc
+        cause, shown_values = _beside(exc, "url"), values | {"event_types": events}
+        raise await _refused(
+            request, cause, "settings/webhooks.html", context, shown_values
+        ) from exc
     shown = {"issued": WebhookRead.of(issued.webhook), "secret": issued.secret}
     return await _page(request, access, "settings/webhooks.html", context, shown, status=201)
 
