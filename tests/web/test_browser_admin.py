@@ -17,19 +17,11 @@ from tests.review.support import FILLED
 from tests.support.identity import PASSWORD, sign_up
 from tests.support.server import free_port, running, signoff_command
 from tests.web.browser import ARGS, CHROMIUM, Watch, open_context
+from tests.web.test_settings_pages import PAGES as SETTINGS
 
 pytestmark = [pytest.mark.e2e]
 
 REGISTERS = ("requirements", "decisions", "risks", "questions", "glossary")
-SETTINGS = (
-    "members",
-    "teams",
-    "section-owners",
-    "api-keys",
-    "webhooks",
-    "templates",
-    "lint-policy",
-)
 
 
 async def _go(page: Page, url: str, watch: Watch) -> Page:
