@@ -76,7 +76,10 @@ def main() -> None:
     hits = cross_domain()
     root = sorted(p.name for p in ROOT.glob("*.py") if p.name != "__init__.py")
     inside = [h for h in hits if "/" in h.split(":")[0]]
-    print(f"cross_domain_imports {len(inside)} from domains, {len(hits) - len(inside)} from root modules")
+    print(
+        f"cross_domain_imports {len(inside)} from domains,"
+        f" {len(hits) - len(inside)} from root modules"
+    )
     print(f"root_modules {len(root)} ({' '.join(root)})")
     print(f"delivery_lines {sum(lines(r) for r in DELIVERY)}")
     for rel in DELIVERY:

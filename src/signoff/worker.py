@@ -28,19 +28,21 @@ from signoff.core.idempotency import IdempotencyRecord
 from signoff.core.logging import get_logger
 from signoff.core.metrics import Metrics
 from signoff.dbmigrate import head_revision, schema_behind, schema_revision
-from signoff.notify.engine import NoticeEngine
+from signoff.delivery.engine import Engine, Pace, each
+from signoff.delivery.retention import purge_settled_events
 from signoff.notify.mailer import Mailer
 from signoff.notify.messages import Links
 from signoff.notify.metrics import NoticeMetrics
-from signoff.notify.queue import NoticeQueue
+from signoff.notify.models import EmailNotice
+from signoff.notify.queue import Letter, NoticeQueue, SendResult
 from signoff.outbox.jetstream import JetStreamPublisher
 from signoff.outbox.relay import Destination, OutboxRelay, outbox_gauges
 from signoff.registers.jobs import mark_overdue_questions
-from signoff.retention import purge_settled_events
 from signoff.review.jobs import expire_approvals
-from signoff.webhooks.engine import DeliveryEngine
 from signoff.webhooks.metrics import WebhookMetrics
-from signoff.webhooks.queue import DeliveryQueue
+from signoff.webhooks.models import WebhookDelivery
+from signoff.webhooks.queue import AttemptResult, DeliveryQueue
+from signoff.webhooks.queue import Job as Delivery
 from signoff.webhooks.runtime import WebhooksRuntime
 from signoff.webhooks.sender import Sender
 from signoff.webhooks.transport import webhook_client
@@ -49,6 +51,10 @@ log = get_logger("signoff.worker")
 
 T = TypeVar("T")
 JobFn = Callable[[AsyncSession, datetime], Awaitable[object]]
+# The two channels on the one delivery engine (``delivery``): webhooks over HTTP, email.
+DeliveryEngine = Engine[Delivery, AttemptResult]
+NoticeEngine = Engine[Letter, SendResult]
+QUEUES = (WebhookDelivery, EmailNotice)  # what retention purges with the events
 
 
 class Transactions:
@@ -92,7 +98,9 @@ def settled_events(settings: Settings) -> JobFn:
         # A batch per transaction, so a large backlog never holds a long write lock.
         purged = 0
         while True:
-            done = await purge_settled_events(session, now, retention=retention, batch=batch)
+            done = await purge_settled_events(
+                session, now, retention=retention, batch=batch, queues=QUEUES
+            )
             purged += done
             if done < batch:
                 return purged
@@ -195,11 +203,16 @@ class Background:
         client = webhook_client(webhooks.policy, hooks.timeout_s, max_connections=hooks.concurrency)
         queue = DeliveryQueue(webhooks)
         sender = Sender(client, clock, hooks.timeout_s)
-        engine = DeliveryEngine(transact, queue, sender, clock, hooks, webhook_metrics)
+        # Up to ``concurrency`` attempts at once, each its own round.
+        pace = Pace("webhooks", hooks.concurrency, 1, hooks.poll_interval_s, hooks.timeout_s)
+        engine = DeliveryEngine(
+            transact, queue, each(sender.send), clock, pace, webhook_metrics.observe
+        )
         destinations: list[Destination] = [queue.fan_out]
-        notices = email_notices(settings, db, clock, metrics) if settings.smtp.enabled else None
-        if notices is not None:
-            destinations.append(notices.queue.fan_out)
+        notices = None
+        if settings.smtp.enabled:
+            notice_queue, notices = email_notices(settings, db, clock, metrics)
+            destinations.append(notice_queue.fan_out)
 
         def fanned_out() -> None:
             engine.wake()
@@ -276,13 +289,19 @@ async def _revision(db: Database) -> str | None:
         return None
 
 
-def email_notices(settings: Settings, db: Database, clock: Clock, metrics: Metrics) -> NoticeEngine:
+def email_notices(
+    settings: Settings, db: Database, clock: Clock, metrics: Metrics
+) -> tuple[NoticeQueue, NoticeEngine]:
     """The email destination and its sender, when an SMTP server is configured."""
     smtp = settings.smtp
     notice_metrics = NoticeMetrics(metrics.registry)
     metrics.before_scrape(notice_metrics.backlog_refresher(db))
     queue = NoticeQueue(smtp, Links(settings.server.public_url or ""))
-    return NoticeEngine(Transactions(db), queue, Mailer(smtp, clock), clock, smtp, notice_metrics)
+    # One round at a time, over one connection: what SMTP servers like.
+    pace = Pace("notify", 1, smtp.batch, smtp.poll_interval_s, smtp.timeout_s)
+    mailer = Mailer(smtp, clock)
+    engine = NoticeEngine(Transactions(db), queue, mailer.send, clock, pace, notice_metrics.observe)
+    return queue, engine
 
 
 async def run_worker(settings: Settings) -> None:
