@@ -13,6 +13,7 @@ from typing import Any
 from signoff.core.clock import Clock
 from signoff.core.events import EventRecorder
 from signoff.documents.models import Document, SectionVersion
+from signoff.documents.reader import DocumentRef
 from signoff.documents.repository import DocumentRepository
 from signoff.documents.service.writer import RevisionWriter
 from signoff.review.models import Review, ReviewPolicy, ReviewRound
@@ -94,7 +95,7 @@ class Rounds:
     async def policy(self, org_id: uuid.UUID) -> Policy:
         return policy_of(await self.repo.policy(org_id))
 
-    async def head_sections(self, document: Document) -> list[SectionVersion]:
+    async def head_sections(self, document: DocumentRef) -> list[SectionVersion]:
         revision = await self._documents.revision(document.id, document.head_revision)
         assert revision is not None
         return await self._documents.sections_of(revision.id)

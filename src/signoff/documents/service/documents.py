@@ -38,11 +38,12 @@ from signoff.documents.errors import (
 )
 from signoff.documents.identity import assign_ids
 from signoff.documents.models import Document, Revision, SectionVersion
+from signoff.documents.reader import DocumentRef
 from signoff.documents.rendering import to_sections
 from signoff.documents.repository import DocumentRepository
 from signoff.documents.service.writer import RevisionWriter, Saved, Snapshot
 from signoff.orgs.errors import TeamNotFound
-from signoff.orgs.models import Team
+from signoff.orgs.reader import TeamRef
 from signoff.orgs.service import MemberService, OrgAccess, TeamService
 from signoff.orgs.service.members import Member
 from signoff.templates.service import LoadedTemplate, TemplateService
@@ -136,7 +137,7 @@ class DocumentService:
     ) -> tuple[list[Document], str | None]:
         return await self._repo.page(access.org_id, page, filters)
 
-    async def head(self, document: Document) -> tuple[Revision, list[SectionVersion]]:
+    async def head(self, document: DocumentRef) -> tuple[Revision, list[SectionVersion]]:
         revision = await self._repo.revision(document.id, document.head_revision)
         assert revision is not None
         return revision, await self._repo.sections_of(revision.id)
@@ -406,7 +407,7 @@ def _person(member: Member) -> dict[str, str]:
     }
 
 
-def _team(team: Team) -> dict[str, str]:
+def _team(team: TeamRef) -> dict[str, str]:
     return {"kind": "team", "id": str(team.id), "name": team.name, "slug": team.slug}
 
 
