@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
-from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signoff.accounts.runtime import AccountsRuntime
@@ -24,7 +23,7 @@ from signoff.audit.service import append as audit_append
 from signoff.core.clock import Clock
 from signoff.core.config import Settings
 from signoff.core.db import Database
-from signoff.core.idempotency import IdempotencyRecord
+from signoff.core.idempotency_records import purge_expired
 from signoff.core.logging import get_logger
 from signoff.core.metrics import Metrics
 from signoff.dbmigrate import head_revision, schema_behind, schema_revision
@@ -118,10 +117,7 @@ async def expired_approvals(session: AsyncSession, now: datetime) -> int:
 
 
 async def purge_idempotency_keys(session: AsyncSession, now: datetime) -> int:
-    result = await session.execute(
-        delete(IdempotencyRecord).where(IdempotencyRecord.expires_at <= now)
-    )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return await purge_expired(session, now)
 
 
 class Scheduler:
