@@ -15,7 +15,15 @@ from typing import Any, Protocol
 from sqlalchemy import Select, select
 
 from signoff.core.repository import TenantRepository
-from signoff.documents.models import Document, Revision, RevisionSection, SectionVersion
+from signoff.documents.models import (
+    KEY_PREFIX,
+    Document,
+    DocumentAuthor,
+    DocumentReviewer,
+    Revision,
+    RevisionSection,
+    SectionVersion,
+)
 
 # A document locked by ``DocumentService.writable``: another domain reads it as a
 # ``DocumentRef`` and hands it back to the documents service's write methods, nothing more.
@@ -35,7 +43,13 @@ class DocumentRef(Protocol):
     @property
     def title(self) -> str: ...
     @property
+    def status(self) -> str: ...
+    @property
+    def version(self) -> str: ...
+    @property
     def head_revision(self) -> int: ...
+    @property
+    def required_approvals(self) -> int | None: ...
 
 
 class SectionRef(Protocol):
@@ -61,7 +75,9 @@ class DocumentHead:
     version: str
     head_revision: int
     approved_revision: int | None
+    approved_at: datetime | None
     archived_at: datetime | None
+    required_approvals: int | None
 
 
 @dataclass(frozen=True)
@@ -95,7 +111,9 @@ def head_of(document: Document) -> DocumentHead:
         document.version,
         document.head_revision,
         document.approved_revision,
+        document.approved_at,
         document.archived_at,
+        document.required_approvals,
     )
 
 
@@ -114,6 +132,14 @@ class DocumentReader(TenantRepository[Document]):
             return {}
         rows = await self.session.scalars(self.scoped().where(Document.id.in_(wanted)))
         return {row.id: head_of(row) for row in rows}
+
+    async def by_key(self, key: str) -> DocumentHead | None:
+        """The document with this display key (``DD-12``) here; None for any other text."""
+        number = key.removeprefix(KEY_PREFIX)
+        if not number.isdigit():
+            return None
+        row = await self.session.scalar(self.scoped().where(Document.number == int(number)))
+        return None if row is None else head_of(row)
 
     async def head(self, document_id: uuid.UUID) -> DocumentHead | None:
         return (await self.heads([document_id])).get(document_id)
@@ -147,3 +173,26 @@ class DocumentReader(TenantRepository[Document]):
             )
             for r in await self.session.scalars(query)
         ]
+
+    async def authors(self, document_id: uuid.UUID) -> frozenset[uuid.UUID]:
+        query = (
+            select(DocumentAuthor.user_id)
+            .join(Document, Document.id == DocumentAuthor.document_id)
+            .where(self.owned(), DocumentAuthor.document_id == document_id)
+        )
+        return frozenset(await self.session.scalars(query))
+
+    async def reviewers(
+        self, document_id: uuid.UUID
+    ) -> tuple[frozenset[uuid.UUID], list[uuid.UUID]]:
+        """The users and the teams (ids, in the document's order) asked to review it."""
+        rows = (
+            await self.session.execute(
+                select(DocumentReviewer.user_id, DocumentReviewer.team_id)
+                .join(Document, Document.id == DocumentReviewer.document_id)
+                .where(self.owned(), DocumentReviewer.document_id == document_id)
+                .order_by(DocumentReviewer.position)
+            )
+        ).all()
+        users = frozenset(u for u, _ in rows if u is not None)
+        return users, [team for _, team in rows if team is not None]

@@ -8,6 +8,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
+
 from signoff.core.repository import TenantRepository
 from signoff.registers.models import RegisterItem
 
@@ -20,6 +22,7 @@ class RegisterRow:
     key: str
     position: int
     fields: dict[str, Any]
+    content_hash: str
 
 
 class RegisterReader(TenantRepository[RegisterItem]):
@@ -32,7 +35,42 @@ class RegisterReader(TenantRepository[RegisterItem]):
             .where(RegisterItem.document_id == document_id, RegisterItem.kind == kind)
             .order_by(RegisterItem.position)
         )
-        return [
-            RegisterRow(i.id, i.document_id, i.kind, i.key, i.position, dict(i.fields))
-            for i in await self.session.scalars(query)
-        ]
+        return [_row(i) for i in await self.session.scalars(query)]
+
+    async def by_key(self, document_id: uuid.UUID, kind: str, key: str) -> RegisterRow | None:
+        """The row of a register with this (normalized) key, if there is one."""
+        item = await self.session.scalar(
+            self.scoped().where(
+                RegisterItem.document_id == document_id,
+                RegisterItem.kind == kind,
+                RegisterItem.key == key,
+            )
+        )
+        return None if item is None else _row(item)
+
+    async def blocking_questions(self, document_id: uuid.UUID) -> list[str]:
+        """The keys of the document's open questions that block approval, in order."""
+        query = (
+            select(RegisterItem.key)
+            .where(
+                self.owned(),
+                RegisterItem.document_id == document_id,
+                RegisterItem.kind == "questions",
+                RegisterItem.status == "open",
+                RegisterItem.blocking.is_(True),
+            )
+            .order_by(RegisterItem.position)
+        )
+        return list(await self.session.scalars(query))
+
+
+def _row(item: RegisterItem) -> RegisterRow:
+    return RegisterRow(
+        item.id,
+        item.document_id,
+        item.kind,
+        item.key,
+        item.position,
+        dict(item.fields),
+        item.content_hash,
+    )

@@ -34,10 +34,11 @@ from signoff.registers.errors import (
 )
 from signoff.registers.kinds import DECISIONS, REQUIREMENTS, Kind, normalize_key
 from signoff.registers.models import RegisterItem
+from signoff.registers.reader import RegisterRow
 from signoff.registers.schemas import merged, to_row, validation_errors
 
 
-def item_etag(item: RegisterItem) -> str:
+def item_etag(item: RegisterItem | RegisterRow) -> str:
     return etag_of("register-item", item.id, item.content_hash)
 
 

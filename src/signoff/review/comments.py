@@ -155,7 +155,7 @@ class CommentService:
             require_if_match(if_match, thread_etag(thread))
         mine = thread.author_id == member.user.id
         admin = access.role >= Role.ADMIN
-        author = member.user.id in await self._repo.authors(document.id)
+        author = member.user.id in await self._repo.authors(document)
         if resolved is not None and not (mine or author or admin):
             raise NotThreadModerator("Resolving needs the thread's author, an author or an admin.")
         if blocking is not None and not (mine or admin):

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from signoff.core.clock import FrozenClock
 from signoff.core.events import EventListener, EventRecorder
+from signoff.documents.service.expiry import flag_expired_approvals
 from signoff.review.repository import ReviewRepository
 
 
@@ -24,8 +25,7 @@ async def expire_approvals(
     for policy in await repo.expiring_policies():
         assert policy.approval_expiry_days is not None
         cutoff = now - timedelta(days=policy.approval_expiry_days)
-        for document in await repo.approved_documents(policy.org_id, cutoff):
-            document.approval_expired_at = now
+        for document in await flag_expired_approvals(session, policy.org_id, cutoff, now):
             flagged += 1
             await events.record(
                 "approvals.expired",
