@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from signoff.core.clock import FrozenClock
 from signoff.core.events import EventListener, EventRecorder
 from signoff.documents.reader import DocumentReader, live_document_ids
+from signoff.registers.events import QuestionOverdue
 from signoff.registers.models import RegisterItem
 
 
@@ -43,16 +44,16 @@ async def mark_overdue_questions(
     for item in rows:
         item.overdue_notified_at = now
         assert item.target_date is not None
-        await events.record(
-            "questions.overdue",
-            org_id=item.org_id,
-            subject=f"documents/{keys[item.document_id]}",
-            data={
-                "document": keys[item.document_id],
-                "item_id": str(item.id),
-                "question": item.fields.get("question", ""),
-                "owner": item.owner,
-                "target_date": item.target_date.isoformat(),
-            },
+        key = keys[item.document_id]
+        await events.emit(
+            QuestionOverdue(
+                org_id=item.org_id,
+                subject=f"documents/{key}",
+                document=key,
+                item_id=item.id,
+                question=item.fields.get("question", ""),
+                owner=item.owner,
+                target_date=item.target_date,
+            )
         )
     return len(rows)

@@ -24,6 +24,7 @@ from signoff.core.types import new_id
 from signoff.documents.reader import DocumentRef, SectionRef
 from signoff.documents.service.writer import Saved
 from signoff.registers.codec import Row, read_rows
+from signoff.registers.events import ItemChange, RegisterItemChanged
 from signoff.registers.kinds import (
     BY_SECTION,
     DECISIONS,
@@ -163,11 +164,16 @@ class Projector:
         return changed
 
     async def _record(
-        self, document: DocumentRef, kind: Kind, item: RegisterItem, what: str
+        self, document: DocumentRef, kind: Kind, item: RegisterItem, what: ItemChange
     ) -> None:
-        await self._events.record(
-            f"registers.{kind.event}.{what}",
-            org_id=document.org_id,
-            subject=f"documents/{document.key}",
-            data={"document": document.key, "item_id": str(item.id), "key": item.key},
+        await self._events.emit(
+            RegisterItemChanged(
+                org_id=document.org_id,
+                subject=f"documents/{document.key}",
+                register=kind.event,
+                change=what,
+                document=document.key,
+                item_id=item.id,
+                key=item.key,
+            )
         )
