@@ -53,4 +53,4 @@ async def people(
         query = query.where(User.id.in_(list(ids)))
     if named is not None:
         query = query.where(or_(func.lower(User.email) == named, func.lower(User.name) == named))
-    return [Person(*row) for row in (await session.execute(query)).tuples()]
+    return [Person(*row) for row in await session.execute(query)]

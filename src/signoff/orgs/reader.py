@@ -55,7 +55,7 @@ class TeamReader(TenantRepository[Team]):
         rows = await self.session.execute(
             select(Team.id, Team.slug).where(self.owned(), Team.id.in_(wanted))
         )
-        return dict(rows.tuples())
+        return {row.id: row.slug for row in rows}
 
     async def members(self, slugs: Sequence[str]) -> dict[str, frozenset[uuid.UUID]]:
         """The members of each team, by slug (an unknown slug has none)."""
@@ -66,7 +66,7 @@ class TeamReader(TenantRepository[Team]):
                 .join(TeamMember, TeamMember.team_id == Team.id)
                 .where(self.owned(), Team.slug.in_(list(slugs)))
             )
-            for slug, user_id in rows.tuples():
+            for slug, user_id in rows:
                 found[slug].add(user_id)
         return {slug: frozenset(ids) for slug, ids in found.items()}
 
