@@ -63,13 +63,19 @@ def setup() -> None:
     wanted = _fingerprint()
     if STAMP.exists() and STAMP.read_text() == wanted:
         return
-    say("installing Signoff and its pinned dependencies")
+    first = not STAMP.exists()
+    # The first install downloads and builds for a minute or two: show pip's progress then,
+    # rather than a silence that looks like a hang; later ones only change a few pins.
+    say(
+        "installing Signoff and its pinned dependencies"
+        + (" (the first time takes a minute or two)" if first else "")
+    )
     pip: list[str | Path] = [
         BIN / "python",
         "-m",
         "pip",
         "install",
-        "--quiet",
+        *([] if first else ["--quiet"]),
         "--disable-pip-version-check",
     ]
     run(*pip, "--upgrade", "pip")
@@ -78,12 +84,14 @@ def setup() -> None:
 
 
 # Commands the tests need that come from Debian, not PyPI: the command and its package.
-DEBIAN_TOOLS = {"promtool": "prometheus"}
+# Chromium: the web UI's browser tests drive Debian's (Playwright never downloads one).
+DEBIAN_TOOLS = {"promtool": "prometheus", "chromium": "chromium"}
 
 
 def debian_tools() -> None:
     """Install the Debian packages that provide the commands the tests run (promtool for the
-    alert rules' unit tests), when a command is missing and apt-get is there to install it."""
+    alert rules' unit tests, chromium for the browser tests), when a command is missing and
+    apt-get is there to install it."""
     missing = sorted({pkg for cmd, pkg in DEBIAN_TOOLS.items() if shutil.which(cmd) is None})
     if not missing or shutil.which("apt-get") is None or os.geteuid() != 0:
         return  # the tests that need them say how to install them
@@ -196,9 +204,23 @@ def proof() -> None:
         "--hypothesis-profile=proof",
         f"--hypothesis-seed={seed}",
         "--timeout=0",
-        *(sys.argv[2:] or ["tests/review/test_model.py", "tests/docformat", "tests/traceability"]),
+        *(
+            sys.argv[2:]
+            or [
+                "tests/review/test_model.py",
+                "tests/docformat",
+                "tests/traceability",
+                # Issue 11's table at full size (SIGNOFF_PROOF=1): docs/design.md §11-12.
+                "tests/proof",
+                "tests/security/test_access_control.py",
+                "tests/e2e/test_robustness.py",
+            ]
+        ),
     ]
-    env = os.environ | {"SIGNOFF_MODEL_EXAMPLES": os.environ.get("SIGNOFF_MODEL_EXAMPLES", "200")}
+    env = os.environ | {
+        "SIGNOFF_MODEL_EXAMPLES": os.environ.get("SIGNOFF_MODEL_EXAMPLES", "200"),
+        "SIGNOFF_PROOF": "1",
+    }
     env.pop("SIGNOFF_TEST_DATABASE_URL", None)
     say("proof on SQLite")
     run(*pytest, env=env)

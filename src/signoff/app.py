@@ -41,6 +41,7 @@ from signoff.registers.summary import register_counts
 from signoff.review.keeper import ReviewKeeper
 from signoff.serving import DrainMiddleware
 from signoff.traceability.links import LinkKeeper
+from signoff.web.assembly import install_web
 from signoff.webhooks.runtime import WebhooksRuntime
 from signoff.worker import Background
 
@@ -77,10 +78,10 @@ def create_app(
             "app.started", version=signoff.__version__, env=settings.env.value, database=db.dialect
         )
         if settings.worker.in_process:
-            background.start()
+            await background.start_at_schema_head(db)
         # The document workers start now, beside the serving loop, not on the first large
         # request (nor before readiness: they are not needed to answer most requests).
-        starting = asyncio.create_task(asyncio.to_thread(cpu.start, settings.cpu))
+        starting = cpu.in_daemon_thread(partial(cpu.start, settings.cpu))
         if settings.api_docs:  # built in a thread now, not on the loop at the first request
             asyncio.create_task(openapi_document(app))  # noqa: RUF006 - kept in app.state
         # Everything alive now (modules, the app) lives as long as the process: take it out
@@ -106,7 +107,7 @@ def create_app(
         lifespan=lifespan,
         debug=settings.debug,
         redoc_url=None,
-        docs_url="/docs" if settings.api_docs else None,
+        docs_url=None,  # served by signoff.web.docs, offline
         openapi_url="/openapi.json" if settings.api_docs else None,
         redirect_slashes=False,
         generate_unique_id_function=operation_id,
@@ -156,6 +157,7 @@ def create_app(
     app.include_router(api.root)
     for router in api.ROUTERS:
         app.include_router(router, prefix=api.PREFIX)
+    install_web(app, settings)
     _add_middleware(app, settings, metrics)
     # Off unless SIGNOFF_TRACING__OTLP_ENDPOINT is set (or a test gives an exporter).
     tracer = tracing.tracer_provider(settings.tracing, span_exporter)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from signoff.docformat import (
@@ -20,6 +20,7 @@ from signoff.docformat import (
     render_markdown,
     section_hash,
 )
+from tests.support.proof import fuzzing
 
 from .strategies import user_document
 
@@ -60,13 +61,13 @@ def _exercise(markdown: str, template: Template) -> None:
         parse_tables(section.body)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@fuzzing(150)
 @given(markdown=st.one_of(st.text(), _TEXT))
 def test_any_text(markdown: str, template: Template) -> None:
     _exercise(markdown, template)
 
 
-@settings(max_examples=50, deadline=None)
+@fuzzing(50)
 @given(markdown=st.one_of(st.text(), _TEXT))
 def test_any_text_as_a_template(markdown: str) -> None:
     try:
@@ -78,7 +79,7 @@ def test_any_text_as_a_template(markdown: str) -> None:
     assert code
 
 
-@settings(max_examples=50, deadline=None)
+@fuzzing(50)
 @given(markdown=user_document())
 def test_user_documents(markdown: str, template: Template) -> None:
     _exercise(markdown, template)

@@ -328,7 +328,46 @@ async def callers(client: httpx.AsyncClient, victim: Victim) -> list[Caller]:
                 person=False,
             )
         )
+    account = (
+        await client.post(
+            f"/v1/orgs/{org}/service-accounts",
+            json={"name": "s", "scopes": ["documents:write"]},
+            headers=owner.headers,
+        )
+    ).json()
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": account["client_id"],
+        "client_secret": account["client_secret"],
+    }
+    token = (await client.post("/v1/auth/token", data=form)).json()["access_token"]
+    account_scopes = frozenset({"documents:write"})
+    found.append(
+        Caller(
+            "service account ['documents:write']",
+            {"Authorization": f"Bearer {token}"},
+            role_for_scopes(account_scopes),
+            account_scopes,
+            person=False,
+        )
+    )
     return found
+
+
+async def test_anonymous_callers_reach_only_public_routes(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """Row 9 of issue 11, the anonymous caller: every route that declares a permission other
+    than `public` answers 401 with a challenge, and changes nothing."""
+    victim = await victim_org(client, app)
+    before = await snapshot(client, victim)
+    guarded = [e for e in endpoints(app) if e.permissions != ("public",)]
+    for e in guarded:
+        response = await call(client, e, victim.url(e.path), {})
+        assert response.status_code == 401, (e.method, e.path, response.status_code)
+        assert response.headers["www-authenticate"].startswith("Bearer"), (e.method, e.path)
+    assert len(guarded) > 50
+    assert await snapshot(client, victim) == before
 
 
 RULES_SCOPES = {"documents:read", "documents:write", "reviews:write", "admin"}

@@ -105,21 +105,23 @@ class AuditService:
         return [r[0] for r in rows], cursor
 
     async def verify(self, chain_id: uuid.UUID) -> Verification:
-        """Recompute the chain from the first entry; report the first entry that breaks it."""
-        prev, expected_seq, count = GENESIS_HASH, 1, 0
-        query = select(AuditEvent).where(AuditEvent.chain_id == chain_id).order_by(AuditEvent.seq)
-        # Streamed: a long chain is checked in constant memory.
-        async for entry in await self._session.stream_scalars(
-            query.execution_options(yield_per=500)
-        ):
-            problem = _check(entry, prev, expected_seq)
-            if problem is not None:
-                return Verification(False, count, entry.seq, problem, prev)
-            prev, expected_seq, count = entry.hash, expected_seq + 1, count + 1
-        head = await self._session.get(AuditChain, chain_id)
-        if head is not None and (head.seq != count or head.last_hash != prev):
-            return Verification(False, count, None, "the chain was cut after its last entry", prev)
-        return Verification(True, count, None, None, prev)
+        return await verify_chain(self._session, chain_id)
+
+
+async def verify_chain(session: AsyncSession, chain_id: uuid.UUID) -> Verification:
+    """Recompute the chain from the first entry; report the first entry that breaks it."""
+    prev, expected_seq, count = GENESIS_HASH, 1, 0
+    query = select(AuditEvent).where(AuditEvent.chain_id == chain_id).order_by(AuditEvent.seq)
+    # Streamed: a long chain is checked in constant memory.
+    async for entry in await session.stream_scalars(query.execution_options(yield_per=500)):
+        problem = _check(entry, prev, expected_seq)
+        if problem is not None:
+            return Verification(False, count, entry.seq, problem, prev)
+        prev, expected_seq, count = entry.hash, expected_seq + 1, count + 1
+    head = await session.get(AuditChain, chain_id)
+    if head is not None and (head.seq != count or head.last_hash != prev):
+        return Verification(False, count, None, "the chain was cut after its last entry", prev)
+    return Verification(True, count, None, None, prev)
 
 
 def _check(entry: AuditEvent, prev: str, expected_seq: int) -> str | None:

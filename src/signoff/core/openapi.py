@@ -10,6 +10,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
+from signoff.core.cpu import in_daemon_thread
 from signoff.core.problems import PROBLEM_MEDIA_TYPE, Problem, ProblemError
 
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
@@ -20,9 +21,17 @@ _FASTAPI_ERROR_SCHEMAS = ("HTTPValidationError", "ValidationError")
 _METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 
 # Answers any route can give, whatever it declares itself.
-_ALWAYS = {"500": "`internal_error`: an unexpected error (logged; nothing is leaked)"}
+_ALWAYS = {
+    "401": "`invalid_token`, `session_revoked`: a bearer credential was sent and is not valid "
+    "(on any route, even one that needs none)",
+    "500": "`internal_error`: an unexpected error (logged; nothing is leaked)",
+    "503": "`database_unavailable`, `database_busy`, `database_timeout`: the database cannot "
+    "serve the request now, or the request took longer than the server allows; retry after "
+    "`Retry-After`",
+}
 _WITH_BODY = {
     "400": "`malformed_json`: the body is not valid JSON",
+    "408": "`request_timeout`: the body arrived too slowly",
     "413": "`payload_too_large`: the body is over the size limit",
     "415": "`unsupported_media_type`: the body is not in a media type the route accepts",
     "422": "`validation_failed`: the input breaks the schema; `errors[]` says where",
@@ -79,7 +88,7 @@ async def openapi_document(app: FastAPI) -> dict[str, Any]:
     build (``signoff serve`` starts it at start-up)."""
     build: asyncio.Future[dict[str, Any]] | None = getattr(app.state, "openapi_build", None)
     if build is None:
-        build = asyncio.ensure_future(asyncio.to_thread(app.openapi))
+        build = in_daemon_thread(app.openapi)
         app.state.openapi_build = build
     return await asyncio.shield(build)
 

@@ -56,6 +56,11 @@ def render_html(doc: ParsedDocument) -> str:
     return "\n".join(part for part in parts if part) + "\n"
 
 
+def render_fragment(markdown: str) -> str:
+    """One piece of Markdown (a section body being edited) as sanitized HTML."""
+    return _CLEANER.clean(full_parser(DEFAULT_LIMITS.max_nesting_depth).render(markdown))
+
+
 def section_anchors(sections: Sequence[Section]) -> list[str]:
     """The HTML anchor of each section, in order (see the module docstring)."""
     seen: dict[str, int] = {}
@@ -78,7 +83,7 @@ def _section(section: Section, anchor: str) -> str:
     md = full_parser(DEFAULT_LIMITS.max_nesting_depth)
     tag = f"h{section.level}"
     title = _CLEANER.clean(md.renderInline(heading_text(section.number, section.title)))
-    body = _CLEANER.clean(md.render(section.body))
+    body = render_fragment(section.body)
     return f'<section id="{html.escape(anchor)}"><{tag}>{title}</{tag}>\n{body}</section>'
 
 

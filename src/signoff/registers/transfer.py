@@ -10,11 +10,11 @@ import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import ValidationError
 
-from signoff.documents.models import Document, SectionVersion
+from signoff.documents.reader import DocumentRef
 from signoff.documents.service.documents import DocumentService
 from signoff.exchange import Finding, ImportRejected, madr
 from signoff.exchange import reqif as reqif_codec
@@ -124,12 +124,25 @@ def requirement_rows(incoming: Sequence[Incoming]) -> list[Row]:
     return [row for _, row in rows]
 
 
+class _HeadSection(Protocol):
+    """What a sheet needs of a head section: where the template put it, and its number."""
+
+    @property
+    def template_number(self) -> str | None: ...
+    @property
+    def number(self) -> str | None: ...
+    @property
+    def title(self) -> str: ...
+
+
 class TransferService:
     def __init__(self, registers: RegisterService, documents: DocumentService) -> None:
         self._registers = registers
         self._documents = documents
 
-    async def _head(self, access: OrgAccess, ref: str) -> tuple[Document, list[SectionVersion]]:
+    async def _head(
+        self, access: OrgAccess, ref: str
+    ) -> tuple[DocumentRef, Sequence[_HeadSection]]:
         document = await self._documents.get(access, ref)
         _, sections = await self._documents.head(document)
         return document, sections
@@ -264,7 +277,7 @@ class TransferService:
         return out
 
 
-def _chapter_section(chapter: str | None, sections: Sequence[SectionVersion]) -> list[str]:
+def _chapter_section(chapter: str | None, sections: Sequence[_HeadSection]) -> list[str]:
     if not chapter:
         return []
     numbered = _NUMBERED.match(chapter)

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from signoff.traceability.formats import (
@@ -19,10 +19,11 @@ from signoff.traceability.formats import (
     parse_junit,
     parse_openapi,
 )
+from tests.support.proof import fuzzing
 
 pytestmark = pytest.mark.requirement("REQ-023")
 
-_SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+_SETTINGS = fuzzing(150)
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 # Fragments make hypothesis reach the interesting branches far more often than random text.
