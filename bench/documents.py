@@ -49,7 +49,6 @@ import contextlib
 import dataclasses
 import gc
 import json
-import logging
 import math
 import os
 import random

@@ -329,9 +329,9 @@ async def grow(seeded: Seeded, sections: int) -> None:
             want = min(seeded.entries, sections - seeded.entries)
             async with bench.db.session() as session:
                 await session.execute(
-                    text(  # noqa: S608 (new_id is one of two constants)
+                    text(
                         "INSERT INTO search_entry (id, org_id, document_id, section_id, number, "
-                        f"doc_title, title, body) SELECT {new_id}, org_id, document_id, "
+                        f"doc_title, title, body) SELECT {new_id}, org_id, document_id, "  # noqa: S608
                         "section_id, number, doc_title, title, body FROM search_entry "
                         "WHERE org_id = :org AND section_id IS NOT NULL LIMIT :n"
                     ),
@@ -405,7 +405,7 @@ def hot_requests(
 ) -> list[Measure]:
     auth = {"Authorization": seeded.token}
     doc = f"{server.base}/v1/orgs/{seeded.slug}/documents/{seeded.read_key}"
-    etag = httpx.get(doc, headers=auth).headers["etag"]
+    etag = httpx.get(doc, headers=auth, timeout=60).headers["etag"]
     put_script = workdir / "put.lua"
     ids = list(seeded.sections)
     put_script.write_text(
@@ -460,7 +460,7 @@ def hot_requests(
 
 def server_sections(seeded: Seeded, server: Server) -> None:
     base = f"{server.base}/v1/orgs/{seeded.slug}/documents/{seeded.edit_key}/sections/"
-    with httpx.Client(headers={"Authorization": seeded.token}) as client:
+    with httpx.Client(headers={"Authorization": seeded.token}, timeout=60) as client:
         for section in seeded.sections:
             seeded.sections[section] = client.get(base + section).headers["etag"]
 
@@ -508,7 +508,7 @@ async def run_backend(url: str, args: argparse.Namespace, workdir: Path) -> Back
     try:
         doc = f"{server.base}/v1/orgs/{seeded.slug}/documents/{seeded.read_key}"
         auth = {"Authorization": seeded.token}
-        etag = httpx.get(doc, headers=auth).headers["etag"]  # noqa: ASYNC210 (nothing else runs)
+        etag = httpx.get(doc, headers=auth, timeout=60).headers["etag"]  # noqa: ASYNC210 (nothing else runs)
         headers = auth | {"If-None-Match": etag}
         wrk(doc, 1, args.connections, headers=headers)
         rps, p50, p99, errors = wrk(doc, args.seconds, args.connections, headers=headers)
@@ -568,6 +568,7 @@ async def main_async(args: argparse.Namespace) -> str:
         for postgres in [None, args.postgres] if args.postgres else [None]:
             async with docbench.database_url(postgres) as url:
                 results.append(await run_backend(url, args, workdir))
+            print(report(results[-1:], args, args.label), file=sys.stderr, flush=True)
     return report(results, args, args.label)
 
 
