@@ -48,6 +48,7 @@ from signoff.documents.service.documents import (
     Change,
     document_etag,
     find_section,
+    representation_etag,
     section_etag,
 )
 from signoff.documents.service.reading import FORMATS, ReadingService
@@ -166,6 +167,19 @@ async def get_document(
     """A document: JSON, or exported as Markdown or HTML (`Accept` or `format`), at its head or
     at an older `revision` or `version`."""
     fmt = _format(request, format)
+    media = FORMATS.get(fmt, "application/json")
+    at_head = revision is None and version is None
+    if at_head:
+        # The fast path: one Core select of the document's row, then the ETag, then bytes
+        # made by an earlier request (design §10.2).
+        row = await reading.head_row(access, doc)
+        etag = representation_etag(row.id, row.head_revision, fmt, row.status)
+        if not_modified(if_none_match, etag):
+            return Response(status_code=304, headers={"ETag": etag})
+        encoding = "gzip" if "gzip" in request.headers.get("accept-encoding", "") else "identity"
+        cached = reading.cached_head(row, fmt, encoding)
+        if cached is not None:
+            return _document_bytes(cached, etag, media, encoding)
     document = await documents.get(access, doc)
     number = revision if version is None else None
     if number is None and version is None:
@@ -176,19 +190,25 @@ async def get_document(
             return Response(status_code=304, headers={"ETag": etag})
     snap = await reading.snapshot(document, revision=number, version=version)
     etag = document_etag(document, fmt, snap.revision.number)
-    headers = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Accept"}
     if fmt == "json":
         summaries = {
             name: await summarize(session, document)
             for name, summarize in request.app.state.document_summaries.items()
         }
-        return Response(
-            document_read(snap, summaries=summaries).model_dump_json().encode(),
-            headers=headers,
-            media_type="application/json",
-        )
-    body = await reading.rendered(document, snap.revision, fmt)
-    return Response(body, headers=headers, media_type=FORMATS[fmt])
+        body = document_read(snap, summaries=summaries).model_dump_json().encode()
+    else:
+        body = await reading.rendered(document, snap.revision, fmt)
+    if at_head and snap.revision.number == row.head_revision:
+        bodies = reading.keep_head(row, fmt, body)
+        return _document_bytes(bodies[encoding], etag, media, encoding)
+    return _document_bytes(body, etag, media, "identity")
+
+
+def _document_bytes(body: bytes, etag: str, media: str, encoding: str) -> Response:
+    headers = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Accept"}
+    if encoding != "identity":
+        headers |= {"Content-Encoding": encoding, "Vary": "Accept, Accept-Encoding"}
+    return Response(body, headers=headers, media_type=media)
 
 
 @router.put(

@@ -58,7 +58,12 @@ def document_etag(document: Document, fmt: str = "json", revision: int | None = 
     includes the status, which a submission or withdrawal changes without a revision."""
     number = revision or document.head_revision
     status = document.status if number == document.head_revision else ""
-    return etag_of("document", document.id, number, fmt, status)
+    return representation_etag(document.id, number, fmt, status)
+
+
+def representation_etag(document_id: uuid.UUID, number: int, fmt: str, status: str) -> str:
+    """``status`` is the document's at its head, and empty for older revisions."""
+    return etag_of("document", document_id, number, fmt, status)
 
 
 def require_current(document: Document, if_match: str | None) -> None:

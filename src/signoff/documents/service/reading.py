@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
 from signoff.core.clock import Clock
 from signoff.core.cpu import CpuPool
@@ -18,7 +20,7 @@ from signoff.docformat import (
     Severity,
 )
 from signoff.documents import search, work
-from signoff.documents.errors import InvalidLintPolicy, RevisionNotFound
+from signoff.documents.errors import DocumentNotFound, InvalidLintPolicy, RevisionNotFound
 from signoff.documents.models import Document, LintPolicy, Revision, SectionVersion
 from signoff.documents.rendering import RenderCache, parsed_document, status_of
 from signoff.documents.repository import DocumentRepository
@@ -89,6 +91,25 @@ class ReadingService:
             asked = f"version {version}" if version else f"revision {revision}"
             raise RevisionNotFound(f"{document.key} has no {asked}.")
         return Snapshot(document, found, await self._repo.sections_of(found.id))
+
+    async def head_row(self, access: OrgAccess, ref: str) -> Row[Any]:
+        row = await self._repo.document_row(access.org_id, ref)
+        if row is None:
+            raise DocumentNotFound(f"No document {ref}.")
+        return row
+
+    def cached_head(self, row: Row[Any], fmt: str, encoding: str) -> bytes | None:
+        """The head's whole response body, when an earlier request made it. Keyed by the
+        document's entire row: any change to the document (a revision, a status, a title,
+        archiving) is a different key, and the old entry ages out of the LRU."""
+        return self._cache.get(("head", tuple(row), fmt, encoding))
+
+    def keep_head(self, row: Row[Any], fmt: str, body: bytes) -> dict[str, bytes]:
+        """Keep the head's body, as is and gzipped; returns both by encoding."""
+        bodies = {"identity": body, "gzip": gzip.compress(body, compresslevel=6, mtime=0)}
+        for encoding, value in bodies.items():
+            self._cache.put(("head", tuple(row), fmt, encoding), value)
+        return bodies
 
     async def rendered(self, document: Document, revision: Revision, fmt: str) -> bytes:
         """Markdown or HTML of a revision, from the cache when it was rendered before."""
