@@ -166,8 +166,10 @@ class ReadingService:
     def today(self) -> date:
         return self._clock.now().date()
 
-    async def search(self, access: OrgAccess, query: str, limit: int) -> list[SearchResult]:
-        hits = await search.search(self._repo.session, access.org_id, query, limit)
+    async def search(
+        self, access: OrgAccess, query: str, limit: int, offset: int = 0
+    ) -> list[SearchResult]:
+        hits = await search.search(self._repo.session, access.org_id, query, limit, offset)
         ids = {h.document_id for h in hits}
         documents = (
             {
