@@ -56,6 +56,11 @@ REPO = HERE.parent
 RESULTS = HERE / "results"
 DESIGN = REPO / "docs" / "design.md"
 COMMON_WORD = "service"
+COPY_SQL = (
+    "INSERT INTO search_entry (id, org_id, document_id, section_id, number, doc_title, "
+    "title, body) SELECT NEW_ID, org_id, document_id, section_id, number, doc_title, title, "
+    "body FROM search_entry WHERE org_id = :org AND section_id IS NOT NULL LIMIT :n"
+)
 
 BARE_ASGI = """
 async def app(scope, receive, send):
@@ -103,7 +108,7 @@ class Measure:
     p50_ms: float
     p99_ms: float
     errors: int
-    note: str = ""
+    cpu_ms: float = 0.0  # the server's CPU time per request (user + system, all processes)
 
 
 @dataclass
@@ -119,6 +124,7 @@ class Seeded:
     entries: int = 0
     documents: int = 0
     inprocess: list[tuple[str, float]] = field(default_factory=list)
+    costs: list[tuple[str, float, float, float]] = field(default_factory=list)
 
 
 def free_port() -> int:
@@ -153,6 +159,7 @@ def wrk(
         command += ["-s", str(script)]
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    LAST_REQUESTS[0] = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
     errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", output))
     errors += sum(int(n) for n in re.findall(r"Socket errors: .*?timeout (\d+)", output))
     return rps, _latency(output, "50%"), _latency(output, "99%"), errors
@@ -163,6 +170,35 @@ def _latency(output: str, percentile: str) -> float:
     assert match, output
     value, unit = float(match.group(1)), match.group(2)
     return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+
+LAST_REQUESTS = [0]  # requests wrk completed in its last run
+
+
+def cpu_seconds(root: int) -> float:
+    """CPU time (user + system) of a process and all its descendants."""
+    total = 0.0
+    pending = [root]
+    while pending:
+        pid = pending.pop()
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+        pending += [int(p) for p in children.stdout.split()]
+    return total
+
+
+def timed_wrk(
+    server: Server, name: str, url: str, seconds: int, connections: int, **kw: Any
+) -> Measure:
+    """wrk against ``server``: throughput, latency and the server's CPU per request."""
+    before = cpu_seconds(server.process.pid)
+    rps, p50, p99, errors = wrk(url, seconds, connections, **kw)
+    used = cpu_seconds(server.process.pid) - before
+    return Measure(name, rps, p50, p99, errors, used * 1000 / max(1, LAST_REQUESTS[0]))
 
 
 class Server:
@@ -176,7 +212,7 @@ class Server:
             stderr=open(cwd / "server.log", "ab"),  # noqa: SIM115 (closed with the process)
             start_new_session=True,
         )
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 240
         while time.monotonic() < deadline:
             try:
                 if httpx.get(self.base + "/health/live", timeout=1).status_code == 200:
@@ -225,9 +261,7 @@ def signoff_server(seeded: Seeded, workdir: Path, *, workers: int, cpus: str) ->
         "SIGNOFF_DATABASE__URL": seeded.url,
         "SIGNOFF_LOG__LEVEL": "INFO",
         "SIGNOFF_LOG__FORMAT": "json",
-        "PROMETHEUS_MULTIPROC_DIR": str(workdir / "metrics"),
     }
-    (workdir / "metrics").mkdir(exist_ok=True)
     command = [
         sys.executable,
         "-m",
@@ -300,7 +334,7 @@ async def seed(url: str, base: int) -> Seeded:
         loader = docbench.Loader(bench, owner)
         corpus = docbench.Corpus()
         progress(f"loading {base} documents")
-        await loader.load(iter(corpus.document(i) for i in range(base)), base)
+        await loader.load(iter(corpus.document(i) for i in range(base)), base, batch=10)
         seeded = Seeded(
             url,
             bench.backend,
@@ -313,6 +347,7 @@ async def seed(url: str, base: int) -> Seeded:
         )
         seeded.inprocess = await import_export(bench, owner)
         await count(bench, seeded)
+        seeded.costs = await cpu_costs(bench, seeded)
         return seeded
 
 
@@ -329,12 +364,7 @@ async def grow(seeded: Seeded, sections: int) -> None:
             want = min(seeded.entries, sections - seeded.entries)
             async with bench.db.session() as session:
                 await session.execute(
-                    text(
-                        "INSERT INTO search_entry (id, org_id, document_id, section_id, number, "
-                        f"doc_title, title, body) SELECT {new_id}, org_id, document_id, "  # noqa: S608
-                        "section_id, number, doc_title, title, body FROM search_entry "
-                        "WHERE org_id = :org AND section_id IS NOT NULL LIMIT :n"
-                    ),
+                    text(COPY_SQL.replace("NEW_ID", new_id)),
                     org | {"n": want},
                 )
                 await session.commit()
@@ -362,6 +392,73 @@ async def count(bench: docbench.Stack, seeded: Seeded) -> None:
             await session.scalar(text("SELECT count(*) FROM document WHERE org_id = :org"), org)
             or 0
         )
+
+
+async def cpu_costs(
+    bench: docbench.Stack, seeded: Seeded, repeat: int = 40
+) -> list[tuple[str, float, float, float]]:
+    """In-process, one request at a time through ``httpx.ASGITransport``: the CPU time of
+    this process per request (client and server together; ``time.process_time``, which
+    other processes on a busy machine do not inflate the way they inflate req/s), the wall
+    time, and the SQL statements. The bare ASGI app through the same client is the floor."""
+    auth = {"Authorization": seeded.token}
+    org = f"/v1/orgs/{seeded.slug}"
+    doc = f"{org}/documents/{seeded.read_key}"
+    etag = (await bench.request("GET", doc, headers=auth))[0].headers["etag"]
+    ids = list(seeded.sections)
+    state = {"n": 0}
+
+    async def put() -> None:
+        section = ids[state["n"] % len(ids)]
+        state["n"] += 1
+        url = f"{org}/documents/{seeded.edit_key}/sections/{section}"
+        got, _ = await bench.request(
+            "PUT",
+            url,
+            json={"body": f"Edited in-process, round {state['n']}."},
+            headers=auth | {"If-Match": seeded.sections[section]},
+        )
+        seeded.sections[section] = got.headers["etag"]
+
+    namespace: dict[str, Any] = {}
+    exec(BARE_ASGI, namespace)  # noqa: S102 (our own constant)
+    bare = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=namespace["app"]), base_url="http://bare"
+    )
+
+    async def bare_get() -> None:
+        await bare.get("/")
+
+    def get(url: str, expect: int = 200, **headers: str) -> Any:
+        async def call() -> None:
+            await bench.request("GET", url, expect=expect, headers=auth | headers)
+
+        return call
+
+    cases = [
+        ("bare ASGI (same client)", bare_get),
+        ("GET /health/live", get("/health/live")),
+        ("GET document, JSON", get(doc, Accept="application/json")),
+        ("GET document, Markdown", get(doc, Accept="text/markdown")),
+        ("GET document → 304", get(doc, 304, **{"If-None-Match": etag})),
+        ("GET documents?limit=50", get(f"{org}/documents?limit=50")),
+        ("PUT section with If-Match", put),
+        (f"search '{COMMON_WORD}'", get(f"{org}/search?q={COMMON_WORD}")),
+    ]
+    costs = []
+    for name, call in cases:
+        for _ in range(3):
+            await call()
+        before_sql = bench.statements
+        cpu, wall = time.process_time(), time.perf_counter()
+        for _ in range(repeat):
+            await call()
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        sql = (bench.statements - before_sql) / repeat
+        costs.append((name, cpu * 1000 / repeat, wall * 1000 / repeat, sql))
+        progress(f"in-process {name}: {cpu * 1000 / repeat:.2f} ms CPU, {sql:.1f} SQL")
+    await bare.aclose()
+    return costs
 
 
 async def import_export(bench: docbench.Stack, owner: docbench.Owner) -> list[tuple[str, float]]:
@@ -452,9 +549,9 @@ def hot_requests(
                     "token": seeded.token,
                 }
             )
-        rps, p50, p99, errors = wrk(url, seconds, connections, script=script, headers=headers)
-        measured.append(Measure(name, rps, p50, p99, errors))
-        progress(f"{name}: {rps:,.0f} req/s, p99 {p99:.1f} ms, errors {errors}")
+        m = timed_wrk(server, name, url, seconds, connections, script=script, headers=headers)
+        measured.append(m)
+        progress(f"{name}: {m.rps:,.0f} req/s, {m.cpu_ms:.2f} ms CPU, p99 {m.p99_ms:.1f} ms")
     return measured
 
 
@@ -474,10 +571,10 @@ def search_only(seeded: Seeded, server: Server, seconds: int, connections: int) 
     url = f"{server.base}/v1/orgs/{seeded.slug}/search?q={COMMON_WORD}"
     auth = {"Authorization": seeded.token}
     wrk(url, 1, connections, headers=auth)
-    rps, p50, p99, errors = wrk(url, seconds, connections, headers=auth)
     name = f"search '{COMMON_WORD}' at {seeded.entries:,} sections (copied entries)"
-    progress(f"{name}: p99 {p99:.1f} ms")
-    return Measure(name, rps, p50, p99, errors)
+    m = timed_wrk(server, name, url, seconds, connections, headers=auth)
+    progress(f"{name}: p99 {m.p99_ms:.1f} ms")
+    return m
 
 
 @dataclass
@@ -490,17 +587,22 @@ class BackendResult:
     rss_one: list[float]
     rss_two: list[float]
     inprocess: list[tuple[str, float]]
+    costs: list[tuple[str, float, float, float]] = field(default_factory=list)
 
 
 async def run_backend(url: str, args: argparse.Namespace, workdir: Path) -> BackendResult:
     seeded = await seed(url, args.base)
     progress(f"{seeded.backend}: {seeded.documents} documents, {seeded.entries} sections")
+    if args.inprocess_only:
+        none = Measure("not measured (--inprocess-only)", 0, 0, 0, 0)
+        return BackendResult(
+            seeded.backend, none, [none], none, none, [], [], seeded.inprocess, seeded.costs
+        )
     bare = bare_server(workdir)
     try:
         wrk(bare.base + "/", 1, args.connections)
-        rps, p50, p99, errors = wrk(bare.base + "/", args.seconds, args.connections)
-        bare_measure = Measure("bare ASGI", rps, p50, p99, errors)
-        progress(f"bare ASGI: {rps:,.0f} req/s")
+        bare_measure = timed_wrk(bare, "bare ASGI", bare.base + "/", args.seconds, args.connections)
+        progress(f"bare ASGI: {bare_measure.rps:,.0f} req/s, {bare_measure.cpu_ms:.3f} ms CPU")
     finally:
         bare.stop()
     server = signoff_server(seeded, workdir, workers=1, cpus="0")
@@ -516,9 +618,15 @@ async def run_backend(url: str, args: argparse.Namespace, workdir: Path) -> Back
         etag = httpx.get(doc, headers=auth, timeout=60).headers["etag"]  # noqa: ASYNC210 (nothing else runs)
         headers = auth | {"If-None-Match": etag}
         wrk(doc, 1, args.connections, headers=headers)
-        rps, p50, p99, errors = wrk(doc, args.seconds, args.connections, headers=headers)
-        two = Measure("GET document → 304, 2 workers on CPUs 0-1", rps, p50, p99, errors)
-        progress(f"2 workers: {rps:,.0f} req/s")
+        two = timed_wrk(
+            server,
+            "GET document → 304, 2 workers on CPUs 0-1",
+            doc,
+            args.seconds,
+            args.connections,
+            headers=headers,
+        )
+        progress(f"2 workers: {two.rps:,.0f} req/s")
         rss_two = server.rss_mib()
     finally:
         server.stop()
@@ -529,7 +637,15 @@ async def run_backend(url: str, args: argparse.Namespace, workdir: Path) -> Back
     finally:
         server.stop()
     return BackendResult(
-        seeded.backend, bare_measure, hot, big, two, rss_one, rss_two, seeded.inprocess
+        seeded.backend,
+        bare_measure,
+        hot,
+        big,
+        two,
+        rss_one,
+        rss_two,
+        seeded.inprocess,
+        seeded.costs,
     )
 
 
@@ -538,30 +654,45 @@ def report(results: list[BackendResult], args: argparse.Namespace, label: str) -
         f"## {label} ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})",
         "",
         f"wrk -t1 -c{args.connections} -d{args.seconds}s on CPU 1; `signoff serve` "
-        f"(1 worker) on CPU 0; load average {os.getloadavg()[0]:.1f} at the end.",
+        f"(1 worker) on CPU 0; load average {os.getloadavg()[0]:.1f} at the end. "
+        "*vs bare (CPU)* is the bare app's server CPU per request over this request's: what "
+        "the req/s ratio is when the server has its core to itself, and much steadier than "
+        "req/s on a shared machine.",
         "",
     ]
     for r in results:
-        base = r.bare.rps
+        base = r.bare
         lines += [
             f"### {r.backend}",
             "",
-            "| Request | req/s | vs bare ASGI | p50 ms | p99 ms | errors |",
-            "|---|---:|---:|---:|---:|---:|",
+            "| Request | req/s | vs bare (req/s) | CPU ms/req | vs bare (CPU) | p50 ms | p99 ms "
+            "| errors |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
         ]
-        one_304 = next(m.rps for m in r.hot if "304" in m.name)
+        one_304 = next((m.rps for m in r.hot if "304" in m.name), 0.0)
         for m in [r.bare, *r.hot, r.search_big, r.two_workers]:
+            share = base.cpu_ms / m.cpu_ms if m.cpu_ms else 0.0
             lines.append(
-                f"| {m.name} | {m.rps:,.0f} | {m.rps / base:.3f} | {m.p50_ms:.2f} | "
-                f"{m.p99_ms:.2f} | {m.errors} |"
+                f"| {m.name} | {m.rps:,.0f} | {m.rps / max(base.rps, 1e-9):.3f} | {m.cpu_ms:.3f} | "
+                f"{share:.3f} | {m.p50_ms:.2f} | {m.p99_ms:.2f} | {m.errors} |"
             )
+        rss_one = ", ".join(f"{x:.0f}" for x in r.rss_one)
+        rss_two = ", ".join(f"{x:.0f}" for x in r.rss_two)
         lines += [
             "",
-            f"- 2 workers / 1 worker on the 304: {r.two_workers.rps / one_304:.2f}x",
-            f"- RSS after the run, 1 worker: {', '.join(f'{x:.0f}' for x in r.rss_one)} MiB;"
-            f" 2 workers: {', '.join(f'{x:.0f}' for x in r.rss_two)} MiB",
+            f"- 2 workers / 1 worker on the 304: {r.two_workers.rps / max(one_304, 1e-9):.2f}x",
+            f"- RSS after the run (MiB; server, then its children): 1 worker: {rss_one}; "
+            f"2 workers: {rss_two}",
         ]
         lines += [f"- in-process {name}: {value:.1f}" for name, value in r.inprocess]
+        lines += [
+            "",
+            "In-process, sequential (client + server CPU of one process per request):",
+            "",
+            "| Request | CPU ms/req | wall ms/req | SQL statements/req |",
+            "|---|---:|---:|---:|",
+        ]
+        lines += [f"| {n} | {c:.2f} | {w:.2f} | {q:.1f} |" for n, c, w, q in r.costs]
         lines.append("")
     return "\n".join(lines)
 
@@ -585,6 +716,11 @@ def main() -> None:
     parser.add_argument("--base", type=int, default=100)
     parser.add_argument("--sections", type=int, default=100_000)
     parser.add_argument("--label", default="Run")
+    parser.add_argument(
+        "--inprocess-only",
+        action="store_true",
+        help="only the in-process figures (no servers, no wrk)",
+    )
     parser.add_argument("--out", help="append the section to bench/results/<out>")
     args = parser.parse_args()
     for tool in ("wrk", "taskset"):
