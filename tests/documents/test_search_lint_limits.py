@@ -44,7 +44,7 @@ async def test_search_pages_with_a_cursor(client: httpx.AsyncClient, owner: Acto
     for n in range(3):
         await doc_with(client, owner, f"Pager {n}", "2.1", "Heliograph relay notes.")
     url = f"/v1/orgs/{owner.orgs[0]}/search"
-    seen: list[object] = []
+    seen: list[tuple[str, str]] = []
     cursor = None
     for _ in range(5):
         params = {"q": "heliograph", "limit": "1"} | ({"cursor": cursor} if cursor else {})
