@@ -139,27 +139,20 @@ async def _sqlite(
     match = _fts5_query(query)
     if match is None:
         return []
-    # Candidates first (the organization's matching rows, bounded), ranked next; snippets
-    # only for the page, since SQLite computes every selected column before it sorts.
+    # FTS5 ranks inside the match; a candidate subquery (as on PostgreSQL) made SQLite run
+    # the match once per row, so here the page is taken from the ranked match directly.
     rows = await session.execute(
         text(
-            "WITH candidate AS (SELECT f.rowid AS id FROM search_fts f "
-            "JOIN search_entry c ON c.rowid = f.rowid "
-            "WHERE search_fts MATCH :match AND c.org_id = :org LIMIT :bound), "
-            "ranked AS (SELECT search_fts.rowid AS id, bm25(search_fts, 10.0, 4.0, 1.0) AS rank "
-            "FROM search_fts WHERE search_fts MATCH :match "
-            "AND search_fts.rowid IN (SELECT id FROM candidate) "
-            "ORDER BY rank LIMIT :limit OFFSET :offset) "
-            "SELECT e.document_id, e.section_id, e.number, e.title, ranked.rank, "
-            "snippet(search_fts, -1, :open, :close, '…', 16) AS snippet "
-            "FROM search_fts JOIN ranked ON ranked.id = search_fts.rowid "
-            "JOIN search_entry e ON e.rowid = search_fts.rowid "
-            "WHERE search_fts MATCH :match ORDER BY ranked.rank"
+            "SELECT e.document_id, e.section_id, e.number, e.title, "
+            "snippet(search_fts, -1, :open, :close, '…', 16) AS snippet, "
+            "bm25(search_fts, 10.0, 4.0, 1.0) AS rank "
+            "FROM search_fts JOIN search_entry e ON e.rowid = search_fts.rowid "
+            "WHERE search_fts MATCH :match AND e.org_id = :org "
+            "ORDER BY rank LIMIT :limit OFFSET :offset"
         ),
         {
             "match": match,
             "org": org_id.hex,
-            "bound": CANDIDATES,
             "limit": limit,
             "offset": offset,
             "open": _OPEN,
