@@ -14,7 +14,6 @@ from signoff.core.pagination import Page
 from signoff.core.permissions import Action
 from signoff.core.problems import problems
 from signoff.core.routing import signoff_router
-from signoff.core.transaction import DbSession
 from signoff.core.web import IfMatchHeader, IfNoneMatchHeader, PageDep
 from signoff.documents.body import body_schema, json_body, markdown_body, media_type
 from signoff.documents.deps import Documents, Reading
@@ -156,9 +155,7 @@ async def get_document(
     doc: str,
     request: Request,
     access: Reader,
-    documents: Documents,
     reading: Reading,
-    session: DbSession,
     revision: Annotated[int | None, Query(ge=1, le=DB_INT_MAX)] = None,
     version: Annotated[str | None, Query(pattern=VERSION_PATTERN)] = None,
     format: Format | None = None,
@@ -180,7 +177,7 @@ async def get_document(
         cached = reading.cached_head(row, fmt, encoding)
         if cached is not None:
             return _document_bytes(cached, etag, media, encoding)
-    document = await documents.get(access, doc)
+    document = await reading.document(access, doc)
     number = revision if version is None else None
     if number is None and version is None:
         number = document.head_revision
@@ -192,7 +189,7 @@ async def get_document(
     etag = document_etag(document, fmt, snap.revision.number)
     if fmt == "json":
         summaries = {
-            name: await summarize(session, document)
+            name: await summarize(reading.session, document)
             for name, summarize in request.app.state.document_summaries.items()
         }
         body = document_read(snap, summaries=summaries).model_dump_json().encode()

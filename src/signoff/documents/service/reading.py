@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Row, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from signoff.core.clock import Clock
 from signoff.core.cpu import CpuPool
@@ -91,6 +92,16 @@ class ReadingService:
             asked = f"version {version}" if version else f"revision {revision}"
             raise RevisionNotFound(f"{document.key} has no {asked}.")
         return Snapshot(document, found, await self._repo.sections_of(found.id))
+
+    @property
+    def session(self) -> AsyncSession:
+        return self._repo.session
+
+    async def document(self, access: OrgAccess, ref: str) -> Document:
+        document = await self._repo.document(access.org_id, ref)
+        if document is None:
+            raise DocumentNotFound(f"No document {ref}.")
+        return document
 
     async def head_row(self, access: OrgAccess, ref: str) -> Row[Any]:
         row = await self._repo.document_row(access.org_id, ref)
