@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from datetime import datetime
 from typing import Any
 
 import jwt
@@ -47,8 +48,12 @@ class AccountsAuthenticator:
             # The key's organization is not known before it is loaded: any change to any
             # credential moves this entry's version (CREDENTIALS), read before the load.
             stamp = cache.stamp(CREDENTIALS, None)
-            principal = await self._api_key(request, uow, token)
-            cache.put(("credential", token), principal, stamp, org_id=CREDENTIALS)
+            principal, expires_at = await self._api_key(request, uow, token)
+            expires = None
+            if expires_at is not None:  # never cached past the key's expiry
+                left = (expires_at - request.app.state.clock.now()).total_seconds()
+                expires = time.monotonic() + left
+            cache.put(("credential", token), principal, stamp, org_id=CREDENTIALS, expires=expires)
             return principal
         claims = _peek(token)
         oidc = self._runtime.oidc
@@ -91,15 +96,17 @@ class AccountsAuthenticator:
         if await refresh.revocations.is_revoked(session_id):
             raise SessionRevoked("Sign in again: this session was signed out or revoked.")
 
-    async def _api_key(self, request: Request, uow: UnitOfWork, token: str) -> Principal:
+    async def _api_key(
+        self, request: Request, uow: UnitOfWork, token: str
+    ) -> tuple[Principal, datetime | None]:
         service = self._credentials(request, AccountRepository(uow.session()))
-        principal, stale = await service.authenticate_api_key(token)
+        principal, stale, expires_at = await service.authenticate_api_key(token)
         if stale:
             async with uow.side_write() as session:
                 await self._credentials(request, AccountRepository(session)).touch_api_key(
                     principal.id
                 )
-        return principal
+        return principal, expires_at
 
     async def _external(self, request: Request, uow: UnitOfWork, token: str) -> Principal:
         assert self._runtime.oidc is not None
