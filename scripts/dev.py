@@ -62,13 +62,19 @@ def setup() -> None:
     wanted = _fingerprint()
     if STAMP.exists() and STAMP.read_text() == wanted:
         return
-    say("installing Signoff and its pinned dependencies")
+    first = not STAMP.exists()
+    # The first install downloads and builds for a minute or two: show pip's progress then,
+    # rather than a silence that looks like a hang; later ones only change a few pins.
+    say(
+        "installing Signoff and its pinned dependencies"
+        + (" (the first time takes a minute or two)" if first else "")
+    )
     pip: list[str | Path] = [
         BIN / "python",
         "-m",
         "pip",
         "install",
-        "--quiet",
+        *([] if first else ["--quiet"]),
         "--disable-pip-version-check",
     ]
     run(*pip, "--upgrade", "pip")

@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
 import signoff
-from signoff.core.config import Settings, SettingsError, load_settings
+
+# Everything else is imported by the command that needs it: `signoff --help` stays quick.
+if TYPE_CHECKING:
+    from signoff.core.config import Settings
 
 cli = typer.Typer(
     help="Signoff: design documents on a template, traced and signed off.",
@@ -28,14 +31,41 @@ audit_cli = typer.Typer(help="The audit log's hash chains (ADR 0016).", no_args_
 cli.add_typer(audit_cli, name="audit")
 
 
-def _settings() -> Settings:
+def _settings(*, database: bool = True) -> Settings:
+    """The settings, or exit 2 with one line per bad variable; with ``database``, also
+    exit 2 with one line when the database cannot be reached or written (a traceback
+    only with --debug)."""
+    from signoff.core.config import SettingsError, load_settings, unknown_variables
+
+    for name, close in unknown_variables():
+        hint = f"; did you mean {close}?" if close else ""
+        typer.echo(f"warning: {name} is not a Signoff setting, it is ignored{hint}", err=True)
     try:
-        return load_settings()
+        settings = load_settings()
     except SettingsError as exc:
+        _refuse(exc.problems)
+    if database:
+        from signoff.core.preflight import StartupError, check_database
+
+        try:
+            check_database(settings.database)
+        except StartupError as exc:
+            if settings.debug:
+                raise
+            _refuse([(exc.variable, str(exc))])
+    return settings
+
+
+def _refuse(problems: list[tuple[str, str]]) -> NoReturn:
+    if len(problems) == 1:
+        variable, problem = problems[0]
+        line = problem if problem.startswith(variable) else f"{variable}: {problem}"
+        typer.echo(f"Signoff cannot start: {line}", err=True)
+    else:
         typer.echo("Signoff cannot start with these settings:", err=True)
-        for variable, problem in exc.problems:
+        for variable, problem in problems:
             typer.echo(f"  {variable}: {problem}", err=True)
-        raise typer.Exit(2) from exc
+    raise typer.Exit(2)
 
 
 def _configure_logging(settings: Settings) -> None:
@@ -162,9 +192,7 @@ def db_check() -> None:
     settings = _settings()
     current, head = dbmigrate.current(settings.database), dbmigrate.head_revision()
     if current != head:
-        typer.echo(
-            f"database at {current}, migrations at {head}: run `signoff db upgrade`", err=True
-        )
+        typer.echo(dbmigrate.schema_behind(current, head), err=True)
         raise typer.Exit(1)
     try:
         dbmigrate.check(settings.database)
@@ -198,21 +226,39 @@ def _admin(work: Callable[[Settings], Coroutine[Any, Any, str]]) -> None:
 def admin_create_user(
     email: Annotated[str, typer.Option(help="The user's email (their sign-in name).")],
     name: Annotated[str, typer.Option(help="Display name.")],
-    password: Annotated[
-        str,
+    password_stdin: Annotated[
+        bool,
         typer.Option(
-            prompt=True,
-            hide_input=True,
-            confirmation_prompt=True,
-            envvar="SIGNOFF_ADMIN_PASSWORD",
-            help="Prompted when not given.",
+            "--password-stdin", help="Read the password from the first line of standard input."
         ),
-    ],
+    ] = False,
 ) -> None:
-    """Create a user who signs in with a password."""
+    """Create a user who signs in with a password: from SIGNOFF_ADMIN_PASSWORD, standard
+    input (--password-stdin), or else prompted for (twice) on a terminal."""
     from signoff import admin
 
+    password = _password(password_stdin)
     _admin(lambda s: admin.create_user(s, email, name, password))
+
+
+def _password(from_stdin: bool) -> str:
+    import os
+    import sys
+
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if os.environ.get("SIGNOFF_ADMIN_PASSWORD"):
+        return os.environ["SIGNOFF_ADMIN_PASSWORD"]
+    if not sys.stdin.isatty():
+        # getpass would read the terminal anyway, or warn that it echoes: say what works.
+        typer.echo(
+            "Standard input is not a terminal: pipe the password with --password-stdin, or "
+            "set SIGNOFF_ADMIN_PASSWORD.",
+            err=True,
+        )
+        raise typer.Exit(2)
+    password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return password
 
 
 @admin_cli.command("create-org")
@@ -222,9 +268,23 @@ def admin_create_org(
     owner: Annotated[str, typer.Option(help="Email of an existing user who will own it.")],
 ) -> None:
     """Create an organization owned by an existing user."""
-    from signoff import admin
+    from pydantic import ValidationError
 
-    _admin(lambda s: admin.create_org(s, slug, name, owner))
+    from signoff import admin
+    from signoff.orgs.schemas import OrgCreate
+
+    try:
+        # The API's request schema: what `POST /v1/orgs` refuses, the command refuses.
+        body = OrgCreate(slug=slug, name=name)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = OrgCreate.model_fields[str(error["loc"][0])]
+        rule = field.description or error["msg"]
+        given = slug if error["loc"][0] == "slug" else name
+        raise typer.BadParameter(
+            f"{given!r}: {rule} (the API refuses it too)", param_hint=f"--{error['loc'][0]}"
+        ) from exc
+    _admin(lambda s: admin.create_org(s, body.slug, body.name, owner))
 
 
 @admin_cli.command("rotate-keys")

@@ -79,10 +79,10 @@ def create_app(
             "app.started", version=signoff.__version__, env=settings.env.value, database=db.dialect
         )
         if settings.worker.in_process:
-            background.start()
+            await background.start_at_schema_head(db)
         # The document workers start now, beside the serving loop, not on the first large
         # request (nor before readiness: they are not needed to answer most requests).
-        starting = asyncio.create_task(asyncio.to_thread(cpu.start, settings.cpu))
+        starting = cpu.in_daemon_thread(partial(cpu.start, settings.cpu))
         if settings.api_docs:  # built in a thread now, not on the loop at the first request
             asyncio.create_task(openapi_document(app))  # noqa: RUF006 - kept in app.state
         # Everything alive now (modules, the app) lives as long as the process: take it out

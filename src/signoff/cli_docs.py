@@ -8,26 +8,33 @@ from __future__ import annotations
 import difflib
 import json
 import sys
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import httpx
 import typer
 
-from signoff.docformat import (
-    DocFormatError,
-    DocumentControl,
-    LintReport,
-    Severity,
-    lint,
-    match_template,
-    parse_document,
-)
-from signoff.docformat.frontmatter import set_front_matter_fields
-from signoff.templates.service import BUILTIN_SLUG, builtin
+# The parser, the templates and the HTTP client are imported by the commands that use them:
+# `signoff --help` imports this module, and they took seconds to load on a busy machine.
+if TYPE_CHECKING:
+    import httpx
 
-RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
+    from signoff.docformat import DocumentControl, LintReport
+
+
+class FailOn(StrEnum):
+    """The severities of docformat's findings (``Severity``), without importing it here."""
+
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+RANK = {FailOn.INFO: 0, FailOn.WARNING: 1, FailOn.ERROR: 2}
+TIMEOUT_S = 30
+DEFAULT_TEMPLATE = "backend-server"  # templates.service.BUILTIN_SLUG (tests keep them equal)
 Server = Annotated[
     str,
     typer.Option(envvar="SIGNOFF_URL", help="The Signoff server [SIGNOFF_URL]."),
@@ -45,18 +52,34 @@ Org = Annotated[str, typer.Option(envvar="SIGNOFF_ORG", help="Organization slug 
 
 def lint_file(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
-    template: Annotated[str, typer.Option(help="A built-in template.")] = BUILTIN_SLUG,
+    template: Annotated[str, typer.Option(help="A built-in template.")] = DEFAULT_TEMPLATE,
     fail_on: Annotated[
-        Severity, typer.Option(help="The least severity that makes the exit code 1.")
-    ] = Severity.ERROR,
+        FailOn, typer.Option(help="The least severity that makes the exit code 1.")
+    ] = FailOn.ERROR,
     output: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
 ) -> None:
     """Lint a Markdown design document against a template, offline. Exit 0: nothing at or
-    above --fail-on; 1: findings that are; 2: the file cannot be read as a document."""
+    above --fail-on; 1: findings that are; 2: the file cannot be read as a document, or
+    has no title (`missing_title`, as the server refuses it)."""
+    from datetime import UTC, datetime
+
+    from signoff.docformat import (
+        DocFormatError,
+        lint,
+        match_template,
+        parse_document,
+        require_title,
+    )
+    from signoff.templates.service import builtin
+
     try:
         loaded = builtin(template)
-        parsed = parse_document(file.read_text("utf-8"))
-    except (DocFormatError, UnicodeDecodeError) as exc:
+        parsed = require_title(parse_document(file.read_text("utf-8")))
+    except DocFormatError as exc:
+        # The code the server's 422 carries for the same file (`missing_title`, ...).
+        typer.echo(f"{file}: {exc.code}: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    except UnicodeDecodeError as exc:
         typer.echo(f"{file}: {exc}", err=True)
         raise typer.Exit(2) from exc
     except Exception as exc:  # an unknown template
@@ -66,7 +89,7 @@ def lint_file(
         match_template(parsed, loaded.parsed), loaded.parsed, today=datetime.now(UTC).date()
     )
     _print_report(file, report, output)
-    failing = [f for f in report.findings if RANK[f.severity] >= RANK[fail_on]]
+    failing = [f for f in report.findings if RANK[FailOn(f.severity.value)] >= RANK[fail_on]]
     raise typer.Exit(1 if failing else 0)
 
 
@@ -95,14 +118,38 @@ def _print_report(file: Path, report: LintReport, output: str) -> None:
     )
 
 
-def _client(server: str, token: str) -> httpx.Client:
+@contextmanager
+def _client(server: str, token: str) -> Iterator[httpx.Client]:
+    """A client of the server; when the server cannot be reached, one line that says what
+    was tried and what to check, and exit 2 (not the transport's traceback)."""
+    import httpx
+
     if not token:
         typer.echo("A token is needed: set SIGNOFF_TOKEN (an API key) or pass --token.", err=True)
         raise typer.Exit(2)
-    return httpx.Client(
+    client = httpx.Client(
         base_url=server.rstrip("/"),
         headers={"Authorization": f"Bearer {token}"},
-        timeout=30,
+        timeout=TIMEOUT_S,
+    )
+    try:
+        with client:
+            yield client
+    except httpx.TransportError as exc:
+        typer.echo(_unreachable(server, exc), err=True)
+        raise typer.Exit(2) from exc
+
+
+def _unreachable(server: str, exc: Exception) -> str:
+    import httpx
+
+    if isinstance(exc, httpx.TimeoutException):
+        why = f"no answer within {TIMEOUT_S} s"
+    else:
+        why = str(exc) or type(exc).__name__
+    return (
+        f"Cannot reach the Signoff server at {server} (--server, SIGNOFF_URL): {why}. "
+        "Check that the server runs (`signoff serve`), and the URL's host and port."
     )
 
 
@@ -143,6 +190,8 @@ def push(
     """Push a Markdown file: a new revision of its document, or a new document. The file's
     `revision` (written by `pull` and by every push) must still be the head, unless --force;
     the new key and revision are written back into the file's front matter."""
+    from signoff.docformat.frontmatter import set_front_matter_fields
+
     text = file.read_text("utf-8")
     control = _front_matter(text)
     key = doc or control.key
@@ -262,6 +311,8 @@ def pull(
 
 
 def _front_matter(text: str) -> DocumentControl:
+    from signoff.docformat import DocFormatError, DocumentControl, parse_document
+
     try:
         return parse_document(text).control
     except DocFormatError:

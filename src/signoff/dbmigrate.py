@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from alembic import command
 from alembic.config import Config
@@ -19,6 +20,9 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from signoff.core.config import DatabaseSettings
+
+if TYPE_CHECKING:
+    from signoff.core.db import Database
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 FILE_TEMPLATE = "%%(year)d-%%(month).2d-%%(day).2d_%%(hour).2d%%(minute).2d_%%(slug)s"
@@ -107,6 +111,31 @@ def check_on(connection: Connection) -> None:
     config = alembic_config()
     config.attributes["connection"] = connection
     command.check(config)
+
+
+async def schema_revision(db: Database) -> str | None:
+    """The revision the database is at; None when no migration was ever applied."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+    from sqlalchemy.ext.asyncio import AsyncConnection
+
+    # Read the table directly: Alembic's MigrationContext would log a line per call.
+    query = text("SELECT version_num FROM alembic_version")
+    try:
+        if isinstance(db.primary, AsyncConnection):
+            return (await db.primary.execute(query)).scalar_one_or_none()
+        async with db.primary.connect() as conn:
+            return (await conn.execute(query)).scalar_one_or_none()
+    except (OperationalError, ProgrammingError) as exc:
+        if "alembic_version" in str(exc):  # no such table: an empty database
+            return None
+        raise
+
+
+def schema_behind(current: str | None, head: str | None) -> str:
+    """What to do when the database is not at the code's revision."""
+    where = f"at {current}" if current else "empty (no migrations applied)"
+    return f"database {where}, code expects {head}: run `signoff db upgrade`"
 
 
 def current(settings: DatabaseSettings) -> str | None:

@@ -15,11 +15,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from signoff.core.access import PUBLIC
 from signoff.core.db import Database
+from signoff.dbmigrate import schema_behind, schema_revision
 
 HEALTH_MEDIA_TYPE = "application/health+json"
 CHECK_TIMEOUT_S = 2.0
@@ -57,6 +56,8 @@ async def run_check(check: Check) -> CheckResult:
             observed = await check()
     except TimeoutError:
         return _failed(begin, f"no answer within {CHECK_TIMEOUT_S:g} s")
+    except SchemaNotAtHead as exc:
+        return _failed(begin, str(exc))
     except Exception as exc:  # a probe reports every failure; it must never raise
         return _failed(begin, f"{type(exc).__name__}: {exc}"[:300])
     return CheckResult(status="pass", duration_ms=_ms(begin), observed=observed)
@@ -80,23 +81,16 @@ def database_check(db: Database, *, replica: bool = False) -> Check:
 
 def migrations_check(db: Database, head: str | None) -> Check:
     async def check() -> dict[str, Any] | None:
-        current = await _current(db)
+        current = await schema_revision(db)
         if current != head:
-            raise RuntimeError(
-                f"database at {current}, code expects {head}: run signoff db upgrade"
-            )
+            raise SchemaNotAtHead(schema_behind(current, head))
         return {"revision": current}
 
     return check
 
 
-async def _current(db: Database) -> str | None:
-    # Read the table directly: Alembic's MigrationContext would log a line per probe.
-    query = text("SELECT version_num FROM alembic_version")
-    if isinstance(db.primary, AsyncConnection):
-        return (await db.primary.execute(query)).scalar_one_or_none()
-    async with db.primary.connect() as conn:
-        return (await conn.execute(query)).scalar_one_or_none()
+class SchemaNotAtHead(RuntimeError):
+    pass
 
 
 @router.get(

@@ -7,7 +7,7 @@ from signoff.accounts import models as accounts_models
 from signoff.audit import models as audit_models
 from signoff.core.db import Base
 from signoff.core.events import OutboxEvent
-from signoff.core.idempotency import IdempotencyRecord
+from signoff.core.idempotency_records import IdempotencyRecord
 from signoff.documents import models as documents_models
 from signoff.inbound import models as inbound_models
 from signoff.notify import models as notify_models

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
-from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signoff.accounts.runtime import AccountsRuntime
@@ -24,22 +23,25 @@ from signoff.audit.service import append as audit_append
 from signoff.core.clock import Clock
 from signoff.core.config import Settings
 from signoff.core.db import Database
-from signoff.core.idempotency import IdempotencyRecord
+from signoff.core.idempotency_records import purge_expired
 from signoff.core.logging import get_logger
 from signoff.core.metrics import Metrics
-from signoff.notify.engine import NoticeEngine
+from signoff.dbmigrate import head_revision, schema_behind, schema_revision
+from signoff.delivery.engine import Engine, Pace, each
+from signoff.delivery.retention import purge_settled_events
 from signoff.notify.mailer import Mailer
 from signoff.notify.messages import Links
 from signoff.notify.metrics import NoticeMetrics
-from signoff.notify.queue import NoticeQueue
+from signoff.notify.models import EmailNotice
+from signoff.notify.queue import Letter, NoticeQueue, SendResult
 from signoff.outbox.jetstream import JetStreamPublisher
 from signoff.outbox.relay import Destination, OutboxRelay, outbox_gauges
 from signoff.registers.jobs import mark_overdue_questions
-from signoff.retention import purge_settled_events
 from signoff.review.jobs import expire_approvals
-from signoff.webhooks.engine import DeliveryEngine
 from signoff.webhooks.metrics import WebhookMetrics
-from signoff.webhooks.queue import DeliveryQueue
+from signoff.webhooks.models import WebhookDelivery
+from signoff.webhooks.queue import AttemptResult, DeliveryQueue
+from signoff.webhooks.queue import Job as Delivery
 from signoff.webhooks.runtime import WebhooksRuntime
 from signoff.webhooks.sender import Sender
 from signoff.webhooks.transport import webhook_client
@@ -48,6 +50,10 @@ log = get_logger("signoff.worker")
 
 T = TypeVar("T")
 JobFn = Callable[[AsyncSession, datetime], Awaitable[object]]
+# The two channels on the one delivery engine (``delivery``): webhooks over HTTP, email.
+DeliveryEngine = Engine[Delivery, AttemptResult]
+NoticeEngine = Engine[Letter, SendResult]
+QUEUES = (WebhookDelivery, EmailNotice)  # what retention purges with the events
 
 
 class Transactions:
@@ -91,7 +97,9 @@ def settled_events(settings: Settings) -> JobFn:
         # A batch per transaction, so a large backlog never holds a long write lock.
         purged = 0
         while True:
-            done = await purge_settled_events(session, now, retention=retention, batch=batch)
+            done = await purge_settled_events(
+                session, now, retention=retention, batch=batch, queues=QUEUES
+            )
             purged += done
             if done < batch:
                 return purged
@@ -109,10 +117,7 @@ async def expired_approvals(session: AsyncSession, now: datetime) -> int:
 
 
 async def purge_idempotency_keys(session: AsyncSession, now: datetime) -> int:
-    result = await session.execute(
-        delete(IdempotencyRecord).where(IdempotencyRecord.expires_at <= now)
-    )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return await purge_expired(session, now)
 
 
 class Scheduler:
@@ -167,6 +172,7 @@ class Background:
         self.services: list[Service] = []
         self.notices = notices  # None: no SMTP server configured, no email
         self._closers: list[Callable[[], Awaitable[None]]] = []
+        self._waiting: asyncio.Task[None] | None = None
 
     def add(self, service: Service, close: Callable[[], Awaitable[None]] | None = None) -> None:
         """Another loop to run beside the others (the NATS inbound consumer)."""
@@ -193,11 +199,16 @@ class Background:
         client = webhook_client(webhooks.policy, hooks.timeout_s, max_connections=hooks.concurrency)
         queue = DeliveryQueue(webhooks)
         sender = Sender(client, clock, hooks.timeout_s)
-        engine = DeliveryEngine(transact, queue, sender, clock, hooks, webhook_metrics)
+        # Up to ``concurrency`` attempts at once, each its own round.
+        pace = Pace("webhooks", hooks.concurrency, 1, hooks.poll_interval_s, hooks.timeout_s)
+        engine = DeliveryEngine(
+            transact, queue, each(sender.send), clock, pace, webhook_metrics.observe
+        )
         destinations: list[Destination] = [queue.fan_out]
-        notices = email_notices(settings, db, clock, metrics) if settings.smtp.enabled else None
-        if notices is not None:
-            destinations.append(notices.queue.fan_out)
+        notices = None
+        if settings.smtp.enabled:
+            notice_queue, notices = email_notices(settings, db, clock, metrics)
+            destinations.append(notice_queue.fan_out)
 
         def fanned_out() -> None:
             engine.wake()
@@ -228,7 +239,29 @@ class Background:
         if self.notices is not None:
             self.notices.start()
 
+    async def start_at_schema_head(self, db: Database) -> None:
+        """Start now when the database is at the code's migration; else wait for it, with
+        one log line, and start then. Before `signoff db upgrade` every loop would fail on
+        missing tables and log a traceback at each turn (70 KB in 5 s)."""
+        head = head_revision()
+        current = await _revision(db)
+        if current == head:
+            self.start()
+            return
+        log.warning("background.waiting_for_schema", detail=schema_behind(current, head))
+        self._waiting = asyncio.create_task(self._start_at(db, head), name="background:schema")
+
+    async def _start_at(self, db: Database, head: str | None) -> None:
+        # Another process migrates: there is nothing in this one to wait on but the table.
+        while await _revision(db) != head:  # noqa: ASYNC110
+            await asyncio.sleep(SCHEMA_POLL_S)
+        log.info("background.schema_ready", revision=head)
+        self.start()
+
     async def stop(self) -> None:
+        if self._waiting is not None:
+            self._waiting.cancel()
+            await asyncio.gather(self._waiting, return_exceptions=True)
         for service in self.services:
             await service.stop()
         await self.relay.stop()
@@ -240,13 +273,31 @@ class Background:
             await close()
 
 
-def email_notices(settings: Settings, db: Database, clock: Clock, metrics: Metrics) -> NoticeEngine:
+# How often background work that waits for `signoff db upgrade` looks again.
+SCHEMA_POLL_S = 2.0
+
+
+async def _revision(db: Database) -> str | None:
+    try:
+        return await schema_revision(db)
+    except Exception:  # unreachable for now: waiting is what to do, as for an old schema
+        log.debug("background.schema_unknown", exc_info=True)
+        return None
+
+
+def email_notices(
+    settings: Settings, db: Database, clock: Clock, metrics: Metrics
+) -> tuple[NoticeQueue, NoticeEngine]:
     """The email destination and its sender, when an SMTP server is configured."""
     smtp = settings.smtp
     notice_metrics = NoticeMetrics(metrics.registry)
     metrics.before_scrape(notice_metrics.backlog_refresher(db))
     queue = NoticeQueue(smtp, Links(settings.server.public_url or ""))
-    return NoticeEngine(Transactions(db), queue, Mailer(smtp, clock), clock, smtp, notice_metrics)
+    # One round at a time, over one connection: what SMTP servers like.
+    pace = Pace("notify", 1, smtp.batch, smtp.poll_interval_s, smtp.timeout_s)
+    mailer = Mailer(smtp, clock)
+    engine = NoticeEngine(Transactions(db), queue, mailer.send, clock, pace, notice_metrics.observe)
+    return queue, engine
 
 
 async def run_worker(settings: Settings) -> None:
@@ -284,7 +335,7 @@ async def run_worker(settings: Settings) -> None:
 
         handle, close = asgi_handler(create_app(settings, database=db))
         background.add(InboundConsumer(settings.nats, handle), close)
-    background.start()
+    await background.start_at_schema_head(db)
     log.info("worker.started", jobs=[j.name for j in background.scheduler.jobs])
     try:
         await stop.wait()

@@ -137,6 +137,16 @@ async def test_expired_and_forged_keys_are_refused(
     )
 
 
+async def test_a_refused_token_says_what_it_was_taken_for(client: httpx.AsyncClient) -> None:
+    # SIGNOFF_TOKEN holds an API key or an access token: the refusal says which it was read as.
+    key = await client.get("/v1/me", headers={"Authorization": "Bearer so_abcdefgh_x"})
+    assert "taken for an API key" in str(assert_problem(key, 401, "invalid_token")["detail"])
+    other = await client.get("/v1/me", headers={"Authorization": "Bearer bogus"})
+    detail = str(assert_problem(other, 401, "invalid_token")["detail"])
+    assert "taken for an access token (a JWT)" in detail
+    assert "'so_'" in detail
+
+
 async def test_an_expiry_must_be_a_future_instant(client: httpx.AsyncClient) -> None:
     owner = await sign_up(client)
     url = f"/v1/orgs/{owner.orgs[0]}/api-keys"

@@ -9,10 +9,12 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
 from signoff.__main__ import cli
+from tests.support.identity import sign_up
 from tests.support.server import REPO
 
 
@@ -93,7 +95,7 @@ def test_worker_runs_jobs_and_stops_on_sigterm(database: Path, tmp_path: Path) -
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 90  # a hang guard: a busy machine took 12 s to start it
         keys = 0
         while time.monotonic() < deadline and keys == 0:
             time.sleep(0.2)
@@ -107,3 +109,39 @@ def test_worker_runs_jobs_and_stops_on_sigterm(database: Path, tmp_path: Path) -
             process.kill()
     assert process.returncode == 0, output.decode()
     assert b"worker.stopped" in output
+
+
+@pytest.mark.requirement("REQ-009")
+async def test_create_org_refuses_the_slugs_the_api_refuses(
+    database: Path, client: httpx.AsyncClient
+) -> None:
+    owner = await sign_up(client)
+    for slug in ("Bad Slug", "-acme", "a" * 64):
+        api = await client.post("/v1/orgs", json={"slug": slug, "name": "X"}, headers=owner.headers)
+        assert api.status_code == 422, api.text
+        result = CliRunner().invoke(
+            cli,
+            ["admin", "create-org", "--slug", slug, "--name", "X", "--owner", "a@x.io"],
+            env={"COLUMNS": "400"},  # the error box on one line
+        )
+        assert result.exit_code == 2, result.output
+        assert "Invalid value for --slug" in result.output
+        assert "Lower case letters, digits and inner hyphens" in result.output
+    with sqlite3.connect(database) as db:
+        assert db.execute("SELECT count(*) FROM organization").fetchone() == (0,)
+
+
+def test_create_user_reads_the_password_from_stdin_without_a_warning(database: Path) -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["admin", "create-user", "--email", "p@example.com", "--name", "P", "--password-stdin"],
+        input="a long enough passphrase\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "created user p@example.com" in result.output
+    assert "Warning" not in result.output
+    piped = CliRunner().invoke(
+        cli, ["admin", "create-user", "--email", "q@example.com", "--name", "Q"], input="x\n"
+    )
+    assert piped.exit_code == 2
+    assert "--password-stdin" in piped.output

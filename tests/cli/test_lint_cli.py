@@ -55,3 +55,23 @@ def test_a_file_that_is_not_a_document_is_exit_2(tmp_path: Path) -> None:
     unknown, message = run(str(FIXTURES / "filled-document.md"), "--template", "nope")
     assert unknown == 2
     assert "nope" in message
+
+
+def test_a_file_without_a_title_is_refused_with_the_servers_code(tmp_path: Path) -> None:
+    # tests/documents/test_documents.py: the server's 422 names `missing_title` for this text.
+    untitled = tmp_path / "untitled.md"
+    untitled.write_text("## 1. Introduction\n\nText.\n", "utf-8")
+    code, output = run(str(untitled))
+    assert code == 2
+    assert "missing_title: The document has no title" in output
+    assert "missing-section" not in output
+
+
+def test_the_cli_names_what_the_libraries_define() -> None:
+    # Written out in cli_docs so that `signoff --help` need not import them.
+    from signoff.cli_docs import DEFAULT_TEMPLATE, FailOn
+    from signoff.docformat import Severity
+    from signoff.templates.service import BUILTIN_SLUG
+
+    assert DEFAULT_TEMPLATE == BUILTIN_SLUG
+    assert {s.value for s in FailOn} == {s.value for s in Severity}

@@ -8,7 +8,12 @@ import pytest
 from typer.testing import CliRunner
 
 from signoff.__main__ import cli
-from signoff.core.config import DEVELOPMENT_SECRET, SettingsError, load_settings
+from signoff.core.config import (
+    DEVELOPMENT_SECRET,
+    SettingsError,
+    load_settings,
+    unknown_variables,
+)
 
 pytestmark = pytest.mark.requirement("REQ-009")
 
@@ -117,3 +122,38 @@ def test_cli_refuses_to_start_and_says_why(monkeypatch: pytest.MonkeyPatch) -> N
     assert result.exit_code == 2
     assert "SIGNOFF_SECRET_KEY: the development secret is not allowed" in result.output
     assert "SIGNOFF_DATABASE__URL: SQLite is for development only" in result.output
+
+
+@pytest.mark.parametrize(
+    ("given", "used"),
+    [
+        ("postgresql://u:p@db/s", "postgresql+asyncpg://u:p@db/s"),
+        ("postgres://u@db/s", "postgresql+asyncpg://u@db/s"),
+        ("sqlite:///./x.db", "sqlite+aiosqlite:///./x.db"),
+        ("postgresql+asyncpg://u@db/s", "postgresql+asyncpg://u@db/s"),
+    ],
+)
+def test_a_url_without_the_driver_gets_the_installed_one(
+    monkeypatch: pytest.MonkeyPatch, given: str, used: str
+) -> None:
+    monkeypatch.setenv("SIGNOFF_DATABASE__URL", given)
+    assert load_settings().database.url.get_secret_value() == used
+
+
+def test_an_unknown_driver_is_refused_with_the_password_masked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SIGNOFF_DATABASE__URL", "postgresql+psycopg://u:hunter2@db/s")
+    with pytest.raises(SettingsError) as refused:
+        load_settings()
+    ((variable, problem),) = refused.value.problems
+    assert variable == "SIGNOFF_DATABASE__URL"
+    assert "'postgresql+psycopg'" in problem
+    assert "hunter2" not in problem
+
+
+def test_unknown_variables_are_found_with_the_closest_name() -> None:
+    found = unknown_variables(
+        {"SIGNOFF_DATABSE__URL": "x", "SIGNOFF_TOKEN": "k", "SIGNOFF_ZZZ": "1", "PATH": "/"}
+    )
+    assert found == [("SIGNOFF_DATABSE__URL", "SIGNOFF_DATABASE__URL"), ("SIGNOFF_ZZZ", None)]

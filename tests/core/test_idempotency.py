@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from signoff.core.events import OutboxEvent
-from signoff.core.idempotency import IdempotencyRecord
+from signoff.core.idempotency_records import IdempotencyRecord
 from tests.support.fixtures import assert_problem, token_for
 
 pytestmark = pytest.mark.requirement("REQ-006")

@@ -112,3 +112,22 @@ def test_standard_library_records_keep_the_request_context(stream: GatedStream) 
     [line] = stream.lines()
     assert line["event"] == "from a library"
     assert line["request_id"] == "req-123"
+
+
+@pytest.mark.parametrize("fmt", ["json", "console"])
+def test_uvicorn_lines_carry_no_terminal_codes(fmt: str) -> None:
+    out = io.StringIO()  # not a terminal
+    configure_logging("INFO", fmt, stream=out, background=False)  # type: ignore[arg-type]
+    try:
+        logging.getLogger("uvicorn.error").info(
+            "Started server process [%d]",
+            41,
+            extra={"color_message": "Started server process [\x1b[36m%d\x1b[0m]"},
+        )
+    finally:
+        configure_logging("INFO", "json", background=False)  # as tests/conftest.py left it
+    written = out.getvalue()
+    assert "Started server process [41]" in written
+    assert "\x1b" not in written
+    assert "\\u001b" not in written
+    assert "color_message" not in written

@@ -70,6 +70,29 @@ async def test_import_and_export_in_three_formats(
     assert len({as_json.headers["etag"], as_md.headers["etag"], as_html.headers["etag"]}) == 3
 
 
+async def test_html_is_a_printable_page_or_a_fragment_for_embedding(
+    client: httpx.AsyncClient, owner: Actor, filled: str
+) -> None:
+    key = (await import_md(client, owner, filled)).json()["key"]
+    url = docs_url(owner, f"/{key}")
+    browser = await client.get(url, headers=owner.headers | {"Accept": "text/html"})
+    asked = await client.get(f"{url}?format=html&standalone=true", headers=owner.headers)
+    fragment = await client.get(f"{url}?format=html", headers=owner.headers)
+    for page in (browser, asked):
+        assert page.status_code == 200
+        assert page.headers["content-type"] == "text/html; charset=utf-8"
+        assert page.text.startswith("<!DOCTYPE html>")
+        assert "<style>" in page.text
+        assert "@media print" in page.text
+        assert '<article class="signoff-document">' in page.text
+        # Nothing is loaded from elsewhere: no stylesheet, script, font or image URL.
+        assert not re.search(r"<link|<script|@import|url\(|src=", page.text)
+    assert browser.text == asked.text
+    assert fragment.text.startswith('<article class="signoff-document">')
+    assert fragment.text in browser.text
+    assert fragment.headers["etag"] != browser.headers["etag"]
+
+
 @pytest.mark.requirement("REQ-012")
 async def test_design_md_round_trips_through_the_api(
     client: httpx.AsyncClient, owner: Actor

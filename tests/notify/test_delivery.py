@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from signoff.core.clock import FrozenClock
 from signoff.core.db import Database
+from signoff.delivery.outcome import Outcome
 from signoff.notify.models import EmailNotice
-from signoff.notify.queue import Outcome
 from tests.notify.conftest import AppFactory
 from tests.support.notices import deliver, notice_log, notice_states, submitted
 from tests.support.smtp import MailServer, running_mail_server
@@ -48,7 +48,7 @@ async def test_a_mail_server_that_refuses_connections_gets_every_notice_once_bac
 
     mail.start()
     clock.advance(timedelta(seconds=1))
-    assert await deliver(mail_app) == [Outcome.SENT] * 3
+    assert await deliver(mail_app) == [Outcome.SUCCEEDED] * 3
     expected = sorted(a.email for a in (people.lead, people.security, people.dba))
     assert mail.addressees() == expected
     assert mail.duplicates() == 0
@@ -101,7 +101,9 @@ async def test_a_recipient_refused_for_good_is_dead_at_once_and_the_others_go(
 ) -> None:
     people, _ = await submitted(mail_client)
     mail.unknown = {people.security.email}
-    assert sorted(await deliver(mail_app)) == sorted([Outcome.DEAD, Outcome.SENT, Outcome.SENT])
+    assert sorted(await deliver(mail_app)) == sorted(
+        [Outcome.DEAD, Outcome.SUCCEEDED, Outcome.SUCCEEDED]
+    )
     assert mail.addressees() == sorted([people.lead.email, people.dba.email])
     assert (await notice_states(db))[people.security.email] == "dead"
     [(outcome, error)] = (await notice_log(db))[people.security.email]
@@ -120,7 +122,7 @@ async def test_the_sender_logs_in_with_its_credentials(
             await submitted(client)
             outcomes = await deliver(app)
     if password == "right":
-        assert outcomes == [Outcome.SENT] * 3
+        assert outcomes == [Outcome.SUCCEEDED] * 3
         assert mail.logins == ["signoff"]  # one connection for the round
         return
     assert outcomes == [Outcome.RETRYING] * 3

@@ -18,7 +18,7 @@ import pytest
 from signoff.app import create_app
 from signoff.core.clock import SystemClock
 from signoff.core.config import DatabaseSettings
-from signoff.notify.queue import Outcome
+from signoff.delivery.outcome import Outcome
 from signoff.worker import Transactions
 from tests.support.notices import (
     notice_log,

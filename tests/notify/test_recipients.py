@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from signoff.core.clock import FrozenClock
 from signoff.core.db import Database
-from signoff.notify.queue import Outcome
+from signoff.delivery.outcome import Outcome
 from tests.review.support import cast, ok, verdict
 from tests.support.identity import PASSWORD, Actor, sign_in, unique
 from tests.support.notices import deliver, notice_states, submitted
@@ -25,7 +25,7 @@ async def test_a_submitted_document_reaches_its_reviewers_and_not_its_authors(
     mail_app: FastAPI, mail_client: httpx.AsyncClient, mail: MailServer
 ) -> None:
     people, key = await submitted(mail_client)
-    assert await deliver(mail_app) == [Outcome.SENT] * 3
+    assert await deliver(mail_app) == [Outcome.SUCCEEDED] * 3
     # The lead (asked), security and dba (owning teams); not the author (in security, but
     # the author), not the viewer.
     assert mail.addressees() == sorted(a.email for a in (people.lead, people.security, people.dba))
@@ -71,7 +71,7 @@ async def test_a_verdict_reaches_the_authors_but_not_the_reviewer(
     mail.received.clear()
 
     ok(await verdict(mail_client, people, people.dba, key, "approve"), 201)
-    assert await deliver(mail_app) == [Outcome.SENT] * 2
+    assert await deliver(mail_app) == [Outcome.SUCCEEDED] * 2
     assert mail.addressees() == sorted([people.author.email, people.lead.email])
     [to_author] = mail.to(people.author.email)
     dee = people.name(people.dba)
@@ -82,7 +82,7 @@ async def test_a_verdict_reaches_the_authors_but_not_the_reviewer(
 
     # The lead, an author, comments: the other author is told, the lead is not.
     ok(await verdict(mail_client, people, people.lead, key, "comment"), 201)
-    assert await deliver(mail_app) == [Outcome.SENT]
+    assert await deliver(mail_app) == [Outcome.SUCCEEDED]
     [comment] = mail.received
     assert comment.to == people.author.email
     assert f"commented by {people.name(people.lead)}" in comment.subject
@@ -165,7 +165,7 @@ async def test_an_overdue_question_reaches_the_member_it_names(
     )
 
     assert await run_job(mail_app, "mark_overdue_questions") == 4
-    assert await deliver(mail_app) == [Outcome.SENT] * 2
+    assert await deliver(mail_app) == [Outcome.SUCCEEDED] * 2
     assert mail.addressees() == sorted([people.dba.email, people.lead.email])
     [to_dba] = mail.to(people.dba.email)
     assert to_dba.subject == f"Overdue question in {key} Q"

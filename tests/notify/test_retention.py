@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from signoff.core.clock import FrozenClock
 from signoff.core.db import Database
-from signoff.notify.queue import Outcome
+from signoff.delivery.outcome import Outcome
 from tests.support.notices import deliver, notice_states, submitted
 from tests.support.smtp import MailServer
 from tests.support.webhooks import run_job
@@ -39,6 +39,6 @@ async def test_an_event_stays_until_its_notices_are_sent_then_goes_with_them(
     assert len(await notice_states(db)) == 3
 
     mail.start()
-    assert await deliver(mail_app) == [Outcome.SENT] * 3
+    assert await deliver(mail_app) == [Outcome.SUCCEEDED] * 3
     assert await purge(mail_app) == 1  # the submission's event, now settled
     assert await notice_states(db) == {}

@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from signoff.core.config import Settings, SmtpSettings
 from signoff.core.db import Database
-from signoff.notify.engine import NoticeEngine
+from signoff.delivery.outcome import Outcome
 from signoff.notify.models import EmailAttempt, EmailNotice
-from signoff.notify.queue import Outcome
+from signoff.worker import NoticeEngine
 from tests.review.support import Cast, cast, import_filled, ok, set_reviewers
 from tests.support.smtp import MailServer
 from tests.support.webhooks import background

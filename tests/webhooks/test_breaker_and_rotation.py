@@ -17,7 +17,7 @@ from signoff.core.config import Settings
 from signoff.core.db import Database
 from signoff.core.events import EventRecorder
 from signoff.core.pagination import CursorCodec
-from signoff.webhooks.queue import Outcome
+from signoff.delivery.outcome import Outcome
 from signoff.webhooks.repository import WebhookRepository
 from signoff.webhooks.runtime import WebhooksRuntime
 from signoff.webhooks.service import WebhookService

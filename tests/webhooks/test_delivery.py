@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from signoff.core.clock import FrozenClock
 from signoff.core.db import Database
-from signoff.webhooks.queue import Outcome
+from signoff.delivery.outcome import Outcome
 from tests.support.fixtures import assert_problem
 from tests.support.identity import Actor, sign_up
 from tests.support.receiver import Receiver, running_receiver, standard_webhooks_valid

@@ -17,9 +17,9 @@ from signoff.core.clock import FrozenClock
 from signoff.core.config import Settings
 from signoff.core.db import Database
 from signoff.core.events import OutboxEvent
-from signoff.retention import id_floor
+from signoff.delivery.outcome import Outcome
+from signoff.delivery.retention import id_floor
 from signoff.webhooks.models import WebhookAttempt
-from signoff.webhooks.queue import Outcome
 from signoff.worker import Transactions
 from tests.support.identity import sign_up
 from tests.support.receiver import Receiver

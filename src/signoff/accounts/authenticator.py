@@ -159,5 +159,9 @@ def _peek(token: str) -> dict[str, Any]:
     try:
         claims: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
     except jwt.InvalidTokenError as exc:
-        raise InvalidToken("The token is not a well-formed JWT.") from exc
+        # Say which kind the token was taken for: people paste API keys and tokens alike.
+        raise InvalidToken(
+            f"The token was taken for an access token (a JWT), as it does not start with "
+            f"'{API_KEY_PREFIX}' as API keys do; it is not a well-formed JWT."
+        ) from exc
     return claims

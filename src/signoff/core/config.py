@@ -73,6 +73,43 @@ class DatabaseSettings(BaseModel):
     def is_sqlite(self) -> bool:
         return self.url.get_secret_value().startswith("sqlite")
 
+    @field_validator("url", "replica_url", mode="after")
+    @classmethod
+    def _known_driver(cls, value: SecretStr | None) -> SecretStr | None:
+        return None if value is None else SecretStr(database_url(value.get_secret_value()))
+
+
+# The drivers Signoff installs; a URL naming only the database gets the driver it needs
+# (SQLAlchemy would otherwise look for psycopg2 or the synchronous sqlite3 dialect).
+_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+}
+
+
+def database_url(url: str) -> str:
+    """``url`` with the driver Signoff uses; ValueError naming the scheme when unknown."""
+    scheme, sep, rest = url.partition("://")
+    known = _DRIVERS.get(scheme.lower()) if sep else None
+    if known is None:
+        raise ValueError(
+            f"unknown database scheme {scheme!r} in {mask_url(url)!r}: use "
+            "sqlite+aiosqlite:///path/to/signoff.db or postgresql+asyncpg://user:pw@host/db"
+        )
+    return f"{known}://{rest}"
+
+
+def mask_url(url: str) -> str:
+    """``url`` with its password, if any, replaced by ``***`` (for messages and logs)."""
+    scheme, sep, rest = url.partition("://")
+    credentials, at, location = rest.rpartition("@")
+    if not sep or not at or ":" not in credentials:
+        return url
+    return f"{scheme}://{credentials.split(':', 1)[0]}:***@{location}"
+
 
 class ServerSettings(BaseModel):
     host: str = "127.0.0.1"
@@ -580,5 +617,55 @@ def _problems_of(exc: Any) -> list[tuple[str, str]]:
             problems.extend(cause.problems)
             continue
         path = [str(part) for part in error["loc"] if not isinstance(part, int)]
-        problems.append((env_name(*path) if path else ENV_PREFIX + "*", error["msg"]))
+        message = str(error["msg"]).removeprefix("Value error, ")
+        problems.append((env_name(*path) if path else ENV_PREFIX + "*", message))
     return problems
+
+
+# Variables with the prefix that are not settings of the server: the CLI's, the scripts'.
+OTHER_VARIABLES = frozenset(
+    {
+        "SIGNOFF_URL",
+        "SIGNOFF_TOKEN",
+        "SIGNOFF_ORG",
+        "SIGNOFF_ADMIN_PASSWORD",
+        "SIGNOFF_VENV",
+        "SIGNOFF_TEST_DATABASE_URL",
+        "SIGNOFF_TEST_POSTGRES_URL",
+        "SIGNOFF_MODEL_EXAMPLES",
+    }
+)
+
+
+def known_variables() -> set[str]:
+    """Every ``SIGNOFF_*`` variable Signoff reads (settings, their ``_FILE`` variants, the
+    CLI's own)."""
+    return _variables_of(Settings.model_fields, ()) | OTHER_VARIABLES
+
+
+def _variables_of(fields: dict[str, FieldInfo], path: tuple[str, ...]) -> set[str]:
+    names: set[str] = set()
+    for name, field in fields.items():
+        model = _nested_model(field.annotation)
+        if model is not None:
+            names |= _variables_of(model.model_fields, (*path, name))
+            continue
+        names.add(env_name(*path, name))
+        if _is_secret(field.annotation):
+            names.add(env_name(*path, name) + "_FILE")
+    return names
+
+
+def unknown_variables(environ: dict[str, str] | None = None) -> list[tuple[str, str | None]]:
+    """``SIGNOFF_*`` variables that nothing reads (a typo is otherwise silently ignored),
+    each with the closest known name, if one is close."""
+    import difflib
+
+    known = known_variables()
+    found = []
+    for name in sorted(os.environ if environ is None else environ):
+        # pydantic-settings reads names without regard to case.
+        if name.upper().startswith(ENV_PREFIX) and name.upper() not in known:
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
+            found.append((name, close[0] if close else None))
+    return found

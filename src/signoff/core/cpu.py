@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
 import multiprocessing
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import Any, ParamSpec, TypeVar
 
 from signoff.core.config import CpuSettings
@@ -120,6 +122,39 @@ def _expired() -> type[BaseException]:
     from pebble import ProcessExpired
 
     return ProcessExpired
+
+
+def in_daemon_thread(work: Callable[[], T]) -> asyncio.Future[T]:
+    """``work()`` in a thread of its own that does not hold the process at exit.
+
+    For start-up work that may still run when the server is told to stop (the OpenAPI
+    document takes seconds of CPU on a busy machine): ``asyncio.to_thread`` would run it in
+    the loop's default executor, which ``asyncio.run`` waits for after the server has
+    finished, so the process stayed up seconds after "Finished server process"."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def run() -> None:
+        deliver: Callable[[], None]
+        try:
+            deliver = partial(_resolve, future, work())
+        except Exception as exc:  # handed to the awaiting coroutine
+            deliver = partial(_reject, future, exc)
+        with contextlib.suppress(RuntimeError):  # the loop has closed: nobody waits
+            loop.call_soon_threadsafe(deliver)
+
+    threading.Thread(target=run, name="signoff-startup", daemon=True).start()
+    return future
+
+
+def _resolve(future: asyncio.Future[T], result: T) -> None:
+    if not future.done():  # else cancelled meanwhile
+        future.set_result(result)
+
+
+def _reject(future: asyncio.Future[Any], error: Exception) -> None:
+    if not future.done():
+        future.set_exception(error)
 
 
 def start(settings: CpuSettings) -> None:

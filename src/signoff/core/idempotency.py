@@ -10,22 +10,19 @@ successful responses are stored: a failed request changed nothing and may be ret
 from __future__ import annotations
 
 import hashlib
-import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Any, TypeVar
 
 from fastapi import FastAPI, Header, Request
-from sqlalchemy import LargeBinary, String, UniqueConstraint, delete, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
 from starlette.responses import Response
 
 from signoff.core.auth import OptionalPrincipal
-from signoff.core.db import Base
 from signoff.core.errors import UnprocessableError
+from signoff.core.idempotency_records import IdempotencyRecord
 from signoff.core.transaction import UoW
-from signoff.core.types import JSONType, UTCDateTime, new_id
 
 TTL = timedelta(hours=24)
 # Printable ASCII, no spaces: bounded in the OpenAPI document and by validation (422).
@@ -35,21 +32,6 @@ KEY_PATTERN = r"^[\x21-\x7e]+$"
 _REPLAYED_HEADERS = ("location", "etag", "content-type")
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-class IdempotencyRecord(Base):
-    __tablename__ = "idempotency_key"
-    __table_args__ = (UniqueConstraint("scope", "key"),)
-
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    scope: Mapped[str] = mapped_column(String(200))
-    key: Mapped[str] = mapped_column(String(255))
-    request_hash: Mapped[str] = mapped_column(String(64))
-    status_code: Mapped[int]
-    response_headers: Mapped[dict[str, str]] = mapped_column(JSONType)
-    response_body: Mapped[bytes] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class IdempotencyKeyReusedError(UnprocessableError):

@@ -174,6 +174,13 @@ def _add_trace_ids(_logger: Any, _method: str, event_dict: EventDict) -> EventDi
     return event_dict
 
 
+def _drop_color_message(_logger: Any, _method: str, event_dict: EventDict) -> EventDict:
+    """uvicorn passes its message again with terminal colour codes (``extra=color_message``)
+    for its own formatter: in JSON, and in files, it is noise of escape codes."""
+    event_dict.pop("color_message", None)
+    return event_dict
+
+
 def _shared_processors() -> list[Processor]:
     return [
         structlog.contextvars.merge_contextvars,
@@ -293,7 +300,7 @@ def configure_logging(
         cache_logger_on_first_use=True,
     )
     formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=[*_shared_processors(), _merge_record_context],
+        foreign_pre_chain=[*_shared_processors(), _drop_color_message, _merge_record_context],
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             _exception_renderer(show_locals=debug),

@@ -10,6 +10,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
+from signoff.core.cpu import in_daemon_thread
 from signoff.core.problems import PROBLEM_MEDIA_TYPE, Problem, ProblemError
 
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
@@ -87,7 +88,7 @@ async def openapi_document(app: FastAPI) -> dict[str, Any]:
     build (``signoff serve`` starts it at start-up)."""
     build: asyncio.Future[dict[str, Any]] | None = getattr(app.state, "openapi_build", None)
     if build is None:
-        build = asyncio.ensure_future(asyncio.to_thread(app.openapi))
+        build = in_daemon_thread(app.openapi)
         app.state.openapi_build = build
     return await asyncio.shield(build)
 

@@ -44,6 +44,7 @@ from signoff.docformat.errors import (
     FrontMatterTooComplex,
     FrontMatterUnterminated,
     InvalidSectionBody,
+    MissingTitle,
     NestingTooDeep,
     SectionTooLarge,
     TooManySections,
@@ -70,7 +71,8 @@ from signoff.docformat.model import (
 )
 from signoff.docformat.normalize import normalize_text
 from signoff.docformat.outline import content_outline, same_content
-from signoff.docformat.parse import parse_document
+from signoff.docformat.page import render_page
+from signoff.docformat.parse import parse_document, require_title
 from signoff.docformat.render import (
     check_section_body,
     document_from_template,
@@ -100,6 +102,7 @@ __all__ = [
     "Limits",
     "LintConfig",
     "LintReport",
+    "MissingTitle",
     "NestingTooDeep",
     "ParsedDocument",
     "Section",
@@ -124,7 +127,9 @@ __all__ = [
     "parse_template",
     "render_html",
     "render_markdown",
+    "render_page",
     "render_table",
+    "require_title",
     "same_content",
     "section_anchors",
     "section_hash",

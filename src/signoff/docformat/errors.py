@@ -73,3 +73,9 @@ class InvalidSectionBody(DocFormatError):
     """A section body would not survive being placed in a document (see `check_section_body`)."""
 
     code = "invalid_section_body"
+
+
+class MissingTitle(DocFormatError):
+    """Neither a `title` in the front matter nor a `# Design Document: <title>` heading."""
+
+    code = "missing_title"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from signoff.docformat.errors import DocumentTooLarge
+from signoff.docformat.errors import DocumentTooLarge, MissingTitle
 from signoff.docformat.frontmatter import (
     FrontMatter,
     merge_control,
@@ -35,6 +35,18 @@ CONTROL_LABELS = {name: name for name in STANDARD_FIELDS} | {
     "reviewer": "reviewers",
     "reviewer(s)": "reviewers",
 }
+
+
+def require_title(parsed: ParsedDocument) -> ParsedDocument:
+    """``parsed``, when it has a title: the server refuses to store a document without one,
+    and `signoff lint` refuses it the same way (one rule, one code)."""
+    if not parsed.control.title.strip():
+        raise MissingTitle(
+            "The document has no title: give it a `title` in the front matter or a "
+            "`# Design Document: <title>` heading.",
+            line=1,
+        )
+    return parsed
 
 
 def parse_document(

@@ -159,11 +159,22 @@ async def get_document(
     revision: Annotated[int | None, Query(ge=1, le=DB_INT_MAX)] = None,
     version: Annotated[str | None, Query(pattern=VERSION_PATTERN)] = None,
     format: Format | None = None,
+    standalone: Annotated[
+        bool | None,
+        Query(
+            description="HTML only: a complete, styled, printable page (style inline, nothing "
+            "loaded from elsewhere), or the `<article>` fragment for embedding. Default: the "
+            "page when HTML was asked for with `Accept: text/html`, the fragment with "
+            "`format=html`."
+        ),
+    ] = None,
     if_none_match: IfNoneMatchHeader = None,
 ) -> Response | DocumentRead:
     """A document: JSON, or exported as Markdown or HTML (`Accept` or `format`), at its head or
     at an older `revision` or `version`."""
-    fmt = _format(request, format)
+    fmt: str = _format(request, format)
+    if fmt == "html" and (standalone if standalone is not None else format is None):
+        fmt = "page"
     media = FORMATS.get(fmt, "application/json")
     at_head = revision is None and version is None
     if at_head:

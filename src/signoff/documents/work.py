@@ -19,6 +19,7 @@ from signoff.docformat import (
     parse_document,
     render_html,
     render_markdown,
+    render_page,
 )
 
 
@@ -51,7 +52,10 @@ def diff(before: ParsedDocument, after: ParsedDocument) -> list[SectionDiff]:
 
 
 def render(parsed: ParsedDocument, fmt: str) -> bytes:
-    return (render_markdown(parsed) if fmt == "markdown" else render_html(parsed)).encode()
+    """``markdown``; ``html``, the fragment for embedding; ``page``, a complete HTML page."""
+    if fmt == "markdown":
+        return render_markdown(parsed).encode()
+    return (render_page(parsed) if fmt == "page" else render_html(parsed)).encode()
 
 
 def size_of(*documents: ParsedDocument) -> int:

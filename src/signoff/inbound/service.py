@@ -28,15 +28,15 @@ from signoff.core.permissions import Role
 from signoff.core.principal import Principal
 from signoff.core.security import SecretBox, same_text
 from signoff.documents.errors import DocumentNotFound
-from signoff.documents.models import Document
+from signoff.documents.reader import DocumentReader, DocumentRef
 from signoff.documents.service.documents import DocumentService
 from signoff.inbound.errors import InvalidInboundEvent, InvalidSignature, SourceNotFound
 from signoff.inbound.models import InboundRequirement, InboundSource, InboxEntry
 from signoff.inbound.schemas import RequirementEvent
-from signoff.orgs.models import Organization
+from signoff.orgs.reader import organization_by_slug
 from signoff.orgs.service import OrgAccess
 from signoff.registers.kinds import REQUIREMENTS, normalize_key
-from signoff.registers.models import RegisterItem
+from signoff.registers.reader import RegisterReader, RegisterRow
 from signoff.registers.schemas import RequirementIn, validation_errors
 from signoff.registers.service import RegisterService, item_etag
 from signoff.webhooks.signing import encode_secret, new_secret, signature
@@ -123,34 +123,24 @@ class InboundReceiver:
         self._clock = clock
 
     async def receive(self, org_slug: str, headers: Mapping[str, str], body: bytes) -> Applied:
-        org, source = await self._verify(org_slug, headers, body)
+        access, source = await self._verify(org_slug, headers, body)
         event = _parse(body, headers["webhook-id"])
         data = event.data
         entry = await self._session.get(InboxEntry, (source.id, event.id))
         if entry is not None:
             return Applied("duplicate", event.id, data.document, data.requirement_id, None)
-        state = await self._session.get(InboundRequirement, (org.id, data.external_id))
+        state = await self._session.get(InboundRequirement, (access.org_id, data.external_id))
         order = (event.version if event.version is not None else -1, event.occurred_at)
         if state is not None and order <= (state.version, state.occurred_at):
             await self._inbox(source, event, "stale")
             return Applied("stale", event.id, data.document, data.requirement_id, None)
-        access = OrgAccess(
-            org,
-            Principal(
-                kind="inbound",
-                id=source.id,
-                scopes=frozenset({"documents:write"}),
-                org_id=org.id,
-            ),
-            Role.MEMBER,
-        )
         document = await self._document(access, data.document)
         if state is not None and state.document_id not in (None, document.id) and not state.retired:
             await self._retire_from(access, state)  # the requirement moved to another document
         previous = state.requirement_id if state is not None and not state.retired else None
         await self._apply(access, document, event, previous)
         if state is None:
-            state = InboundRequirement(org_id=org.id, external_id=data.external_id)
+            state = InboundRequirement(org_id=access.org_id, external_id=data.external_id)
             self._session.add(state)
         state.document_id, state.requirement_id = document.id, data.requirement_id
         state.version, state.occurred_at = order
@@ -159,7 +149,7 @@ class InboundReceiver:
         await self._inbox(source, event, "applied")
         await self._events.record(
             "inbound.requirement_applied",
-            org_id=org.id,
+            org_id=access.org_id,
             subject=f"documents/{document.key}",
             data={
                 "source_id": str(source.id),
@@ -176,7 +166,8 @@ class InboundReceiver:
 
     async def _verify(
         self, org_slug: str, headers: Mapping[str, str], body: bytes
-    ) -> tuple[Organization, InboundSource]:
+    ) -> tuple[OrgAccess, InboundSource]:
+        """The source that signed the event, and what it may do in its organization."""
         msg_id = headers.get("webhook-id", "")
         stamp = headers.get("webhook-timestamp", "")
         signatures = headers.get("webhook-signature", "").split()
@@ -186,7 +177,7 @@ class InboundReceiver:
             )
         if abs(self._clock.now().timestamp() - int(stamp)) > TOLERANCE_S:
             raise InvalidSignature("webhook-timestamp is more than five minutes away from now.")
-        org = await self._session.scalar(select(Organization).where(Organization.slug == org_slug))
+        org = await organization_by_slug(self._session, org_slug)
         sources: list[InboundSource] = []
         if org is not None:
             query = select(InboundSource).where(
@@ -201,11 +192,17 @@ class InboundReceiver:
             expected = signature(secret, msg_id, int(stamp), body)
             if any(_same(expected, candidate) for candidate in signatures):
                 assert org is not None
-                return org, source
+                principal = Principal(
+                    kind="inbound",
+                    id=source.id,
+                    scopes=frozenset({"documents:write"}),
+                    org_id=org.id,
+                )
+                return OrgAccess(org, principal, Role.MEMBER), source
         # Unknown organization, no source, wrong secret: the same answer, learned nothing.
         raise InvalidSignature()
 
-    async def _document(self, access: OrgAccess, ref: str) -> Document:
+    async def _document(self, access: OrgAccess, ref: str) -> DocumentRef:
         try:
             return await self._documents.get(access, ref)
         except DocumentNotFound as exc:
@@ -214,19 +211,14 @@ class InboundReceiver:
                 errors=[{"pointer": "/data/document", "detail": "no such document"}],
             ) from exc
 
-    async def _row(self, document: Document, requirement_id: str) -> RegisterItem | None:
-        return await self._session.scalar(
-            select(RegisterItem).where(
-                RegisterItem.document_id == document.id,
-                RegisterItem.kind == REQUIREMENTS.name,
-                RegisterItem.key == normalize_key(requirement_id),
-            )
-        )
+    async def _row(self, document: DocumentRef, requirement_id: str) -> RegisterRow | None:
+        reader = RegisterReader(self._session, document.org_id)
+        return await reader.by_key(document.id, REQUIREMENTS.name, normalize_key(requirement_id))
 
     async def _apply(
         self,
         access: OrgAccess,
-        document: Document,
+        document: DocumentRef,
         event: RequirementEvent,
         previous: str | None,
     ) -> None:
@@ -264,7 +256,9 @@ class InboundReceiver:
             raise InvalidInboundEvent(errors=validation_errors(exc.errors())) from exc
 
     async def _retire_from(self, access: OrgAccess, state: InboundRequirement) -> None:
-        old = await self._session.get(Document, state.document_id)
+        if state.document_id is None:
+            return
+        old = await DocumentReader(self._session, access.org_id).head(state.document_id)
         if old is None:
             return
         row = await self._row(old, state.requirement_id)

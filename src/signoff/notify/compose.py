@@ -38,7 +38,9 @@ async def review_requested(
     asked = {uuid.UUID(u) for u in reviewers["users"]}
     asked |= {u for slug in reviewers["teams"] for u in teams[slug]}
     owning = {u for slug in owners for u in teams[slug]}
-    people = await directory.members(org_id, (asked | owning) - await directory.authors(doc.id))
+    people = await directory.members(
+        org_id, (asked | owning) - await directory.authors(org_id, doc.id)
+    )
     link = links.approval(doc)
     return [
         messages.review_requested(
@@ -59,7 +61,7 @@ async def verdict_arrived(
     doc = await directory.document(org_id, data["key"])
     if doc is None:
         return []
-    authors = await directory.authors(doc.id) - {uuid.UUID(data["reviewer_id"])}
+    authors = await directory.authors(org_id, doc.id) - {uuid.UUID(data["reviewer_id"])}
     link = links.approval(doc)
     people = await directory.members(org_id, authors)
     return [messages.verdict_arrived(doc, data, p, link) for p in _in_order(people)]

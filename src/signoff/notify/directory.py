@@ -1,8 +1,9 @@
-"""Who is told: the queries that turn an event's ids, slugs and names into people.
+"""Who is told: turning an event's ids, slugs and names into people.
 
-Notify sits above the domains it reads (documents, teams, members, users) and only reads
-their tables, in the relay's dispatching transaction. Only current, enabled members of the
-event's organization are ever addressed: someone who left since the event hears nothing.
+Notify sits above the domains it reads (documents, teams, members, users) and reads them
+through their readers, in the relay's dispatching transaction. Only current, enabled members
+of the event's organization are ever addressed: someone who left since the event hears
+nothing.
 """
 
 from __future__ import annotations
@@ -11,19 +12,13 @@ import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from signoff.accounts.models import User
-from signoff.documents.models import KEY_PREFIX, Document, DocumentAuthor
-from signoff.orgs.models import Membership, Organization, Team, TeamMember
+from signoff.accounts.reader import Person, people
+from signoff.documents.reader import DocumentReader
+from signoff.orgs.reader import TeamReader, member_ids, organization_slug
 
-
-@dataclass(frozen=True)
-class Person:
-    user_id: uuid.UUID
-    email: str
-    name: str
+__all__ = ["Directory", "DocumentRef", "Person"]
 
 
 @dataclass(frozen=True)
@@ -39,34 +34,17 @@ class Directory:
         self._session = session
 
     async def document(self, org_id: uuid.UUID, key: str) -> DocumentRef | None:
-        number = key.removeprefix(KEY_PREFIX)
-        if not number.isdigit():
-            return None
-        query = (
-            select(Document.id, Document.title, Organization.slug)
-            .join(Organization, Organization.id == Document.org_id)
-            .where(Document.org_id == org_id, Document.number == int(number))
-        )
-        row = (await self._session.execute(query)).first()
-        return DocumentRef(row.id, key, row.title, row.slug) if row else None
+        head = await DocumentReader(self._session, org_id).by_key(key)
+        slug = await organization_slug(self._session, org_id) if head else None
+        return DocumentRef(head.id, key, head.title, slug) if head and slug else None
 
-    async def authors(self, document_id: uuid.UUID) -> frozenset[uuid.UUID]:
-        query = select(DocumentAuthor.user_id).where(DocumentAuthor.document_id == document_id)
-        return frozenset(await self._session.scalars(query))
+    async def authors(self, org_id: uuid.UUID, document_id: uuid.UUID) -> frozenset[uuid.UUID]:
+        return await DocumentReader(self._session, org_id).authors(document_id)
 
     async def team_members(
         self, org_id: uuid.UUID, slugs: Collection[str]
     ) -> dict[str, frozenset[uuid.UUID]]:
-        found: dict[str, set[uuid.UUID]] = {slug: set() for slug in slugs}
-        if slugs:
-            query = (
-                select(Team.slug, TeamMember.user_id)
-                .join(TeamMember, TeamMember.team_id == Team.id)
-                .where(Team.org_id == org_id, Team.slug.in_(list(slugs)))
-            )
-            for slug, user_id in await self._session.execute(query):
-                found[slug].add(user_id)
-        return {slug: frozenset(ids) for slug, ids in found.items()}
+        return await TeamReader(self._session, org_id).members(list(slugs))
 
     async def members(
         self, org_id: uuid.UUID, user_ids: Collection[uuid.UUID]
@@ -74,8 +52,8 @@ class Directory:
         """The given users who are members of the organization now, and not disabled."""
         if not user_ids:
             return {}
-        query = self._people(org_id).where(User.id.in_(list(user_ids)))
-        return {p.user_id: p for p in await self._persons(query)}
+        found = await people(self._session, member_ids(org_id), ids=user_ids)
+        return {p.user_id: p for p in found}
 
     async def owner(self, org_id: uuid.UUID, owner: str) -> Person | None:
         """The member a register's free-text owner names: by email (any case), else by a
@@ -84,21 +62,8 @@ class Directory:
         text = owner.strip().lower()
         if not text:
             return None
-        query = self._people(org_id).where(
-            or_(func.lower(User.email) == text, func.lower(User.name) == text)
-        )
-        found = await self._persons(query)
+        found = await people(self._session, member_ids(org_id), named=text)
         by_email = [p for p in found if p.email.lower() == text]
         if by_email:
             return by_email[0]
         return found[0] if len(found) == 1 else None
-
-    def _people(self, org_id: uuid.UUID) -> Select[uuid.UUID, str, str]:
-        return (
-            select(User.id, User.email, User.name)
-            .join(Membership, Membership.user_id == User.id)
-            .where(Membership.org_id == org_id, User.disabled_at.is_(None))
-        )
-
-    async def _persons(self, query: Select[uuid.UUID, str, str]) -> list[Person]:
-        return [Person(*row) for row in await self._session.execute(query)]

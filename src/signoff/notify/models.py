@@ -10,12 +10,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from signoff.core.db import Base, one_of, partial_index
 from signoff.core.types import UTCDateTime, new_id
+from signoff.delivery.rows import Queued
 
 NOTICE_STATES = ("pending", "sent", "dead")
 ATTEMPT_OUTCOMES = ("sent", "failed", "dead")
 
 
-class EmailNotice(Base):
+class EmailNotice(Queued, Base):
     """One message for one recipient about one event, composed when the event was relayed:
     what it says does not change if names or titles change before it is sent."""
 
@@ -50,15 +51,12 @@ class EmailNotice(Base):
     recipient_name: Mapped[str] = mapped_column(String(200))
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(10), default="pending")
-    attempts: Mapped[int] = mapped_column(default=0)
-    # When pending: due time, or while an instance sends it, the end of its claim.
-    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    claim_token: Mapped[uuid.UUID | None]
-    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    last_error: Mapped[str | None] = mapped_column(String(500))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # status, attempts, the claim and the last attempt: see ``Queued``.
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def mark_done(self, now: datetime) -> None:
+        self.status = "sent"
+        self.sent_at = now
 
 
 class EmailAttempt(Base):

@@ -1,20 +1,16 @@
-"""The notices' queue in the database: made by the relay, claimed and settled by the sender.
+"""The notices' queue (``delivery``): made by the relay, claimed and settled by the sender.
 
-As with webhook deliveries (ADR 0010): a claim locks due rows with ``FOR UPDATE SKIP
-LOCKED`` on PostgreSQL (SQLite's write transaction is exclusive anyway), marks them with a
-claim token and pushes ``next_attempt_at`` past the round's longest time, so nobody else
-takes them while they are sent and they become due again if their sender dies. The retry
-time is stored: a restart loses no retry.
+The claim and retry rules are the delivery engine's (``delivery.rows``); what is the
+notices' own is composing them at fan-out, and that a refusal for good is not retried.
 """
 
 from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from enum import StrEnum
+from datetime import datetime
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,8 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from signoff.core.config import SmtpSettings
 from signoff.core.events import OutboxEvent
 from signoff.core.logging import get_logger
-from signoff.core.retry import retry_delay
 from signoff.core.types import new_id
+from signoff.delivery.outcome import Outcome
+from signoff.delivery.rows import Rules, clip
 from signoff.notify.compose import COMPOSERS, compose
 from signoff.notify.directory import Directory
 from signoff.notify.messages import Links, Notice
@@ -46,6 +43,14 @@ class Letter:
     body: str
     attempt: int
 
+    @property
+    def id(self) -> uuid.UUID:
+        return self.notice_id
+
+    @property
+    def lane(self) -> Hashable:
+        return None  # one SMTP server: the engine's pace is the only cap
+
 
 @dataclass(frozen=True)
 class SendResult:
@@ -57,21 +62,13 @@ class SendResult:
     permanent: bool = False
 
 
-class Outcome(StrEnum):
-    SENT = "sent"
-    RETRYING = "retrying"
-    DEAD = "dead"
-    STALE = "stale"  # the claim had lapsed and another sender took the notice over
-    GONE = "gone"  # deleted meanwhile (its organization was)
-
-
 class NoticeQueue:
     def __init__(
         self, settings: SmtpSettings, links: Links, rng: random.Random | None = None
     ) -> None:
         self._settings = settings
         self._links = links
-        self._rng = rng or random.Random()  # noqa: S311 (jitter, not a secret)
+        self._rules = Rules(settings, rng)
 
     async def fan_out(
         self, session: AsyncSession, events: Sequence[OutboxEvent], now: datetime
@@ -95,7 +92,13 @@ class NoticeQueue:
             await session.execute(insert(EmailNotice), rows)
         return len(rows)
 
-    async def claim(self, session: AsyncSession, now: datetime, limit: int) -> list[Letter]:
+    async def claim(
+        self,
+        session: AsyncSession,
+        now: datetime,
+        limit: int,
+        busy: Mapping[Hashable, int] | None = None,
+    ) -> list[Letter]:
         """Claim up to ``limit`` due notices for one sending round."""
         query = (
             select(EmailNotice)
@@ -104,16 +107,11 @@ class NoticeQueue:
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
-        lease = timedelta(seconds=self._settings.lease_s)
         letters = []
         for notice in await session.scalars(query):
-            if notice.attempts >= self._settings.max_attempts:
-                _die(notice, "the sender stopped during the last attempt")
-                continue
-            notice.claim_token = uuid.uuid4()
-            notice.attempts += 1
-            notice.next_attempt_at = now + lease
-            letters.append(_letter(notice, notice.claim_token))
+            token = self._rules.take(notice, now)
+            if token is not None:
+                letters.append(_letter(notice, token))
         await session.flush()
         return letters
 
@@ -143,21 +141,14 @@ class NoticeQueue:
         return outcomes
 
     def _settle(self, notice: EmailNotice, result: SendResult, now: datetime) -> Outcome:
-        notice.claim_token = None
-        notice.last_attempt_at = result.attempted_at
-        notice.last_error = result.error[:500] if result.error else None
-        if result.sent:
-            notice.status, notice.sent_at, notice.next_attempt_at = "sent", now, None
-            return Outcome.SENT
-        settings = self._settings
-        delay = retry_delay(
-            notice.attempts, settings.retry_schedule_s, settings.retry_jitter, self._rng
+        return self._rules.settle(
+            notice,
+            succeeded=result.sent,
+            attempted_at=result.attempted_at,
+            error=result.error,
+            now=now,
+            permanent=result.permanent,
         )
-        if delay is None or result.permanent:
-            _die(notice, result.error or "not sent")
-            return Outcome.DEAD
-        notice.next_attempt_at = now + timedelta(seconds=delay)
-        return Outcome.RETRYING
 
 
 def _row(event: OutboxEvent, notice: Notice, now: datetime) -> dict[str, object]:
@@ -192,19 +183,12 @@ def _letter(notice: EmailNotice, token: uuid.UUID) -> Letter:
     )
 
 
-def _die(notice: EmailNotice, reason: str) -> None:
-    notice.status = "dead"
-    notice.next_attempt_at = None
-    notice.claim_token = None
-    notice.last_error = reason[:500]
-
-
 def _attempt(letter: Letter, result: SendResult, outcome: Outcome) -> EmailAttempt:
-    labels = {Outcome.SENT: "sent", Outcome.DEAD: "dead"}
+    labels = {Outcome.SUCCEEDED: "sent", Outcome.DEAD: "dead"}
     return EmailAttempt(
         notice_id=letter.notice_id,
         attempted_at=result.attempted_at,
         duration_ms=result.duration_ms,
         outcome=labels.get(outcome, "sent" if result.sent else "failed"),
-        error=result.error[:500] if result.error else None,
+        error=clip(result.error),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -10,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from signoff.core.clock import FrozenClock
 from signoff.core.events import EventListener, EventRecorder
-from signoff.documents.models import Document
+from signoff.documents.reader import DocumentReader, live_document_ids
+from signoff.registers.events import QuestionOverdue
 from signoff.registers.models import RegisterItem
 
 
@@ -20,33 +22,38 @@ async def mark_overdue_questions(
     """Record `questions.overdue` once for each open question whose target date has passed
     (again only if its date is moved and passes anew)."""
     rows = (
-        await session.execute(
-            select(RegisterItem, Document)
-            .join(Document, Document.id == RegisterItem.document_id)
+        await session.scalars(
+            select(RegisterItem)
             .where(
                 RegisterItem.kind == "questions",
                 RegisterItem.status == "open",
                 RegisterItem.target_date < now.date(),
                 RegisterItem.overdue_notified_at.is_(None),
-                Document.archived_at.is_(None),
+                RegisterItem.document_id.in_(live_document_ids()),
             )
-            .with_for_update(of=RegisterItem, skip_locked=True)
+            .with_for_update(skip_locked=True)
         )
     ).all()
+    keys: dict[uuid.UUID, str] = {}
+    for org_id in {item.org_id for item in rows}:
+        heads = await DocumentReader(session, org_id).heads(
+            item.document_id for item in rows if item.org_id == org_id
+        )
+        keys |= {id: head.key for id, head in heads.items()}
     events = EventRecorder(session, FrozenClock(now), listeners=listeners)
-    for item, document in rows:
+    for item in rows:
         item.overdue_notified_at = now
         assert item.target_date is not None
-        await events.record(
-            "questions.overdue",
-            org_id=item.org_id,
-            subject=f"documents/{document.key}",
-            data={
-                "document": document.key,
-                "item_id": str(item.id),
-                "question": item.fields.get("question", ""),
-                "owner": item.owner,
-                "target_date": item.target_date.isoformat(),
-            },
+        key = keys[item.document_id]
+        await events.emit(
+            QuestionOverdue(
+                org_id=item.org_id,
+                subject=f"documents/{key}",
+                document=key,
+                item_id=item.id,
+                question=item.fields.get("question", ""),
+                owner=item.owner,
+                target_date=item.target_date,
+            )
         )
     return len(rows)

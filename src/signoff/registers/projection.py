@@ -21,9 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from signoff.core.clock import Clock
 from signoff.core.events import EventRecorder
 from signoff.core.types import new_id
-from signoff.documents.models import Document, SectionVersion
+from signoff.documents.reader import DocumentRef, SectionRef
 from signoff.documents.service.writer import Saved
 from signoff.registers.codec import Row, read_rows
+from signoff.registers.events import ItemChange, RegisterItemChanged
 from signoff.registers.kinds import (
     BY_SECTION,
     DECISIONS,
@@ -99,7 +100,7 @@ class Projector:
         self._events = events
         self._clock = clock
 
-    async def __call__(self, document: Document, saved: Saved) -> None:
+    async def __call__(self, document: DocumentRef, saved: Saved) -> None:
         """Revision listener: re-project the registers whose section changed."""
         touched = {c["section_id"] for c in saved.changes}
         first = saved.revision.number == 1
@@ -111,7 +112,7 @@ class Projector:
             if first or was_touched or removed:
                 await self.sync(document, kind, section)
 
-    async def sync(self, document: Document, kind: Kind, section: SectionVersion | None) -> None:
+    async def sync(self, document: DocumentRef, kind: Kind, section: SectionRef | None) -> None:
         rows = read_rows(kind, section.body) if section is not None else []
         old = list(
             await self._session.scalars(
@@ -162,10 +163,17 @@ class Projector:
             item.overdue_notified_at = None  # a new date passes anew
         return changed
 
-    async def _record(self, document: Document, kind: Kind, item: RegisterItem, what: str) -> None:
-        await self._events.record(
-            f"registers.{kind.event}.{what}",
-            org_id=document.org_id,
-            subject=f"documents/{document.key}",
-            data={"document": document.key, "item_id": str(item.id), "key": item.key},
+    async def _record(
+        self, document: DocumentRef, kind: Kind, item: RegisterItem, what: ItemChange
+    ) -> None:
+        await self._events.emit(
+            RegisterItemChanged(
+                org_id=document.org_id,
+                subject=f"documents/{document.key}",
+                register=kind.event,
+                change=what,
+                document=document.key,
+                item_id=item.id,
+                key=item.key,
+            )
         )

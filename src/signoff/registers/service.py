@@ -16,7 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from signoff.core.clock import Clock
 from signoff.core.concurrency import etag_of, require_if_match
 from signoff.core.pagination import CursorCodec, PageRequest, keyset_page
-from signoff.documents.models import Document
+from signoff.documents.reader import (
+    DocumentHead,
+    DocumentReader,
+    DocumentRef,
+    LockedDocument,
+    live_document_ids,
+)
 from signoff.documents.service.documents import DocumentService
 from signoff.orgs.service import OrgAccess
 from signoff.registers.codec import Row, read_rows, write_rows
@@ -28,17 +34,18 @@ from signoff.registers.errors import (
 )
 from signoff.registers.kinds import DECISIONS, REQUIREMENTS, Kind, normalize_key
 from signoff.registers.models import RegisterItem
+from signoff.registers.reader import RegisterRow
 from signoff.registers.schemas import merged, to_row, validation_errors
 
 
-def item_etag(item: RegisterItem) -> str:
+def item_etag(item: RegisterItem | RegisterRow) -> str:
     return etag_of("register-item", item.id, item.content_hash)
 
 
 @dataclass(frozen=True)
 class OrgItem:
     item: RegisterItem
-    document: Document
+    document: DocumentHead
 
 
 class RegisterService:
@@ -142,7 +149,7 @@ class RegisterService:
                     ],
                 )
 
-    async def _rows(self, document: Document, kind: Kind) -> list[Row]:
+    async def _rows(self, document: DocumentRef, kind: Kind) -> list[Row]:
         _, sections = await self._documents.head(document)
         section = next((s for s in sections if s.template_number == kind.section), None)
         if section is None:
@@ -152,7 +159,7 @@ class RegisterService:
         return read_rows(kind, section.body)
 
     async def _save(
-        self, access: OrgAccess, document: Document, kind: Kind, rows: Sequence[Row]
+        self, access: OrgAccess, document: LockedDocument, kind: Kind, rows: Sequence[Row]
     ) -> None:
         _, sections = await self._documents.head(document)
         section = next(s for s in sections if s.template_number == kind.section)
@@ -167,7 +174,7 @@ class RegisterService:
         if any(normalize_key(r.get(kind.key, "")) == key for i, r in enumerate(rows) if i != skip):
             raise DuplicateKey(f"{row[kind.key]} is already in the register.")
 
-    async def _item(self, document: Document, kind: Kind, item_id: uuid.UUID) -> RegisterItem:
+    async def _item(self, document: DocumentRef, kind: Kind, item_id: uuid.UUID) -> RegisterItem:
         item = await self._session.scalar(
             select(RegisterItem).where(
                 RegisterItem.id == item_id,
@@ -179,7 +186,7 @@ class RegisterService:
             raise ItemNotFound()
         return item
 
-    async def _at(self, document: Document, kind: Kind, position: int) -> RegisterItem:
+    async def _at(self, document: DocumentRef, kind: Kind, position: int) -> RegisterItem:
         item = await self._session.scalar(
             select(RegisterItem).where(
                 RegisterItem.document_id == document.id,
@@ -194,14 +201,10 @@ class RegisterService:
         self, access: OrgAccess, kind: Kind, page: PageRequest, filters: dict[str, Any]
     ) -> tuple[list[OrgItem], str | None]:
         """Questions or risks across the organization's live documents."""
-        stmt: Select[RegisterItem, Document] = (
-            select(RegisterItem, Document)
-            .join(Document, Document.id == RegisterItem.document_id)
-            .where(
-                RegisterItem.org_id == access.org_id,
-                RegisterItem.kind == kind.name,
-                Document.archived_at.is_(None),
-            )
+        stmt: Select[RegisterItem] = select(RegisterItem).where(
+            RegisterItem.org_id == access.org_id,
+            RegisterItem.kind == kind.name,
+            RegisterItem.document_id.in_(live_document_ids()),
         )
         if filters.get("status"):
             stmt = stmt.where(RegisterItem.status == filters["status"])
@@ -222,4 +225,6 @@ class RegisterService:
             scope=scope,
             descending=kind.name == "risks",
         )
-        return [OrgItem(r[0], r[1]) for r in rows], cursor
+        reader = DocumentReader(self._session, access.org_id)
+        heads = await reader.heads(r[0].document_id for r in rows)
+        return [OrgItem(r[0], heads[r[0].document_id]) for r in rows], cursor

@@ -7,12 +7,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from signoff.documents.models import Document
+from signoff.documents.reader import DocumentRef
 from signoff.registers.kinds import KINDS
 from signoff.registers.models import RegisterItem
 
 
-async def register_counts(session: AsyncSession, document: Document) -> dict[str, Any]:
+async def register_counts(session: AsyncSession, document: DocumentRef) -> dict[str, Any]:
     rows = await session.execute(
         select(RegisterItem.kind, func.count())
         .where(RegisterItem.document_id == document.id)

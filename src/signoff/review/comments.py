@@ -16,7 +16,7 @@ from signoff.core.concurrency import etag_of, require_if_match
 from signoff.core.events import EventRecorder
 from signoff.core.pagination import PageRequest
 from signoff.core.permissions import Role
-from signoff.documents.models import Document, SectionVersion
+from signoff.documents.reader import DocumentRef, SectionRef
 from signoff.documents.service.documents import DocumentService
 from signoff.orgs.service import OrgAccess
 from signoff.review.errors import (
@@ -41,7 +41,7 @@ def thread_etag(thread: CommentThread) -> str:
 class ThreadView:
     thread: CommentThread
     replies: list[CommentReply]
-    section: SectionVersion | None  # as it is now; None when the section is gone
+    section: SectionRef | None  # as it is now; None when the section is gone
 
     @property
     def outdated(self) -> bool:
@@ -155,7 +155,7 @@ class CommentService:
             require_if_match(if_match, thread_etag(thread))
         mine = thread.author_id == member.user.id
         admin = access.role >= Role.ADMIN
-        author = member.user.id in await self._repo.authors(document.id)
+        author = member.user.id in await self._repo.authors(document)
         if resolved is not None and not (mine or author or admin):
             raise NotThreadModerator("Resolving needs the thread's author, an author or an admin.")
         if blocking is not None and not (mine or admin):
@@ -203,13 +203,13 @@ class CommentService:
         views = [ThreadView(t, replies[t.id], by_id.get(t.section_id)) for t in threads]
         return views, cursor
 
-    async def _thread(self, document: Document, thread_id: uuid.UUID) -> CommentThread:
+    async def _thread(self, document: DocumentRef, thread_id: uuid.UUID) -> CommentThread:
         thread = await self._repo.thread(document.id, thread_id)
         if thread is None:
             raise CommentNotFound()
         return thread
 
-    async def _view(self, document: Document, thread: CommentThread) -> ThreadView:
+    async def _view(self, document: DocumentRef, thread: CommentThread) -> ThreadView:
         head = await self._reviews.rounds.head_sections(document)
         replies = (await self._repo.replies([thread.id]))[thread.id]
         return ThreadView(
@@ -217,7 +217,7 @@ class CommentService:
         )
 
     async def _record(
-        self, document: Document, type: str, thread: CommentThread, **data: object
+        self, document: DocumentRef, type: str, thread: CommentThread, **data: object
     ) -> None:
         await self._events.record(
             type,

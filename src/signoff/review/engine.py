@@ -12,8 +12,13 @@ from typing import Any
 
 from signoff.core.clock import Clock
 from signoff.core.events import EventRecorder
-from signoff.documents.models import Document, SectionVersion
-from signoff.documents.repository import DocumentRepository
+from signoff.documents.reader import (
+    DocumentReader,
+    DocumentRef,
+    LockedDocument,
+    SectionDigest,
+    SectionRef,
+)
 from signoff.documents.service.writer import RevisionWriter
 from signoff.review.models import Review, ReviewPolicy, ReviewRound
 from signoff.review.ownership import OwnerRule, owned_sections
@@ -73,7 +78,7 @@ def approval_record(review: Review) -> dict[str, Any]:
 class Judged:
     state: RoundState
     evaluation: Evaluation
-    sections: list[SectionVersion]
+    sections: Sequence[SectionRef]
     owners: dict[str, list[str]]
 
 
@@ -81,32 +86,29 @@ class Rounds:
     def __init__(
         self,
         repo: ReviewRepository,
-        documents: DocumentRepository,
         events: EventRecorder,
         clock: Clock,
     ) -> None:
         self.repo = repo
-        self._documents = documents
         self._events = events
         self._clock = clock
-        self._writer = RevisionWriter(documents, events, clock)
+        self._writer = RevisionWriter.of_session(repo.session, repo.cursors, events, clock)
 
     async def policy(self, org_id: uuid.UUID) -> Policy:
         return policy_of(await self.repo.policy(org_id))
 
-    async def head_sections(self, document: Document) -> list[SectionVersion]:
-        revision = await self._documents.revision(document.id, document.head_revision)
-        assert revision is not None
-        return await self._documents.sections_of(revision.id)
+    async def head_sections(self, document: DocumentRef) -> list[SectionDigest]:
+        reader = DocumentReader(self.repo.session, document.org_id)
+        return await reader.sections(document.id, document.head_revision)
 
-    async def judge(self, document: Document, round_: ReviewRound | None) -> Judged:
+    async def judge(self, document: DocumentRef, round_: ReviewRound | None) -> Judged:
         # Sessions do not autoflush: what this transaction changed (a thread resolved, a
         # review recorded) must reach the database before the queries below read it back.
         await self.repo.session.flush()
         sections = await self.head_sections(document)
         policy = await self.policy(document.org_id)
         owners = owned_sections(policy.owners, [(s.section_id, s.number) for s in sections])
-        users, teams = await self.repo.reviewers(document.id)
+        users, teams = await self.repo.reviewers(document)
         members = await self.repo.team_members(document.org_id, sorted(set(owners) | set(teams)))
         reviews = await self.repo.reviews(round_.id) if round_ else []
         state = RoundState(
@@ -116,7 +118,7 @@ class Rounds:
             team_members=members,
             reviewer_users=users,
             reviewer_teams=frozenset(teams),
-            authors=await self.repo.authors(document.id),
+            authors=await self.repo.authors(document),
             required_approvals=document.required_approvals or policy.required_approvals,
             verdicts=[
                 Verdict(
@@ -130,12 +132,12 @@ class Rounds:
                 for r in standing(reviews)
             ],
             blocking_threads=await self.repo.blocking_threads(document.id),
-            blocking_questions=await self.repo.blocking_questions(document.id),
+            blocking_questions=await self.repo.blocking_questions(document),
         )
         return Judged(state, evaluate(state), sections, owners)
 
     async def complete_if_met(
-        self, document: Document, round_: ReviewRound, actor: str | None
+        self, document: LockedDocument, round_: ReviewRound, actor: str | None
     ) -> bool:
         """Approve the document when the round meets the policy: in this transaction, the
         head becomes the next major version, frozen, and `documents.approved` is recorded
@@ -167,10 +169,10 @@ class Rounds:
 
     async def dismiss_stale(
         self,
-        document: Document,
+        document: DocumentRef,
         round_: ReviewRound,
-        before: Sequence[SectionVersion],
-        after: Sequence[SectionVersion],
+        before: Sequence[SectionRef],
+        after: Sequence[SectionRef],
         revision: int,
     ) -> list[Review]:
         """Dismiss exactly the approvals that covered a section this revision changed (and
@@ -215,7 +217,7 @@ class Rounds:
         await self.repo.session.flush()
         return dismissed
 
-    async def _record(self, document: Document, type: str, **data: Any) -> None:
+    async def _record(self, document: DocumentRef, type: str, **data: Any) -> None:
         await self._events.record(
             type,
             org_id=document.org_id,
@@ -224,7 +226,7 @@ class Rounds:
         )
 
 
-def _diff(old: SectionVersion | None, new: SectionVersion | None) -> str:
+def _diff(old: SectionRef | None, new: SectionRef | None) -> str:
     before = (old.body if old else "").splitlines(keepends=True)
     after = (new.body if new else "").splitlines(keepends=True)
     text = "".join(difflib.unified_diff(before, after, "approved", "now", n=2))

@@ -9,6 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from signoff.core.clock import FrozenClock
 from signoff.core.events import EventListener, EventRecorder
+from signoff.documents.service.expiry import flag_expired_approvals
+from signoff.review.events import ApprovalExpired
 from signoff.review.repository import ReviewRepository
 
 
@@ -24,22 +26,18 @@ async def expire_approvals(
     for policy in await repo.expiring_policies():
         assert policy.approval_expiry_days is not None
         cutoff = now - timedelta(days=policy.approval_expiry_days)
-        for document in await repo.approved_documents(policy.org_id, cutoff):
-            document.approval_expired_at = now
+        for document in await flag_expired_approvals(session, policy.org_id, cutoff, now):
             flagged += 1
-            await events.record(
-                "approvals.expired",
-                org_id=document.org_id,
-                subject=f"documents/{document.key}",
-                data={
-                    "document_id": str(document.id),
-                    "key": document.key,
-                    "version": document.version,
-                    "approved_at": document.approved_at.isoformat()
-                    if document.approved_at
-                    else None,
-                    "max_age_days": policy.approval_expiry_days,
-                },
+            await events.emit(
+                ApprovalExpired(
+                    org_id=document.org_id,
+                    subject=f"documents/{document.key}",
+                    document_id=document.id,
+                    key=document.key,
+                    version=document.version,
+                    approved_at=document.approved_at,
+                    max_age_days=policy.approval_expiry_days,
+                )
             )
     await session.flush()
     return flagged

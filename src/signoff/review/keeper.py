@@ -9,8 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from signoff.core.clock import Clock
 from signoff.core.events import EventRecorder
 from signoff.core.pagination import CursorCodec
-from signoff.documents.models import Document
-from signoff.documents.repository import DocumentRepository
+from signoff.documents.reader import DocumentReader, LockedDocument
 from signoff.documents.service.writer import Saved
 from signoff.review.engine import Rounds
 from signoff.review.repository import ReviewRepository
@@ -20,17 +19,16 @@ class ReviewKeeper:
     def __init__(
         self, session: AsyncSession, events: EventRecorder, clock: Clock, *, cursors: CursorCodec
     ) -> None:
-        documents = DocumentRepository(session, cursors)
-        self._documents = documents
-        self._rounds = Rounds(ReviewRepository(session, cursors), documents, events, clock)
+        self._session = session
+        self._rounds = Rounds(ReviewRepository(session, cursors), events, clock)
 
-    async def __call__(self, document: Document, saved: Saved) -> None:
+    async def __call__(self, document: LockedDocument, saved: Saved) -> None:
         round_ = await self._rounds.repo.open_round(document.id)
         if round_ is None:
             return
         if saved.changes:
-            previous = await self._documents.revision(document.id, saved.revision.number - 1)
-            before = await self._documents.sections_of(previous.id) if previous else []
+            reader = DocumentReader(self._session, document.org_id)
+            before = await reader.sections(document.id, saved.revision.number - 1)
             await self._rounds.dismiss_stale(
                 document, round_, before, saved.sections, saved.revision.number
             )

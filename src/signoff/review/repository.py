@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signoff.core.pagination import CursorCodec, PageRequest, keyset_page
-from signoff.documents.models import Document, DocumentAuthor, DocumentReviewer
-from signoff.orgs.models import Team, TeamMember
-from signoff.registers.models import RegisterItem
+from signoff.documents.reader import DocumentReader, DocumentRef
+from signoff.orgs.reader import TeamReader
+from signoff.registers.reader import RegisterReader
 from signoff.review.models import CommentReply, CommentThread, Review, ReviewPolicy, ReviewRound
 
 
@@ -88,59 +87,28 @@ class ReviewRepository:
         found = await self.session.scalars(select(ReviewRound).where(ReviewRound.id.in_(ids)))
         return {r.id: r for r in found}
 
-    async def authors(self, document_id: uuid.UUID) -> frozenset[uuid.UUID]:
-        query = select(DocumentAuthor.user_id).where(DocumentAuthor.document_id == document_id)
-        return frozenset(await self.session.scalars(query))
+    async def authors(self, document: DocumentRef) -> frozenset[uuid.UUID]:
+        return await DocumentReader(self.session, document.org_id).authors(document.id)
 
-    async def reviewers(self, document_id: uuid.UUID) -> tuple[frozenset[uuid.UUID], list[str]]:
+    async def reviewers(self, document: DocumentRef) -> tuple[frozenset[uuid.UUID], list[str]]:
         """The users and the team slugs the document asks to review it."""
-        rows = (
-            await self.session.execute(
-                select(DocumentReviewer.user_id, Team.slug)
-                .outerjoin(Team, Team.id == DocumentReviewer.team_id)
-                .where(DocumentReviewer.document_id == document_id)
-                .order_by(DocumentReviewer.position)
-            )
-        ).all()
-        users = frozenset(u for u, _ in rows if u is not None)
-        return users, [slug for _, slug in rows if slug is not None]
+        users, team_ids = await DocumentReader(self.session, document.org_id).reviewers(document.id)
+        slugs = await TeamReader(self.session, document.org_id).slugs(team_ids)
+        return users, [slugs[t] for t in team_ids if t in slugs]
 
     async def team_members(
         self, org_id: uuid.UUID, slugs: Sequence[str]
     ) -> dict[str, frozenset[uuid.UUID]]:
-        found: dict[str, set[uuid.UUID]] = {slug: set() for slug in slugs}
-        if slugs:
-            rows = await self.session.execute(
-                select(Team.slug, TeamMember.user_id)
-                .join(TeamMember, TeamMember.team_id == Team.id)
-                .where(Team.org_id == org_id, Team.slug.in_(list(slugs)))
-            )
-            for slug, user_id in rows:
-                found[slug].add(user_id)
-        return {slug: frozenset(ids) for slug, ids in found.items()}
+        return await TeamReader(self.session, org_id).members(slugs)
 
     async def teams_exist(self, org_id: uuid.UUID, slugs: Sequence[str]) -> set[str]:
-        if not slugs:
-            return set()
-        query = select(Team.slug).where(Team.org_id == org_id, Team.slug.in_(list(slugs)))
-        return set(await self.session.scalars(query))
+        return await TeamReader(self.session, org_id).existing(slugs)
 
     async def teams_of(self, org_id: uuid.UUID, user_id: uuid.UUID) -> set[str]:
-        query = (
-            select(Team.slug)
-            .join(TeamMember, TeamMember.team_id == Team.id)
-            .where(Team.org_id == org_id, TeamMember.user_id == user_id)
-        )
-        return set(await self.session.scalars(query))
+        return await TeamReader(self.session, org_id).of_user(user_id)
 
-    async def blocking_questions(self, document_id: uuid.UUID) -> list[str]:
-        query = select(RegisterItem.key).where(
-            RegisterItem.document_id == document_id,
-            RegisterItem.kind == "questions",
-            RegisterItem.status == "open",
-            RegisterItem.blocking.is_(True),
-        )
-        return list(await self.session.scalars(query.order_by(RegisterItem.position)))
+    async def blocking_questions(self, document: DocumentRef) -> list[str]:
+        return await RegisterReader(self.session, document.org_id).blocking_questions(document.id)
 
     async def blocking_threads(self, document_id: uuid.UUID) -> list[uuid.UUID]:
         query = select(CommentThread.id).where(
@@ -190,24 +158,6 @@ class ReviewRepository:
             for reply in await self.session.scalars(query):
                 found[reply.thread_id].append(reply)
         return found
-
-    async def approved_documents(
-        self, org_id: uuid.UUID, approved_before: datetime
-    ) -> list[Document]:
-        """Approved documents whose approval is older than ``approved_before`` and not yet
-        flagged, locked for the expiry job (skipping those another instance holds)."""
-        query = (
-            select(Document)
-            .where(
-                Document.org_id == org_id,
-                Document.status == "approved",
-                Document.archived_at.is_(None),
-                Document.approval_expired_at.is_(None),
-                Document.approved_at < approved_before,
-            )
-            .with_for_update(skip_locked=True)
-        )
-        return list(await self.session.scalars(query))
 
     async def expiring_policies(self) -> list[ReviewPolicy]:
         query = select(ReviewPolicy).where(ReviewPolicy.approval_expiry_days.is_not(None))

@@ -15,9 +15,8 @@ from signoff.core.problems import problems
 from signoff.core.routing import signoff_router
 from signoff.core.transaction import DbSession
 from signoff.core.web import ClockDep, Events, IfMatchHeader, OptionalIfMatchHeader, PageDep
-from signoff.documents.deps import Documents, Reading, get_repo
+from signoff.documents.deps import Documents, Reading
 from signoff.documents.errors import DocumentArchived, DocumentNotFound
-from signoff.documents.repository import DocumentRepository
 from signoff.orgs.deps import MemberServiceDep, requires
 from signoff.orgs.errors import InsufficientRole, InsufficientScope, OrgNotFound
 from signoff.orgs.service import OrgAccess
@@ -85,14 +84,13 @@ def get_review_repo(request: Request, session: DbSession) -> ReviewRepository:
 
 def get_reviews(
     repo: Annotated[ReviewRepository, Depends(get_review_repo)],
-    doc_repo: Annotated[DocumentRepository, Depends(get_repo)],
     documents: Documents,
     reading: Reading,
     members: MemberServiceDep,
     events: Events,
     clock: ClockDep,
 ) -> ReviewService:
-    return ReviewService(repo, doc_repo, documents, reading, members, events, clock)
+    return ReviewService(repo, documents, reading, members, events, clock)
 
 
 Reviews = Annotated[ReviewService, Depends(get_reviews)]

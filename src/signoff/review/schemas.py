@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, model_validator
 
 from signoff.core.bounds import DB_INT_MAX
+from signoff.documents.schemas import PersonRead
 from signoff.review.comments import ThreadView
 from signoff.review.engine import Policy, standing
 from signoff.review.models import Review, ReviewRound
@@ -96,17 +97,11 @@ class CoveredSection(BaseModel):
     hash: str = Field(description="The section's content hash the verdict was given on.")
 
 
-class ReviewerRead(BaseModel):
-    id: uuid.UUID
-    name: str
-    email: str
-
-
 class ReviewRead(BaseModel):
     id: uuid.UUID
     round: int
     verdict: Verdict
-    reviewer: ReviewerRead
+    reviewer: PersonRead
     body: str
     whole_document: bool
     sections: list[CoveredSection]
@@ -138,7 +133,7 @@ class OwnerRead(BaseModel):
 
 class ApprovalEntry(BaseModel):
     review_id: uuid.UUID
-    reviewer: ReviewerRead
+    reviewer: PersonRead
     at: datetime
     revision: int
     whole_document: bool
@@ -243,7 +238,7 @@ def review_read(r: Review, round_number: int) -> ReviewRead:
         id=r.id,
         round=round_number,
         verdict=r.verdict,
-        reviewer=ReviewerRead(id=r.reviewer_id, name=r.reviewer_name, email=r.reviewer_email),
+        reviewer=PersonRead(id=r.reviewer_id, name=r.reviewer_name, email=r.reviewer_email),
         body=r.body,
         whole_document=r.whole_document,
         sections=[CoveredSection.model_validate(c) for c in r.covered],
@@ -283,9 +278,7 @@ def approval_read(view: ApprovalView) -> ApprovalRead:
         approvals=[
             ApprovalEntry(
                 review_id=r.id,
-                reviewer=ReviewerRead(
-                    id=r.reviewer_id, name=r.reviewer_name, email=r.reviewer_email
-                ),
+                reviewer=PersonRead(id=r.reviewer_id, name=r.reviewer_name, email=r.reviewer_email),
                 at=r.created_at,
                 revision=r.revision,
                 whole_document=r.whole_document,

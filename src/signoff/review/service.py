@@ -12,8 +12,7 @@ from signoff.core.clock import Clock
 from signoff.core.concurrency import etag_of, require_if_match
 from signoff.core.events import EventRecorder
 from signoff.core.pagination import PageRequest
-from signoff.documents.models import Document, SectionVersion
-from signoff.documents.repository import DocumentRepository
+from signoff.documents.reader import DocumentReader, DocumentRef, LockedDocument, SectionRef
 from signoff.documents.service.documents import DocumentService
 from signoff.documents.service.reading import ReadingService
 from signoff.orgs.service import MemberService, OrgAccess
@@ -44,18 +43,18 @@ def policy_etag(policy: Policy) -> str:
     return etag_of("review-policy", policy.version)
 
 
-def document_policy_etag(document: Document) -> str:
+def document_policy_etag(document: DocumentRef) -> str:
     return etag_of("document-review-policy", document.id, document.required_approvals or 0)
 
 
-def find(sections: Sequence[SectionVersion], ref: str) -> SectionVersion | None:
+def find(sections: Sequence[SectionRef], ref: str) -> SectionRef | None:
     """A section by stable id, else by number (`7.2` or `§7.2`)."""
     found = next((s for s in sections if s.section_id == ref), None)
     number = ref.removeprefix("§")
     return found or next((s for s in sections if s.number == number), None)
 
 
-def covered_entry(section: SectionVersion) -> dict[str, str | None]:
+def covered_entry(section: SectionRef) -> dict[str, str | None]:
     return {
         "section_id": section.section_id,
         "number": section.number,
@@ -65,7 +64,7 @@ def covered_entry(section: SectionVersion) -> dict[str, str | None]:
 
 @dataclass(frozen=True)
 class ApprovalView:
-    document: Document
+    document: DocumentRef
     round: ReviewRound | None
     judged: Judged
     reviews: list[Review]
@@ -76,7 +75,6 @@ class ReviewService:
     def __init__(
         self,
         repo: ReviewRepository,
-        doc_repo: DocumentRepository,
         documents: DocumentService,
         reading: ReadingService,
         members: MemberService,
@@ -84,13 +82,12 @@ class ReviewService:
         clock: Clock,
     ) -> None:
         self._repo = repo
-        self._doc_repo = doc_repo
         self._documents = documents
         self._reading = reading
         self._members = members
         self._events = events
         self._clock = clock
-        self.rounds = Rounds(repo, doc_repo, events, clock)
+        self.rounds = Rounds(repo, events, clock)
 
     # --- the organization's policy -----------------------------------------------------
 
@@ -160,7 +157,7 @@ class ReviewService:
 
     async def put_document_policy(
         self, access: OrgAccess, ref: str, required_approvals: int | None, if_match: str | None
-    ) -> Document:
+    ) -> DocumentRef:
         document = await self._documents.writable(access, ref)
         require_if_match(if_match, document_policy_etag(document))
         document.required_approvals = required_approvals
@@ -218,7 +215,9 @@ class ReviewService:
         )
         return round_
 
-    async def _refusals(self, access: OrgAccess, document: Document) -> list[dict[str, object]]:
+    async def _refusals(
+        self, access: OrgAccess, document: LockedDocument
+    ) -> list[dict[str, object]]:
         """Every reason the policy forbids submitting, not only the first."""
         reasons: list[dict[str, object]] = []
         report, config = await self._reading.lint(access, await self._reading.snapshot(document))
@@ -233,7 +232,7 @@ class ReviewService:
                         "detail": finding.message,
                     }
                 )
-        for question in await self._repo.blocking_questions(document.id):
+        for question in await self._repo.blocking_questions(document):
             reasons.append(
                 {
                     "code": "blocking_question",
@@ -285,14 +284,14 @@ class ReviewService:
         body: str,
         sections: Sequence[str] | None,
         revision: int | None,
-    ) -> tuple[Review, Document]:
+    ) -> tuple[Review, DocumentRef]:
         member = await self.person(access)
         user = member.user
         document = await self._documents.writable(access, ref)
         round_ = await self._repo.open_round(document.id)
         if round_ is None:
             raise NotInReview(f"{document.key} is not in review: verdicts need an open round.")
-        if verdict != "comment" and user.id in await self._repo.authors(document.id):
+        if verdict != "comment" and user.id in await self._repo.authors(document):
             # An author's change request could only be lifted by their own approval.
             raise AuthorCannotApprove(f"{user.name} is an author of {document.key}.")
         judged = await self.rounds.judge(document, round_)
@@ -339,7 +338,7 @@ class ReviewService:
 
     async def _default_cover(
         self, access: OrgAccess, user_id: uuid.UUID, judged: Judged
-    ) -> tuple[list[SectionVersion], bool]:
+    ) -> tuple[list[SectionRef], bool]:
         """No section list: a requested reviewer (in person or through a team) covers the
         whole document; a member of owning teams covers their teams' sections; anyone else
         covers the whole document."""
@@ -353,23 +352,24 @@ class ReviewService:
 
     async def _check_seen(
         self,
-        document: Document,
+        document: DocumentRef,
         seen: int,
-        covered: Sequence[SectionVersion],
+        covered: Sequence[SectionRef],
         whole: bool,
-        head: Sequence[SectionVersion],
+        head: Sequence[SectionRef],
     ) -> None:
         """A verdict is about the revision the reviewer read: refused when any section it
         covers changed since (the client reads again and decides again)."""
         if seen == document.head_revision:
             return
-        found = await self._doc_repo.revision(document.id, seen) if seen > 0 else None
-        if found is None or seen > document.head_revision:
+        # Revision numbers are a gapless sequence from 1 to the head's.
+        if not 0 < seen <= document.head_revision:
             raise UnknownRevision(
                 f"{document.key} has no revision {seen}.",
                 errors=[{"pointer": "/revision", "detail": "not a revision of the document"}],
             )
-        then = {s.section_id: s.content_hash for s in await self._doc_repo.sections_of(found.id)}
+        reader = DocumentReader(self._repo.session, document.org_id)
+        then = {s.section_id: s.content_hash for s in await reader.sections(document.id, seen)}
         changed = [s for s in covered if then.get(s.section_id) != s.content_hash]
         if whole and set(then) != {s.section_id for s in head}:
             changed = list(head)
@@ -408,7 +408,7 @@ class ReviewService:
         last = await self._repo.last_round(document.id, "approved")
         return ApprovalView(document, round_, judged, reviews, last)
 
-    async def _record(self, document: Document, type: str, **data: object) -> None:
+    async def _record(self, document: DocumentRef, type: str, **data: object) -> None:
         await self._events.record(
             type,
             org_id=document.org_id,
@@ -417,8 +417,8 @@ class ReviewService:
         )
 
 
-def _resolve(head: Sequence[SectionVersion], refs: Sequence[str]) -> list[SectionVersion]:
-    found: list[SectionVersion] = []
+def _resolve(head: Sequence[SectionRef], refs: Sequence[str]) -> list[SectionRef]:
+    found: list[SectionRef] = []
     errors = []
     for i, ref in enumerate(refs):
         section = find(head, ref)

@@ -16,15 +16,16 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from signoff.documents.models import Document, SectionVersion
+from signoff.documents.reader import DocumentRef, SectionRef
 from signoff.registers.kinds import section_refs
-from signoff.registers.models import RegisterItem
+from signoff.registers.reader import RegisterReader
 from signoff.traceability.models import ApiOperation, ApiSpec, TestResult, TestRun
 
 Kind = Literal["requirement", "section", "operation", "test"]
@@ -74,7 +75,9 @@ class Ends:
         return next((e for e in self.requirements.values() if e.label.lower() == wanted), None)
 
 
-async def load(session: AsyncSession, document: Document, sections: list[SectionVersion]) -> Ends:
+async def load(
+    session: AsyncSession, document: DocumentRef, sections: Sequence[SectionRef]
+) -> Ends:
     ends = Ends(
         sections={
             s.section_id: End(
@@ -91,11 +94,7 @@ async def load(session: AsyncSession, document: Document, sections: list[Section
         operations={},
         tests={},
     )
-    for item in await session.scalars(
-        select(RegisterItem).where(
-            RegisterItem.document_id == document.id, RegisterItem.kind == "requirements"
-        )
-    ):
+    for item in await RegisterReader(session, document.org_id).rows(document.id, "requirements"):
         rid, summary = item.fields.get("requirement_id", ""), item.fields.get("summary", "")
         ends.requirements[str(item.id)] = End(
             "requirement",

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from signoff.core.clock import Clock
 from signoff.core.events import EventRecorder
-from signoff.documents.models import Document
+from signoff.documents.reader import DocumentRef
 from signoff.documents.service.writer import Saved
 from signoff.traceability import ends as ends_module
 from signoff.traceability.ends import End, Ends
@@ -52,7 +52,7 @@ def _why(end: End | None, kind: str, ref: str) -> str:
 
 
 async def record_link_event(
-    events: EventRecorder, document: Document, type: str, link: TraceLink, **extra: object
+    events: EventRecorder, document: DocumentRef, type: str, link: TraceLink, **extra: object
 ) -> None:
     """`trace_links.<what>`, with the link's ends as `kind:ref`."""
     await events.record(
@@ -75,13 +75,13 @@ class LinkKeeper:
         self._events = events
         self._clock = clock
 
-    async def __call__(self, document: Document, saved: Saved) -> None:
+    async def __call__(self, document: DocumentRef, saved: Saved) -> None:
         """Revision listener (after the registers are projected)."""
         await self.refresh(
             document, await ends_module.load(self._session, document, saved.sections)
         )
 
-    async def refresh(self, document: Document, ends: Ends) -> None:
+    async def refresh(self, document: DocumentRef, ends: Ends) -> None:
         links = list(
             await self._session.scalars(
                 select(TraceLink).where(TraceLink.document_id == document.id)
@@ -94,7 +94,7 @@ class LinkKeeper:
         )
 
     async def _sync_derived(
-        self, document: Document, ends: Ends, links: list[TraceLink], now: datetime
+        self, document: DocumentRef, ends: Ends, links: list[TraceLink], now: datetime
     ) -> None:
         existing = {(x.source_kind, x.source_ref, x.target_kind, x.target_ref): x for x in links}
         for origin, wanted in derived_pairs(ends).items():
@@ -117,7 +117,7 @@ class LinkKeeper:
 
     def make(
         self,
-        document: Document,
+        document: DocumentRef,
         pair: Pair,
         ends: Ends,
         origin: str,
@@ -142,7 +142,7 @@ class LinkKeeper:
         )
 
     async def _reconcile(
-        self, document: Document, ends: Ends, links: Iterable[TraceLink], now: datetime
+        self, document: DocumentRef, ends: Ends, links: Iterable[TraceLink], now: datetime
     ) -> None:
         for link in links:
             source = ends.get(link.source_kind, link.source_ref)

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from signoff.core.clock import Clock
 from signoff.core.events import EventRecorder
 from signoff.core.pagination import CursorCodec, PageRequest, keyset_page
-from signoff.documents.models import Document
+from signoff.documents.reader import DocumentRef
 from signoff.documents.service.documents import DocumentService
 from signoff.orgs.service import OrgAccess
 from signoff.traceability import ends as ends_module
@@ -70,11 +70,11 @@ class TraceService:
         self._cursors = cursors
         self._keeper = LinkKeeper(session, events, clock)
 
-    async def ends(self, document: Document) -> Ends:
+    async def ends(self, document: DocumentRef) -> Ends:
         _, sections = await self._documents.head(document)
         return await ends_module.load(self._session, document, sections)
 
-    async def _suspects(self, document: Document) -> int:
+    async def _suspects(self, document: DocumentRef) -> int:
         count = await self._session.scalar(
             select(func.count()).where(
                 TraceLink.document_id == document.id, TraceLink.suspect.is_(True)
@@ -197,7 +197,7 @@ class TraceService:
 
     async def links(
         self, access: OrgAccess, ref: str, page: PageRequest, suspect: bool | None
-    ) -> tuple[Document, list[TraceLink], str | None]:
+    ) -> tuple[DocumentRef, list[TraceLink], str | None]:
         document = await self._documents.get(access, ref)
         stmt = select(TraceLink).where(TraceLink.document_id == document.id)
         if suspect is not None:
@@ -258,7 +258,7 @@ class TraceService:
 
     async def get(
         self, access: OrgAccess, ref: str, link_id: uuid.UUID
-    ) -> tuple[Document, TraceLink]:
+    ) -> tuple[DocumentRef, TraceLink]:
         document = await self._documents.get(access, ref)
         link = await self._session.scalar(
             select(TraceLink).where(TraceLink.id == link_id, TraceLink.document_id == document.id)
@@ -291,5 +291,5 @@ class TraceService:
         await self._record(document, "trace_links.confirmed", link)
         return link
 
-    async def _record(self, document: Document, type: str, link: TraceLink) -> None:
+    async def _record(self, document: DocumentRef, type: str, link: TraceLink) -> None:
         await record_link_event(self._events, document, type, link)

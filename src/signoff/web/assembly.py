@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from signoff.core.config import Settings
 from signoff.web import docs
 from signoff.web.assets import IMMUTABLE, PREFIX, Assets
-from signoff.web.pages import auth, documents, edit, inbox, reader, review
+from signoff.web.pages import auth, documents, edit, inbox, reader, registers, review, settings
 from signoff.web.render import environment
 
 AREAS: tuple[APIRouter, ...] = (
@@ -23,6 +23,8 @@ AREAS: tuple[APIRouter, ...] = (
     reader.router,
     edit.router,
     review.router,
+    registers.router,
+    settings.router,
 )
 
 assets_router = APIRouter(include_in_schema=False)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from signoff.core.db import Base, one_of, partial_index
 from signoff.core.types import JSONType, UTCDateTime, new_id
+from signoff.delivery.rows import Queued
 
 CIRCUIT_STATES = ("closed", "open", "half_open")
 DELIVERY_STATES = ("pending", "succeeded", "dead")
@@ -55,7 +56,7 @@ class Webhook(Base):
     circuit_retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class WebhookDelivery(Base):
+class WebhookDelivery(Queued, Base):
     """One event for one subscription, from fan-out until it succeeded or died."""
 
     __tablename__ = "webhook_delivery"
@@ -89,17 +90,13 @@ class WebhookDelivery(Base):
     )
     event_type: Mapped[str] = mapped_column(String(100))
     subject: Mapped[str] = mapped_column(String(300))
-    status: Mapped[str] = mapped_column(String(10), default="pending")
-    # Attempts in the current round (a redelivery starts a new round).
-    attempts: Mapped[int] = mapped_column(default=0)
-    # When pending: due time, or while an instance sends it, the end of its claim.
-    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    claim_token: Mapped[uuid.UUID | None]
-    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # status, attempts, the claim and the last attempt: see ``Queued``.
     last_status_code: Mapped[int | None]
-    last_error: Mapped[str | None] = mapped_column(String(500))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def mark_done(self, now: datetime) -> None:
+        self.status = "succeeded"
+        self.delivered_at = now
 
 
 class WebhookAttempt(Base):

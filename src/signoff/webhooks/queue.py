@@ -1,9 +1,9 @@
-"""The delivery engine's queries: fan-out into deliveries, claiming due ones, recording results.
+"""The webhooks' queue (``delivery``): fan-out into deliveries, claiming due ones with their
+endpoint's circuit and per-subject order, recording results.
 
-Several instances share the queue. A claim locks rows with ``FOR UPDATE SKIP LOCKED`` on
-PostgreSQL (on SQLite the write transaction is exclusive anyway), marks them with a claim
-token and pushes ``next_attempt_at`` past the attempt's timeout: nobody else takes them while
-they are sent, and if their sender dies they become due again when that time passes.
+The claim and retry rules are the delivery engine's (``delivery.rows``); what is the
+webhooks' own is the subscription matching, the per-subject order, the endpoint's circuit
+and its concurrency cap, and the signing secrets a job carries.
 """
 
 from __future__ import annotations
@@ -12,10 +12,9 @@ import json
 import random
 import uuid
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 from cryptography.exceptions import InvalidTag
 from sqlalchemy import Select, exists, insert, or_, select
@@ -23,8 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from signoff.core.events import OutboxEvent
-from signoff.core.retry import retry_delay
 from signoff.core.types import new_id
+from signoff.delivery.outcome import Outcome
+from signoff.delivery.rows import Rules, clip, die
 from signoff.webhooks.circuit import circuit_of, set_circuit
 from signoff.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 from signoff.webhooks.policies import matches
@@ -44,6 +44,14 @@ class Job:
     body: bytes
     attempt: int
 
+    @property
+    def id(self) -> uuid.UUID:
+        return self.delivery_id
+
+    @property
+    def lane(self) -> Hashable:
+        return self.webhook_id
+
 
 @dataclass(frozen=True)
 class AttemptResult:
@@ -57,19 +65,11 @@ class AttemptResult:
     kind: str
 
 
-class Outcome(StrEnum):
-    SUCCEEDED = "succeeded"
-    RETRYING = "retrying"
-    DEAD = "dead"
-    STALE = "stale"  # the claim had lapsed and someone else took the delivery over
-    GONE = "gone"  # the webhook was deleted meanwhile
-
-
 class DeliveryQueue:
     def __init__(self, runtime: WebhooksRuntime, rng: random.Random | None = None) -> None:
         self._runtime = runtime
         self._settings = runtime.settings
-        self._rng = rng or random.Random()  # noqa: S311 (jitter, not a secret)
+        self._rules = Rules(runtime.settings, rng)
 
     async def fan_out(
         self, session: AsyncSession, events: Sequence[OutboxEvent], now: datetime
@@ -112,13 +112,13 @@ class DeliveryQueue:
         session: AsyncSession,
         now: datetime,
         limit: int,
-        in_flight: Mapping[uuid.UUID, int] | None = None,
+        busy: Mapping[Hashable, int] | None = None,
     ) -> list[Job]:
         """Claim up to ``limit`` due deliveries that may go now, with at most
-        ``per_endpoint_concurrency`` in flight to one endpoint (``in_flight``: the caller's
-        attempts under way), so one slow receiver cannot take every slot."""
-        lease = timedelta(seconds=self._settings.lease_s)
-        taken = Counter(in_flight or {})
+        ``per_endpoint_concurrency`` in flight to one endpoint (``busy``: the caller's
+        attempts under way, by webhook), so one slow receiver cannot take every slot."""
+        lease = self._rules.lease
+        taken: Counter[Hashable] = Counter(busy or {})
         jobs: list[Job] = []
         # More candidates than slots: some are passed over (a busy endpoint, a second probe).
         rows = (await session.execute(_claimable(now, limit * 4))).all()
@@ -127,26 +127,21 @@ class DeliveryQueue:
                 break
             if not self._admit(webhook, taken, now, lease):
                 continue
-            if delivery.attempts >= self._settings.max_attempts:
-                _die(delivery, "the sender stopped during the last attempt")
-                continue
-            token = uuid.uuid4()
             try:
-                job = self._job(delivery, webhook, event, token, now)
+                secrets = self._secrets(webhook, now)
             except InvalidTag:
                 # Sealed under another SIGNOFF_SECRET_KEY: no attempt can be signed, and
                 # retrying will not change that. Rotating the secret, then redelivering, will.
-                _die(delivery, "the signing secret cannot be unsealed; rotate it, then redeliver")
+                die(delivery, "the signing secret cannot be unsealed; rotate it, then redeliver")
                 continue
-            delivery.claim_token = token
-            delivery.attempts += 1
-            delivery.next_attempt_at = now + lease
-            jobs.append(job)
+            token = self._rules.take(delivery, now)
+            if token is not None:
+                jobs.append(_job(delivery, webhook, event, token, secrets))
         await session.flush()
         return jobs
 
     def _admit(
-        self, webhook: Webhook, taken: Counter[uuid.UUID], now: datetime, lease: timedelta
+        self, webhook: Webhook, taken: Counter[Hashable], now: datetime, lease: timedelta
     ) -> bool:
         circuit = circuit_of(webhook)
         # Through a circuit that is not closed goes one probe at a time.
@@ -157,32 +152,20 @@ class DeliveryQueue:
         taken[webhook.id] += 1
         return True
 
-    def _job(
-        self,
-        delivery: WebhookDelivery,
-        webhook: Webhook,
-        event: OutboxEvent,
-        token: uuid.UUID,
-        now: datetime,
-    ) -> Job:
+    def _secrets(self, webhook: Webhook, now: datetime) -> tuple[bytes, ...]:
         box = self._runtime.box
         secrets = [box.open(webhook.secret)]
         expires = webhook.previous_secret_expires_at
         if webhook.previous_secret is not None and expires is not None and now < expires:
             secrets.append(box.open(webhook.previous_secret))
-        body = json.dumps(event.envelope(), separators=(",", ":"), ensure_ascii=False).encode()
-        return Job(
-            delivery.id,
-            token,
-            webhook.id,
-            webhook.url,
-            tuple(secrets),
-            event.id,
-            body,
-            delivery.attempts,
-        )
+        return tuple(secrets)
 
     async def record(
+        self, session: AsyncSession, results: Sequence[tuple[Job, AttemptResult]], now: datetime
+    ) -> list[Outcome]:
+        return [await self._record(session, job, result, now) for job, result in results]
+
+    async def _record(
         self, session: AsyncSession, job: Job, result: AttemptResult, now: datetime
     ) -> Outcome:
         """Log the attempt; then, if the claim is still ours, settle the delivery and the
@@ -195,35 +178,24 @@ class DeliveryQueue:
         if delivery.claim_token != job.token:
             await session.flush()
             return Outcome.STALE
-        delivery.claim_token = None
-        delivery.last_attempt_at = result.attempted_at
         delivery.last_status_code = result.status_code
-        delivery.last_error = result.error
-        outcome = self._settle(delivery, webhook, result, now)
-        await session.flush()
-        return outcome
-
-    def _settle(
-        self, delivery: WebhookDelivery, webhook: Webhook, result: AttemptResult, now: datetime
-    ) -> Outcome:
-        settings = self._settings
+        outcome = self._rules.settle(
+            delivery,
+            succeeded=result.succeeded,
+            attempted_at=result.attempted_at,
+            error=result.error,
+            now=now,
+            dead_reason=result.error or f"HTTP {result.status_code}",
+        )
         circuit = circuit_of(webhook)
         if result.succeeded:
-            delivery.status = "succeeded"
-            delivery.delivered_at = now
-            delivery.next_attempt_at = None
             set_circuit(webhook, circuit.succeeded())
-            return Outcome.SUCCEEDED
-        cooldown = timedelta(seconds=settings.breaker_cooldown_s)
-        set_circuit(webhook, circuit.failed(now, settings.breaker_threshold, cooldown))
-        delay = retry_delay(
-            delivery.attempts, settings.retry_schedule_s, settings.retry_jitter, self._rng
-        )
-        if delay is None:
-            _die(delivery, result.error or f"HTTP {result.status_code}")
-            return Outcome.DEAD
-        delivery.next_attempt_at = now + timedelta(seconds=delay)
-        return Outcome.RETRYING
+        else:
+            cooldown = timedelta(seconds=self._settings.breaker_cooldown_s)
+            threshold = self._settings.breaker_threshold
+            set_circuit(webhook, circuit.failed(now, threshold, cooldown))
+        await session.flush()
+        return outcome
 
 
 def _claimable(now: datetime, limit: int) -> Select[WebhookDelivery, Webhook, OutboxEvent]:
@@ -259,11 +231,24 @@ def _claimable(now: datetime, limit: int) -> Select[WebhookDelivery, Webhook, Ou
     )
 
 
-def _die(delivery: WebhookDelivery, reason: str) -> None:
-    delivery.status = "dead"
-    delivery.next_attempt_at = None
-    delivery.claim_token = None
-    delivery.last_error = reason[:500]
+def _job(
+    delivery: WebhookDelivery,
+    webhook: Webhook,
+    event: OutboxEvent,
+    token: uuid.UUID,
+    secrets: tuple[bytes, ...],
+) -> Job:
+    body = json.dumps(event.envelope(), separators=(",", ":"), ensure_ascii=False).encode()
+    return Job(
+        delivery.id,
+        token,
+        webhook.id,
+        webhook.url,
+        secrets,
+        event.id,
+        body,
+        delivery.attempts,
+    )
 
 
 def _attempt_row(job: Job, result: AttemptResult) -> WebhookAttempt:
@@ -274,5 +259,5 @@ def _attempt_row(job: Job, result: AttemptResult) -> WebhookAttempt:
         status_code=result.status_code,
         succeeded=result.succeeded,
         response_excerpt=result.excerpt,
-        error=result.error[:500] if result.error else None,
+        error=clip(result.error),
     )

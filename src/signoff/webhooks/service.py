@@ -11,9 +11,10 @@ from signoff.core.clock import Clock
 from signoff.core.concurrency import etag_of, require_if_match
 from signoff.core.events import EventRecorder
 from signoff.core.pagination import PageRequest
+from signoff.delivery.circuit import Circuit
 from signoff.webhooks import signing
 from signoff.webhooks.addresses import check_url, refusal_at_subscription
-from signoff.webhooks.circuit import Circuit, set_circuit
+from signoff.webhooks.circuit import set_circuit
 from signoff.webhooks.errors import (
     DeliveryNotFound,
     DeliveryPending,

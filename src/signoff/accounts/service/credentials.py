@@ -168,7 +168,10 @@ class CredentialService:
         key = await self._repo.api_key_by_prefix(prefix) if len(token) > _PREFIX_LENGTH else None
         now = self._clock.now()
         if key is None or not same_text(key.secret_hash, self._hash(token)):
-            raise InvalidToken("The API key is not valid.")
+            raise InvalidToken(
+                f"The token was taken for an API key, as it starts with '{API_KEY_PREFIX}'; "
+                "it is not a valid key."
+            )
         if key.revoked_at is not None or (key.expires_at is not None and key.expires_at <= now):
             raise InvalidToken("The API key was revoked or has expired.")
         principal = Principal(

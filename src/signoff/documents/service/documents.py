@@ -18,18 +18,19 @@ from signoff.docformat import (
     Limits,
     LintConfig,
     LintReport,
+    MissingTitle,
     ParsedDocument,
     Section,
     Template,
     check_section_body,
     document_from_template,
     match_template,
+    require_title,
 )
 from signoff.documents import work
 from signoff.documents.errors import (
     DocumentArchived,
     DocumentNotFound,
-    InvalidMarkdown,
     SectionNotFound,
     UnknownAuthor,
     UnknownReviewer,
@@ -37,11 +38,12 @@ from signoff.documents.errors import (
 )
 from signoff.documents.identity import assign_ids
 from signoff.documents.models import Document, Revision, SectionVersion
+from signoff.documents.reader import DocumentRef
 from signoff.documents.rendering import to_sections
 from signoff.documents.repository import DocumentRepository
 from signoff.documents.service.writer import RevisionWriter, Saved, Snapshot
 from signoff.orgs.errors import TeamNotFound
-from signoff.orgs.models import Team
+from signoff.orgs.reader import TeamRef
 from signoff.orgs.service import MemberService, OrgAccess, TeamService
 from signoff.orgs.service.members import Member
 from signoff.templates.service import LoadedTemplate, TemplateService
@@ -140,7 +142,7 @@ class DocumentService:
     ) -> tuple[list[Document], str | None]:
         return await self._repo.page(access.org_id, page, filters)
 
-    async def head(self, document: Document) -> tuple[Revision, list[SectionVersion]]:
+    async def head(self, document: DocumentRef) -> tuple[Revision, list[SectionVersion]]:
         revision = await self._repo.revision(document.id, document.head_revision)
         assert revision is not None
         return revision, await self._repo.sections_of(revision.id)
@@ -417,7 +419,7 @@ def _person(member: Member) -> dict[str, str]:
     }
 
 
-def _team(team: Team) -> dict[str, str]:
+def _team(team: TeamRef) -> dict[str, str]:
     return {"kind": "team", "id": str(team.id), "name": team.name, "slug": team.slug}
 
 
@@ -460,10 +462,7 @@ def _plain(value: str) -> str:
 
 
 def _titled(parsed: ParsedDocument) -> ParsedDocument:
-    if not parsed.control.title.strip():
-        raise InvalidMarkdown(
-            "The document has no title: give it a `title` in the front matter or a "
-            "`# Design Document: <title>` heading.",
-            errors=[{"detail": "missing title", "code": "missing_title", "line": 1}],
-        )
-    return parsed
+    try:
+        return require_title(parsed)
+    except MissingTitle as exc:
+        raise from_docformat(exc) from exc

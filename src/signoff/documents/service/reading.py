@@ -29,7 +29,11 @@ from signoff.documents.service.documents import template_name
 from signoff.orgs.service import OrgAccess
 from signoff.templates.service import TemplateService
 
-FORMATS = {"markdown": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8"}
+FORMATS = {
+    "markdown": "text/markdown; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+    "page": "text/html; charset=utf-8",
+}
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from signoff.core.clock import Clock
 from signoff.core.events import EventRecorder
+from signoff.core.pagination import CursorCodec
 from signoff.docformat import Section, section_hash
 from signoff.documents.models import Document, Revision, SectionVersion
 from signoff.documents.repository import DocumentRepository
@@ -114,6 +115,14 @@ class RevisionWriter:
         self._events = events
         self._clock = clock
         self._listeners = [make(repo.session, events, clock) for make in listeners]
+
+    @classmethod
+    def of_session(
+        cls, session: AsyncSession, cursors: CursorCodec, events: EventRecorder, clock: Clock
+    ) -> RevisionWriter:
+        """A writer for another domain's use case (review approves a document), which has
+        no business with this domain's repository."""
+        return cls(DocumentRepository(session, cursors), events, clock)
 
     async def save(
         self,

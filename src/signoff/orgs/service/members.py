@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from signoff.accounts.models import User
+from signoff.accounts.reader import UserRef
 from signoff.accounts.service import UserService
 from signoff.core.clock import Clock
 from signoff.core.concurrency import etag_of, require_if_match
@@ -27,7 +27,7 @@ def member_etag(membership: Membership) -> str:
 @dataclass(frozen=True)
 class Member:
     membership: Membership
-    user: User
+    user: UserRef
 
 
 class MemberService:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 
-from signoff.accounts.models import User
+from signoff.accounts.reader import UserRef
 from signoff.accounts.service import UserService
 from signoff.core.clock import Clock
 from signoff.core.concurrency import etag_of, require_if_match
@@ -69,7 +69,7 @@ class OrgService:
 
     async def sign_up(
         self, email: str, password: str, name: str, org_name: str, org_slug: str
-    ) -> tuple[User, Organization] | None:
+    ) -> tuple[UserRef, Organization] | None:
         """A new organization owned by the signing-up person: a new account, or their
         existing one when the password is theirs. None, and nothing created, when the email
         is someone else's; the route answers the same either way (no account enumeration)."""
@@ -118,5 +118,5 @@ class OrgService:
         )
         return org
 
-    async def names(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, User]:
+    async def names(self, ids: Sequence[uuid.UUID]) -> Mapping[uuid.UUID, UserRef]:
         return await self._users.many(ids)

@@ -10,14 +10,14 @@ The audit log is a separate record and is never purged here.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signoff.core.events import OutboxEvent
-from signoff.notify.models import EmailNotice
-from signoff.webhooks.models import WebhookDelivery
+from signoff.delivery.rows import Queued
 
 
 def id_floor(moment: datetime) -> uuid.UUID:
@@ -27,10 +27,15 @@ def id_floor(moment: datetime) -> uuid.UUID:
 
 
 async def purge_settled_events(
-    session: AsyncSession, now: datetime, *, retention: timedelta, batch: int
+    session: AsyncSession,
+    now: datetime,
+    *,
+    retention: timedelta,
+    batch: int,
+    queues: Sequence[type[Queued]],
 ) -> int:
     """Delete up to `batch` settled events older than `retention`, with their finished
-    deliveries and notices; return how many events went.
+    deliveries in every channel's queue (`queues`); return how many events went.
 
     The children go first, each statement filtered on its own status, and then only the
     events left childless: on PostgreSQL a concurrent redelivery (which locks its delivery
@@ -45,12 +50,9 @@ async def purge_settled_events(
                     OutboxEvent.id < id_floor(cutoff),
                     OutboxEvent.occurred_at < cutoff,
                     OutboxEvent.published_at.is_not(None),
-                    ~exists().where(
-                        WebhookDelivery.event_id == OutboxEvent.id,
-                        WebhookDelivery.status == "pending",
-                    ),
-                    ~exists().where(
-                        EmailNotice.event_id == OutboxEvent.id, EmailNotice.status == "pending"
+                    *(
+                        ~exists().where(q.event_id == OutboxEvent.id, q.status == "pending")
+                        for q in queues
                     ),
                 )
                 .order_by(OutboxEvent.id)
@@ -60,21 +62,14 @@ async def purge_settled_events(
     )
     if not candidates:
         return 0
-    await session.execute(
-        delete(WebhookDelivery).where(
-            WebhookDelivery.event_id.in_(candidates), WebhookDelivery.status != "pending"
+    for queue in queues:
+        await session.execute(
+            delete(queue).where(queue.event_id.in_(candidates), queue.status != "pending")
         )
-    )
-    await session.execute(
-        delete(EmailNotice).where(
-            EmailNotice.event_id.in_(candidates), EmailNotice.status != "pending"
-        )
-    )
     result = await session.execute(
         delete(OutboxEvent).where(
             OutboxEvent.id.in_(candidates),
-            ~exists().where(WebhookDelivery.event_id == OutboxEvent.id),
-            ~exists().where(EmailNotice.event_id == OutboxEvent.id),
+            *(~exists().where(q.event_id == OutboxEvent.id) for q in queues),
         )
     )
     return int(result.rowcount)  # type: ignore[attr-defined]

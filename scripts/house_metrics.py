@@ -1,0 +1,92 @@
+"""The house's structural figures (issue 15): cross-domain imports of another domain's
+``models`` or ``repository``, modules at the package root, and the lines of the delivery
+code (the notify and webhooks queues and engines, and the shared ``delivery`` package).
+
+    python3 scripts/house_metrics.py          # the figures, one per line
+    python3 scripts/house_metrics.py --list   # and every cross-domain import, file:line
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent / "src" / "signoff"
+# Not domains: cross-cutting or pure libraries every domain may use.
+NOT_DOMAINS = {"core", "docformat", "migrations", "delivery"}
+INNER = {"models", "repository"}
+# The delivery machinery, wherever it lives (files that do not exist count 0).
+DELIVERY = [
+    "delivery",
+    "notify/engine.py",
+    "notify/queue.py",
+    "notify/metrics.py",
+    "notify/models.py",
+    "notify/mailer.py",
+    "webhooks/engine.py",
+    "webhooks/queue.py",
+    "webhooks/metrics.py",
+    "webhooks/circuit.py",
+    "webhooks/models.py",
+    "webhooks/sender.py",
+]
+
+
+def domains() -> set[str]:
+    return {p.name for p in ROOT.iterdir() if p.is_dir() and (p / "__init__.py").exists()} - (
+        NOT_DOMAINS
+    )
+
+
+def imported(tree: ast.AST) -> list[tuple[int, str]]:
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append((node.lineno, node.module))
+            found += [(node.lineno, f"{node.module}.{a.name}") for a in node.names]
+        elif isinstance(node, ast.Import):
+            found += [(node.lineno, a.name) for a in node.names]
+    return found
+
+
+def cross_domain() -> list[str]:
+    known = domains()
+    hits: set[str] = set()
+    for path in ROOT.rglob("*.py"):
+        rel = path.relative_to(ROOT)
+        own = rel.parts[0] if len(rel.parts) > 1 else None
+        for line, name in imported(ast.parse(path.read_text())):
+            parts = name.split(".")
+            if len(parts) < 3 or parts[0] != "signoff":
+                continue
+            target, inner = parts[1], parts[2]
+            if target in known and target != own and inner in INNER:
+                hits.add(f"{rel}:{line} {'.'.join(parts[:3])}")
+    return sorted(hits)
+
+
+def lines(rel: str) -> int:
+    path = ROOT / rel
+    files = list(path.rglob("*.py")) if path.is_dir() else [path] if path.exists() else []
+    return sum(len(f.read_text().splitlines()) for f in files)
+
+
+def main() -> None:
+    hits = cross_domain()
+    root = sorted(p.name for p in ROOT.glob("*.py") if p.name != "__init__.py")
+    inside = [h for h in hits if "/" in h.split(":")[0]]
+    print(
+        f"cross_domain_imports {len(inside)} from domains,"
+        f" {len(hits) - len(inside)} from root modules"
+    )
+    print(f"root_modules {len(root)} ({' '.join(root)})")
+    print(f"delivery_lines {sum(lines(r) for r in DELIVERY)}")
+    for rel in DELIVERY:
+        print(f"  {rel} {lines(rel)}")
+    if "--list" in sys.argv:
+        print(*hits, sep="\n")
+
+
+if __name__ == "__main__":
+    main()
