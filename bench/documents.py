@@ -49,7 +49,6 @@ import contextlib
 import dataclasses
 import gc
 import json
-import logging
 import math
 import os
 import random
@@ -367,11 +366,8 @@ class Stack:
 def quiet_logs() -> Any:
     """As in production: one JSON access line per request, formatted and shipped elsewhere
     (here: /dev/null). Returns the file to close."""
-    configure_logging("INFO", "json")
     devnull = open(os.devnull, "w")  # noqa: SIM115 (closed by the caller)
-    handler = logging.getLogger().handlers[0]
-    assert isinstance(handler, logging.StreamHandler)
-    handler.setStream(devnull)
+    configure_logging("INFO", "json", stream=devnull)
     return devnull
 
 

@@ -99,6 +99,7 @@ def serve(
     import os
 
     from signoff import dbmigrate
+    from signoff.core.access_cache import VERSIONS_ENV
 
     if debug:
         # Through the environment: each uvicorn worker reads its settings from it.
@@ -112,12 +113,18 @@ def serve(
     base = settings.server.public_url or f"http://{host}:{port}"
     docs = f"  (API docs: {base}/docs)" if settings.api_docs else ""
     typer.echo(f"Signoff {signoff.__version__} on {base}  (web UI: {base}/ui/){docs}")
+    count = workers or settings.server.workers
+    if count > 1 and VERSIONS_ENV not in os.environ:
+        # The workers share the access cache's version counters (core/access_cache.py).
+        import tempfile
+
+        os.environ[VERSIONS_ENV] = tempfile.mkstemp(prefix="signoff-access-")[1]
     run_uvicorn(
         settings,
         "signoff.app:app_from_environment",
         host=host,
         port=port,
-        workers=workers or settings.server.workers,
+        workers=count,
     )
 
 

@@ -19,6 +19,7 @@ from signoff.accounts.authenticator import AccountsAuthenticator
 from signoff.accounts.runtime import AccountsRuntime
 from signoff.audit.service import append as audit_append
 from signoff.core import cpu, tracing
+from signoff.core.access_cache import AccessCache
 from signoff.core.auth import Authenticator
 from signoff.core.clock import Clock, SystemClock
 from signoff.core.config import Environment, Settings, load_settings
@@ -131,8 +132,10 @@ def create_app(
             settings.request_limits, settings.redis, settings.secret_key.get_secret_value(), metrics
         ),
     )
+    # Who may do what, cached per process; changes to it invalidate it when they commit.
+    app.state.access_cache = AccessCache(settings.auth.access_cache_ttl_s)
     # Every recorded event is also appended to the audit log, in the same transaction.
-    app.state.event_listeners = (audit_append,)
+    app.state.event_listeners = (audit_append, app.state.access_cache.listener())
     cursors = CursorCodec(settings.secret_key.get_secret_value())
     # Kept in step with each new revision: the registers and trace links (projections of the
     # text), then the open review round (stale approvals dismissed, completion checked).

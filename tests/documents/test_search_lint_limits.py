@@ -34,8 +34,31 @@ async def search(client: httpx.AsyncClient, actor: Actor, q: str) -> list[dict[s
         f"/v1/orgs/{actor.orgs[0]}/search", params={"q": q}, headers=actor.headers
     )
     assert response.status_code == 200, response.text
-    result: list[dict[str, object]] = response.json()
+    page = response.json()
+    assert set(page) == {"items", "next_cursor"}  # the shape of every list
+    result: list[dict[str, object]] = page["items"]
     return result
+
+
+async def test_search_pages_with_a_cursor(client: httpx.AsyncClient, owner: Actor) -> None:
+    for n in range(3):
+        await doc_with(client, owner, f"Pager {n}", "2.1", "Heliograph relay notes.")
+    url = f"/v1/orgs/{owner.orgs[0]}/search"
+    seen: list[tuple[str, str]] = []
+    cursor = None
+    for _ in range(5):
+        params = {"q": "heliograph", "limit": "1"} | ({"cursor": cursor} if cursor else {})
+        page = (await client.get(url, params=params, headers=owner.headers)).json()
+        seen += [(h["document"]["key"], h["snippet"]) for h in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert len(seen) == len(set(seen)) == 3
+    assert all("<mark>Heliograph</mark>" in str(snippet) for _, snippet in seen)
+    other = await client.get(
+        url, params={"q": "other", "cursor": "bm90.aGVyZQ"}, headers=owner.headers
+    )
+    assert_problem(other, 400, "invalid_cursor")
 
 
 async def test_title_matches_rank_above_body_matches(

@@ -30,7 +30,7 @@ async def titles(client: httpx.AsyncClient, owner: Actor, q: str) -> list[str]:
     response = await client.get(
         f"/v1/orgs/{owner.orgs[0]}/search", params={"q": q}, headers=owner.headers
     )
-    return [h["document"]["title"] for h in response.json()]
+    return [h["document"]["title"] for h in response.json()["items"]]
 
 
 async def test_search_survives_a_table_copy(

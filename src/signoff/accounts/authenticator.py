@@ -3,6 +3,9 @@ an API key, or a token from the configured OpenID Connect issuer."""
 
 from __future__ import annotations
 
+import time
+import uuid
+from datetime import datetime
 from typing import Any
 
 import jwt
@@ -14,6 +17,7 @@ from signoff.accounts.repository import AccountRepository
 from signoff.accounts.runtime import AccountsRuntime
 from signoff.accounts.service import CredentialService, UserService
 from signoff.accounts.service.credentials import API_KEY_PREFIX
+from signoff.core.access_cache import CREDENTIALS, AccessCache
 from signoff.core.auth import Principal
 from signoff.core.events import EventContext, EventRecorder
 from signoff.core.permissions import ALL_SCOPES
@@ -34,12 +38,39 @@ class AccountsAuthenticator:
             return None  # e.g. HTTP Basic client authentication at the token endpoint
         if not token:
             raise InvalidToken("Send 'Authorization: Bearer <token>'.", error="invalid_request")
+        cache: AccessCache = request.app.state.access_cache
+        cached = cache.get(("credential", token))
+        if isinstance(cached, Principal):
+            if cached.session_id is not None:
+                await self._refuse_revoked(uow, cached.session_id)
+            return cached
         if token.startswith(API_KEY_PREFIX):
-            return await self._api_key(request, uow, token)
+            # The key's organization is not known before it is loaded: any change to any
+            # credential moves this entry's version (CREDENTIALS), read before the load.
+            stamp = cache.stamp(CREDENTIALS, None)
+            principal, expires_at = await self._api_key(request, uow, token)
+            expires = None
+            if expires_at is not None:  # never cached past the key's expiry
+                left = (expires_at - request.app.state.clock.now()).total_seconds()
+                expires = time.monotonic() + left
+            cache.put(("credential", token), principal, stamp, org_id=CREDENTIALS, expires=expires)
+            return principal
         claims = _peek(token)
         oidc = self._runtime.oidc
         if oidc is not None and oidc.issued(claims):
             return await self._external(request, uow, token)
+        return await self._access_token(request, uow, token, claims, cache)
+
+    async def _access_token(
+        self,
+        request: Request,
+        uow: UnitOfWork,
+        token: str,
+        claims: dict[str, Any],
+        cache: AccessCache,
+    ) -> Principal:
+        org_id = _uuid_or_none(claims.get("org"))
+        stamp = cache.stamp(org_id, None)
         now = request.app.state.clock.now()
         principal = await self._runtime.access.verify(uow.session(), token, now)
         if principal.session_id is not None:
@@ -49,6 +80,10 @@ class AccountsAuthenticator:
             account = await uow.session().get(ServiceAccount, principal.id)
             if account is None or account.revoked_at is not None:
                 raise InvalidToken("The service account was revoked.")
+        # Kept no longer than the token is valid; the session's revocation is checked on
+        # every request all the same (core.revocation).
+        expires = time.monotonic() + float(claims.get("exp", 0)) - time.time()
+        cache.put(("credential", token), principal, stamp, org_id=org_id, expires=expires)
         return principal
 
     async def _refuse_revoked(self, uow: UnitOfWork, session_id: str) -> None:
@@ -61,15 +96,17 @@ class AccountsAuthenticator:
         if await refresh.revocations.is_revoked(session_id):
             raise SessionRevoked("Sign in again: this session was signed out or revoked.")
 
-    async def _api_key(self, request: Request, uow: UnitOfWork, token: str) -> Principal:
+    async def _api_key(
+        self, request: Request, uow: UnitOfWork, token: str
+    ) -> tuple[Principal, datetime | None]:
         service = self._credentials(request, AccountRepository(uow.session()))
-        principal, stale = await service.authenticate_api_key(token)
+        principal, stale, expires_at = await service.authenticate_api_key(token)
         if stale:
             async with uow.side_write() as session:
                 await self._credentials(request, AccountRepository(session)).touch_api_key(
                     principal.id
                 )
-        return principal
+        return principal, expires_at
 
     async def _external(self, request: Request, uow: UnitOfWork, token: str) -> Principal:
         assert self._runtime.oidc is not None
@@ -108,6 +145,13 @@ class AccountsAuthenticator:
             self._runtime.secret,
             state.cursors,
         )
+
+
+def _uuid_or_none(value: object) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value)) if value is not None else None
+    except ValueError:
+        return None
 
 
 def _peek(token: str) -> dict[str, Any]:

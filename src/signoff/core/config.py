@@ -157,6 +157,9 @@ class AuthSettings(BaseModel):
     )
     audience: str = "signoff-api"
     access_token_ttl_s: int = Field(default=900, ge=60, le=3600)
+    # How long a credential's principal and a member's role are kept in the process
+    # (core/access_cache.py); a change to them invalidates them at once. 0 turns it off.
+    access_cache_ttl_s: float = Field(default=5.0, ge=0, le=300)
     refresh_token_ttl_s: int = Field(default=30 * 86400, ge=3600)
     refresh_family_max_s: int = Field(default=90 * 86400, ge=3600)
     leeway_s: int = Field(default=30, ge=0, le=60)

@@ -149,7 +149,11 @@ def _postgres_engine(url: str, settings: DatabaseSettings) -> AsyncEngine:
         pool_size=settings.pool_size,
         max_overflow=settings.max_overflow,
         pool_timeout=settings.pool_timeout_s,
-        pool_pre_ping=True,
+        # No pre-ping: it was a round trip on every checkout (issue 16). A connection the
+        # server dropped fails its first statement, SQLAlchemy invalidates it (the pool
+        # drops it and those checked in with it), and the request answers 503 with
+        # Retry-After (classify_db_error); recycling keeps connections younger than server
+        # and proxy idle timeouts.
         pool_recycle=1800,
         connect_args={
             "timeout": settings.connect_timeout_s,

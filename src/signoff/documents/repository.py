@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, delete, insert, select, update
+from sqlalchemy import Row, Select, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signoff.core.db import upsert_into
@@ -54,6 +54,14 @@ class DocumentRepository:
             # Serializes writers of one document: revision numbers stay a gapless sequence.
             query = query.with_for_update()
         return await self.session.scalar(query)
+
+    async def document_row(self, org_id: uuid.UUID, ref: str) -> Row[Any] | None:
+        """The document's row through Core (no ORM object): all a cached read needs."""
+        clause = document_clause(org_id, ref)
+        if clause is None:
+            return None
+        result = await self.session.execute(select(*Document.__table__.c).where(clause))
+        return result.first()
 
     async def next_number(self, org_id: uuid.UUID) -> int:
         """The next key number of the organization, atomically: concurrent creations get

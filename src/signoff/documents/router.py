@@ -14,7 +14,6 @@ from signoff.core.pagination import Page
 from signoff.core.permissions import Action
 from signoff.core.problems import problems
 from signoff.core.routing import signoff_router
-from signoff.core.transaction import DbSession
 from signoff.core.web import IfMatchHeader, IfNoneMatchHeader, PageDep
 from signoff.documents.body import body_schema, json_body, markdown_body, media_type
 from signoff.documents.deps import Documents, Reading
@@ -48,6 +47,7 @@ from signoff.documents.service.documents import (
     Change,
     document_etag,
     find_section,
+    representation_etag,
     section_etag,
 )
 from signoff.documents.service.reading import FORMATS, ReadingService
@@ -155,9 +155,7 @@ async def get_document(
     doc: str,
     request: Request,
     access: Reader,
-    documents: Documents,
     reading: Reading,
-    session: DbSession,
     revision: Annotated[int | None, Query(ge=1, le=DB_INT_MAX)] = None,
     version: Annotated[str | None, Query(pattern=VERSION_PATTERN)] = None,
     format: Format | None = None,
@@ -177,7 +175,20 @@ async def get_document(
     fmt: str = _format(request, format)
     if fmt == "html" and (standalone if standalone is not None else format is None):
         fmt = "page"
-    document = await documents.get(access, doc)
+    media = FORMATS.get(fmt, "application/json")
+    at_head = revision is None and version is None
+    if at_head:
+        # The fast path: one Core select of the document's row, then the ETag, then bytes
+        # made by an earlier request (design §10.2).
+        row = await reading.head_row(access, doc)
+        etag = representation_etag(row.id, row.head_revision, fmt, row.status)
+        if not_modified(if_none_match, etag):
+            return Response(status_code=304, headers={"ETag": etag})
+        encoding = "gzip" if "gzip" in request.headers.get("accept-encoding", "") else "identity"
+        cached = reading.cached_head(row, fmt, encoding)
+        if cached is not None:
+            return _document_bytes(cached, etag, media, encoding)
+    document = await reading.document(access, doc)
     number = revision if version is None else None
     if number is None and version is None:
         number = document.head_revision
@@ -187,19 +198,25 @@ async def get_document(
             return Response(status_code=304, headers={"ETag": etag})
     snap = await reading.snapshot(document, revision=number, version=version)
     etag = document_etag(document, fmt, snap.revision.number)
-    headers = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Accept"}
     if fmt == "json":
         summaries = {
-            name: await summarize(session, document)
+            name: await summarize(reading.session, document)
             for name, summarize in request.app.state.document_summaries.items()
         }
-        return Response(
-            document_read(snap, summaries=summaries).model_dump_json().encode(),
-            headers=headers,
-            media_type="application/json",
-        )
-    body = await reading.rendered(document, snap.revision, fmt)
-    return Response(body, headers=headers, media_type=FORMATS[fmt])
+        body = document_read(snap, summaries=summaries).model_dump_json().encode()
+    else:
+        body = await reading.rendered(document, snap.revision, fmt)
+    if at_head and snap.revision.number == row.head_revision:
+        bodies = reading.keep_head(row, fmt, body)
+        return _document_bytes(bodies[encoding], etag, media, encoding)
+    return _document_bytes(body, etag, media, "identity")
+
+
+def _document_bytes(body: bytes, etag: str, media: str, encoding: str) -> Response:
+    headers = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Accept"}
+    if encoding != "identity":
+        headers |= {"Content-Encoding": encoding, "Vary": "Accept, Accept-Encoding"}
+    return Response(body, headers=headers, media_type=media)
 
 
 @router.put(

@@ -8,8 +8,8 @@ from fastapi import Path, Query, Request, Response
 
 from signoff.core.access import AUTHENTICATED
 from signoff.core.bounds import DB_INT_MAX
-from signoff.core.errors import UnsupportedMediaTypeError
-from signoff.core.pagination import Page
+from signoff.core.errors import InvalidCursorError, UnsupportedMediaTypeError
+from signoff.core.pagination import CursorCodec, Page
 from signoff.core.permissions import Action
 from signoff.core.problems import problems
 from signoff.core.routing import signoff_router
@@ -142,15 +142,33 @@ async def lint_markdown(
     return lint_read(report, config)
 
 
-@router.get("/orgs/{org}/search", responses=problems(*DENIED))
+@router.get("/orgs/{org}/search", responses=problems(*DENIED, InvalidCursorError))
 async def search_documents(
+    request: Request,
     access: Reader,
     reading: Reading,
     q: Annotated[str, Query(min_length=1, max_length=200, description="Words to find.")],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> list[SearchHitRead]:
-    """Full-text search over titles and sections, best matches first, with snippets."""
-    return [search_hit(r) for r in await reading.search(access, q, limit)]
+    cursor: Annotated[
+        str | None, Query(max_length=1024, description="`next_cursor` of the previous page.")
+    ] = None,
+) -> Page[SearchHitRead]:
+    """Full-text search over titles and sections, best matches first, each with a snippet
+    whose matched words are in `<mark>`."""
+    cursors: CursorCodec = request.app.state.cursors
+    scope = f"search:{access.org_id}:{q}"
+    offset = 0
+    if cursor is not None:
+        values = cursors.decode(scope, cursor)
+        if len(values) != 1 or not isinstance(values[0], int) or values[0] < 0:
+            raise InvalidCursorError("The cursor is not one this server issued.")
+        offset = values[0]
+    results = await reading.search(access, q, limit + 1, offset)
+    more = len(results) > limit
+    return Page(
+        items=[search_hit(r) for r in results[:limit]],
+        next_cursor=cursors.encode(scope, [offset + limit]) if more else None,
+    )
 
 
 @router.get("/orgs/{org}/lint-policy", responses=problems(*DENIED))

@@ -116,16 +116,31 @@ def _snippet(raw: str) -> str:
     return escaped.replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>")
 
 
-async def search(session: AsyncSession, org_id: uuid.UUID, query: str, limit: int) -> list[Hit]:
+# Matches ranked per query: a word in most sections must not make every search rank them
+# all (design §10.4). Pages reach no further than this.
+CANDIDATES = 1000
+
+
+async def search(
+    session: AsyncSession, org_id: uuid.UUID, query: str, limit: int, offset: int = 0
+) -> list[Hit]:
+    """A page of the organization's best matches among its first ``CANDIDATES``."""
+    limit = max(0, min(limit, CANDIDATES - offset))
+    if limit == 0:
+        return []
     if session.get_bind().dialect.name == "postgresql":
-        return await _postgres(session, org_id, query, limit)
-    return await _sqlite(session, org_id, query, limit)
+        return await _postgres(session, org_id, query, limit, offset)
+    return await _sqlite(session, org_id, query, limit, offset)
 
 
-async def _sqlite(session: AsyncSession, org_id: uuid.UUID, query: str, limit: int) -> list[Hit]:
+async def _sqlite(
+    session: AsyncSession, org_id: uuid.UUID, query: str, limit: int, offset: int
+) -> list[Hit]:
     match = _fts5_query(query)
     if match is None:
         return []
+    # FTS5 ranks inside the match; a candidate subquery (as on PostgreSQL) made SQLite run
+    # the match once per row, so here the page is taken from the ranked match directly.
     rows = await session.execute(
         text(
             "SELECT e.document_id, e.section_id, e.number, e.title, "
@@ -133,9 +148,16 @@ async def _sqlite(session: AsyncSession, org_id: uuid.UUID, query: str, limit: i
             "bm25(search_fts, 10.0, 4.0, 1.0) AS rank "
             "FROM search_fts JOIN search_entry e ON e.rowid = search_fts.rowid "
             "WHERE search_fts MATCH :match AND e.org_id = :org "
-            "ORDER BY rank LIMIT :limit"
+            "ORDER BY rank LIMIT :limit OFFSET :offset"
         ),
-        {"match": match, "org": org_id.hex, "limit": limit, "open": _OPEN, "close": _CLOSE},
+        {
+            "match": match,
+            "org": org_id.hex,
+            "limit": limit,
+            "offset": offset,
+            "open": _OPEN,
+            "close": _CLOSE,
+        },
     )
     # bm25 is lower-is-better; turn it around so every backend ranks higher-is-better.
     return [
@@ -151,7 +173,9 @@ async def _sqlite(session: AsyncSession, org_id: uuid.UUID, query: str, limit: i
     ]
 
 
-async def _postgres(session: AsyncSession, org_id: uuid.UUID, query: str, limit: int) -> list[Hit]:
+async def _postgres(
+    session: AsyncSession, org_id: uuid.UUID, query: str, limit: int, offset: int
+) -> list[Hit]:
     # The same query as on SQLite: every word must match, the last one as a prefix (what
     # a user has typed so far). Words are \w+ and reach to_tsquery through quote_literal.
     words = _WORD.findall(query)
@@ -159,21 +183,25 @@ async def _postgres(session: AsyncSession, org_id: uuid.UUID, query: str, limit:
         return []
     rows = await session.execute(
         text(
-            "SELECT e.document_id, e.section_id, e.number, e.title, "
+            "WITH q AS (SELECT plainto_tsquery('english', :head) "
+            "&& to_tsquery('english', quote_literal(:last) || ':*') AS q), "
+            "candidate AS (SELECT e.id, ts_rank_cd(e.tsv, q.q) AS rank FROM search_entry e, q "
+            "WHERE e.org_id = :org AND e.tsv @@ q.q LIMIT :bound), "
+            "ranked AS (SELECT id, rank FROM candidate ORDER BY rank DESC, id "
+            "LIMIT :limit OFFSET :offset) "
+            "SELECT e.document_id, e.section_id, e.number, e.title, ranked.rank, "
             "ts_headline('english', CASE WHEN e.section_id IS NULL THEN e.doc_title "
-            "WHEN e.body = '' THEN e.title ELSE e.body END, q, "
-            ":options) AS snippet, "
-            "ts_rank_cd(e.tsv, q) AS rank "
-            "FROM search_entry e, (SELECT plainto_tsquery('english', :head) "
-            "&& to_tsquery('english', quote_literal(:last) || ':*') AS q) AS query "
-            "WHERE e.org_id = :org AND e.tsv @@ q "
-            "ORDER BY rank DESC LIMIT :limit"
+            "WHEN e.body = '' THEN e.title ELSE e.body END, q.q, :options) AS snippet "
+            "FROM ranked JOIN search_entry e ON e.id = ranked.id, q "
+            "ORDER BY ranked.rank DESC, ranked.id"
         ),
         {
             "head": " ".join(words[:-1]),
             "last": words[-1],
             "org": org_id,
+            "bound": CANDIDATES,
             "limit": limit,
+            "offset": offset,
             "options": _HEADLINE,
         },
     )

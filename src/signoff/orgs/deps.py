@@ -24,8 +24,12 @@ def get_repo(request: Request, session: DbSession) -> OrgRepository:
 Repo = Annotated[OrgRepository, Depends(get_repo)]
 
 
-def get_access_service(repo: Repo, clock: ClockDep, settings: SettingsDep) -> AccessService:
-    return AccessService(repo, clock, Role.parse(settings.oidc.default_role))
+def get_access_service(
+    request: Request, repo: Repo, clock: ClockDep, settings: SettingsDep
+) -> AccessService:
+    return AccessService(
+        repo, clock, Role.parse(settings.oidc.default_role), request.app.state.access_cache
+    )
 
 
 async def resolve_access(

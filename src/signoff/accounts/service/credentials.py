@@ -161,8 +161,9 @@ class CredentialService:
             data={"id": str(row.id), "name": row.name, "scopes": row.scopes},
         )
 
-    async def authenticate_api_key(self, token: str) -> tuple[Principal, bool]:
-        """The key's principal, and whether its last use is worth recording now."""
+    async def authenticate_api_key(self, token: str) -> tuple[Principal, bool, datetime | None]:
+        """The key's principal, whether its last use is worth recording now, and when the
+        key expires."""
         prefix = token[:_PREFIX_LENGTH]
         key = await self._repo.api_key_by_prefix(prefix) if len(token) > _PREFIX_LENGTH else None
         now = self._clock.now()
@@ -177,7 +178,7 @@ class CredentialService:
             kind="api_key", id=key.id, scopes=frozenset(key.scopes), org_id=key.org_id
         )
         stale = key.last_used_at is None or now - key.last_used_at > TOUCH_INTERVAL
-        return principal, stale
+        return principal, stale, key.expires_at
 
     async def touch_api_key(self, key_id: uuid.UUID) -> None:
         await self._repo.touch(ApiKey, key_id, self._clock.now())

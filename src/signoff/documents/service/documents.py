@@ -60,7 +60,12 @@ def document_etag(document: Document, fmt: str = "json", revision: int | None = 
     includes the status, which a submission or withdrawal changes without a revision."""
     number = revision or document.head_revision
     status = document.status if number == document.head_revision else ""
-    return etag_of("document", document.id, number, fmt, status)
+    return representation_etag(document.id, number, fmt, status)
+
+
+def representation_etag(document_id: uuid.UUID, number: int, fmt: str, status: str) -> str:
+    """``status`` is the document's at its head, and empty for older revisions."""
+    return etag_of("document", document_id, number, fmt, status)
 
 
 def require_current(document: Document, if_match: str | None) -> None:
@@ -239,16 +244,23 @@ class DocumentService:
         self, access: OrgAccess, ref: str, section_ref: str, body: str, if_match: str | None
     ) -> tuple[Change, SectionVersion]:
         document = await self.writable(access, ref)
-        _, sections = await self.head(document)
-        target = find_section(sections, section_ref)
+        head = await self.head(document)
+        target = find_section(head[1], section_ref)
         require_if_match(if_match, section_etag(document, target))
-        return await self.rewrite_section(access, document, target.section_id, body)
+        return await self.rewrite_section(access, document, target.section_id, body, head=head)
 
     async def rewrite_section(
-        self, access: OrgAccess, document: Document, section_id: str, body: str
+        self,
+        access: OrgAccess,
+        document: Document,
+        section_id: str,
+        body: str,
+        *,
+        head: tuple[Revision, list[SectionVersion]] | None = None,
     ) -> tuple[Change, SectionVersion]:
-        """Save a new body for one section of a document already locked by ``writable``."""
-        revision, sections = await self.head(document)
+        """Save a new body for one section of a document already locked by ``writable``
+        (``head``: its head revision and sections, when the caller loaded them)."""
+        revision, sections = head or await self.head(document)
         target = find_section(sections, section_id)
         try:
             body = check_section_body(body, level=target.level, limits=self.limits)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import gzip
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from signoff.core.clock import Clock
 from signoff.core.cpu import CpuPool
@@ -18,7 +21,7 @@ from signoff.docformat import (
     Severity,
 )
 from signoff.documents import search, work
-from signoff.documents.errors import InvalidLintPolicy, RevisionNotFound
+from signoff.documents.errors import DocumentNotFound, InvalidLintPolicy, RevisionNotFound
 from signoff.documents.models import Document, LintPolicy, Revision, SectionVersion
 from signoff.documents.rendering import RenderCache, parsed_document, status_of
 from signoff.documents.repository import DocumentRepository
@@ -94,6 +97,35 @@ class ReadingService:
             raise RevisionNotFound(f"{document.key} has no {asked}.")
         return Snapshot(document, found, await self._repo.sections_of(found.id))
 
+    @property
+    def session(self) -> AsyncSession:
+        return self._repo.session
+
+    async def document(self, access: OrgAccess, ref: str) -> Document:
+        document = await self._repo.document(access.org_id, ref)
+        if document is None:
+            raise DocumentNotFound(f"No document {ref}.")
+        return document
+
+    async def head_row(self, access: OrgAccess, ref: str) -> Row[Any]:
+        row = await self._repo.document_row(access.org_id, ref)
+        if row is None:
+            raise DocumentNotFound(f"No document {ref}.")
+        return row
+
+    def cached_head(self, row: Row[Any], fmt: str, encoding: str) -> bytes | None:
+        """The head's whole response body, when an earlier request made it. Keyed by the
+        document's entire row: any change to the document (a revision, a status, a title,
+        archiving) is a different key, and the old entry ages out of the LRU."""
+        return self._cache.get(("head", tuple(row), fmt, encoding))
+
+    def keep_head(self, row: Row[Any], fmt: str, body: bytes) -> dict[str, bytes]:
+        """Keep the head's body, as is and gzipped; returns both by encoding."""
+        bodies = {"identity": body, "gzip": gzip.compress(body, compresslevel=6, mtime=0)}
+        for encoding, value in bodies.items():
+            self._cache.put(("head", tuple(row), fmt, encoding), value)
+        return bodies
+
     async def rendered(self, document: Document, revision: Revision, fmt: str) -> bytes:
         """Markdown or HTML of a revision, from the cache when it was rendered before."""
         key = (document.id, revision.number, fmt, status_of(document, revision))
@@ -149,8 +181,10 @@ class ReadingService:
     def today(self) -> date:
         return self._clock.now().date()
 
-    async def search(self, access: OrgAccess, query: str, limit: int) -> list[SearchResult]:
-        hits = await search.search(self._repo.session, access.org_id, query, limit)
+    async def search(
+        self, access: OrgAccess, query: str, limit: int, offset: int = 0
+    ) -> list[SearchResult]:
+        hits = await search.search(self._repo.session, access.org_id, query, limit, offset)
         ids = {h.document_id for h in hits}
         documents = (
             {

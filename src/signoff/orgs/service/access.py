@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from signoff.core.access_cache import AccessCache
 from signoff.core.clock import Clock
 from signoff.core.events import EventRecorder
 from signoff.core.permissions import RULES, Action, Role, Scope, allowed, role_for_scopes
@@ -52,26 +53,61 @@ class OrgAccess:
 
 
 class AccessService:
-    def __init__(self, repo: OrgRepository, clock: Clock, default_claim_role: Role) -> None:
+    def __init__(
+        self,
+        repo: OrgRepository,
+        clock: Clock,
+        default_claim_role: Role,
+        cache: AccessCache | None = None,
+    ) -> None:
         self._repo = repo
         self._clock = clock
         self._default_claim_role = default_claim_role
+        self._cache = cache or AccessCache(0)
 
     async def resolve(self, slug: str, principal: Principal, events: EventRecorder) -> OrgAccess:
-        org = await self._repo.org_by_slug(slug)
-        if org is None:
-            raise OrgNotFound(f"No organization '{slug}'.")
+        org = await self._org(slug)
         if principal.kind != "user":
             if principal.org_id != org.id:
                 raise OrgNotFound(f"No organization '{slug}'.")
             return OrgAccess(org, principal, role_for_scopes(principal.scopes))
         assert principal.user_id is not None
+        key = ("role", org.id, principal.user_id)
+        role = self._cache.get(key)
+        if isinstance(role, Role):
+            return OrgAccess(org, principal, role)
+        stamp = self._cache.stamp(org.id, principal.user_id)
         membership = await self._repo.membership(org.id, principal.user_id)
         if membership is None:
             membership = await self._join_by_claim(org, principal, events)
         if membership is None:
             raise OrgNotFound(f"No organization '{slug}'.")
-        return OrgAccess(org, principal, Role.parse(membership.role))
+        role = Role.parse(membership.role)
+        self._cache.put(key, role, stamp, org_id=org.id, user_id=principal.user_id)
+        return OrgAccess(org, principal, role)
+
+    async def _org(self, slug: str) -> Organization:
+        """The organization, from the cache as a copy no session holds: callers only read
+        it (a change to it loads the row again, ``OrgService.update``)."""
+        cached = self._cache.get(("org", slug))
+        if isinstance(cached, Organization):
+            return cached
+        org = await self._repo.org_by_slug(slug)
+        if org is None:
+            raise OrgNotFound(f"No organization '{slug}'.")
+        # Read after the load (the id is not known before): a rename committed in between
+        # shows its old name until the TTL; access itself is decided by the memberships.
+        stamp = self._cache.stamp(org.id, None)
+        copy = Organization(
+            id=org.id,
+            slug=org.slug,
+            name=org.name,
+            created_at=org.created_at,
+            updated_at=org.updated_at,
+            version=org.version,
+        )
+        self._cache.put(("org", slug), copy, stamp, org_id=org.id)
+        return org
 
     async def _join_by_claim(
         self, org: Organization, principal: Principal, events: EventRecorder

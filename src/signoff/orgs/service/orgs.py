@@ -104,7 +104,10 @@ class OrgService:
         return [OrgWithRole(org, Role.parse(role)) for org, role in rows], cursor
 
     async def update(self, access: OrgAccess, if_match: str | None, name: str) -> Organization:
-        org = access.org
+        # access.org may be a cached copy that no session holds: change the row itself.
+        org = await self._repo.org(access.org_id)
+        if org is None:
+            raise OrgNotFound()
         require_if_match(if_match, org_etag(org))
         org.name = name.strip()
         org.version += 1

@@ -1,0 +1,103 @@
+"""SQL statements per hot request, counted on the engine (issue 16; design §10.4).
+
+The counts are deterministic, so these are not timing tests: a change that adds a query to
+a hot path fails here and has to say why in design §10.4. Transaction control (BEGIN,
+SAVEPOINT, RELEASE, ROLLBACK: the test's own savepoints on SQLite) is not counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.documents.conftest import docs_url, import_md
+from tests.support.identity import Actor
+
+_CONTROL = ("BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK", "COMMIT")
+
+
+@contextmanager
+def counted(engine: AsyncEngine) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if not statement.lstrip().upper().startswith(_CONTROL):
+            seen.append(" ".join(statement.split())[:120])
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+
+async def _document(client: httpx.AsyncClient, owner: Actor, filled: str) -> str:
+    created = await import_md(client, owner, filled)
+    assert created.status_code == 201, created.text
+    key: str = created.json()["key"]
+    return key
+
+
+async def test_a_cached_document_read_is_one_select(
+    client: httpx.AsyncClient, engine: AsyncEngine, owner: Actor, filled: str
+) -> None:
+    key = await _document(client, owner, filled)
+    url = docs_url(owner, f"/{key}")
+    for accept in ("application/json", "text/markdown"):
+        first = await client.get(url, headers=owner.headers | {"Accept": accept})
+        assert first.status_code == 200
+        with counted(engine) as statements:
+            again = await client.get(url, headers=owner.headers | {"Accept": accept})
+        assert again.status_code == 200
+        assert again.content == first.content
+        # The document's row (its head, status and title key the cached bytes).
+        assert len(statements) == 1, statements
+
+
+async def test_a_304_is_one_select(
+    client: httpx.AsyncClient, engine: AsyncEngine, owner: Actor, filled: str
+) -> None:
+    key = await _document(client, owner, filled)
+    url = docs_url(owner, f"/{key}")
+    etag = (await client.get(url, headers=owner.headers)).headers["etag"]
+    with counted(engine) as statements:
+        response = await client.get(url, headers=owner.headers | {"If-None-Match": etag})
+    assert response.status_code == 304
+    assert len(statements) == 1, statements
+
+
+async def test_a_list_is_one_select(
+    client: httpx.AsyncClient, engine: AsyncEngine, owner: Actor, filled: str
+) -> None:
+    for _ in range(3):
+        await _document(client, owner, filled)
+    await client.get(docs_url(owner, "?limit=50"), headers=owner.headers)
+    with counted(engine) as statements:
+        listed = await client.get(docs_url(owner, "?limit=50"), headers=owner.headers)
+    assert len(listed.json()["items"]) == 3
+    assert len(statements) == 1, statements
+
+
+async def test_a_section_put_sends_what_design_10_4_lists(
+    client: httpx.AsyncClient, engine: AsyncEngine, owner: Actor, filled: str
+) -> None:
+    key = await _document(client, owner, filled)
+    sections = (await client.get(docs_url(owner, f"/{key}/sections"), headers=owner.headers)).json()
+    target = sections[3]["id"]
+    url = docs_url(owner, f"/{key}/sections/{target}")
+    etag = (await client.get(url, headers=owner.headers)).headers["etag"]
+    with counted(engine) as statements:
+        put = await client.put(
+            url, json={"body": "Counted."}, headers=owner.headers | {"If-Match": etag}
+        )
+    assert put.status_code == 200, put.text
+    assert len(statements) == PUT_STATEMENTS, "\n".join(statements)
+
+
+# Each is justified in design §10.4; lowering it is welcome, raising it needs a reason there.
+PUT_STATEMENTS = 24
