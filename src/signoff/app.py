@@ -40,6 +40,7 @@ from signoff.inbound.throttle import InboundThrottle
 from signoff.registers.projection import Projector
 from signoff.registers.summary import register_counts
 from signoff.review.keeper import ReviewKeeper
+from signoff.review.metrics import ApprovalMetrics
 from signoff.serving import DrainMiddleware
 from signoff.traceability.links import LinkKeeper
 from signoff.web.assembly import install_web
@@ -141,7 +142,12 @@ def create_app(
     # text), then the open review round (stale approvals dismissed, completion checked).
     # Order matters: trace links read the requirement rows the projector has just written,
     # and the round reads the blocking questions.
-    app.state.revision_listeners = (Projector, LinkKeeper, partial(ReviewKeeper, cursors=cursors))
+    app.state.review_metrics = ApprovalMetrics(metrics.registry)
+    app.state.revision_listeners = (
+        Projector,
+        LinkKeeper,
+        partial(ReviewKeeper, cursors=cursors, approvals=app.state.review_metrics),
+    )
     # What a document's JSON shows besides its own fields, by name.
     app.state.document_summaries = {"registers": register_counts}
     app.state.cursors = cursors
