@@ -72,7 +72,9 @@ def create_app(
     metrics.watch_pools(db.engines)
     accounts = AccountsRuntime.from_settings(settings)
     webhooks = WebhooksRuntime.from_settings(settings)
-    background = Background.build(settings, db, clock, metrics, accounts, webhooks)
+    # Off unless SIGNOFF_TRACING__OTLP_ENDPOINT is set (or a test gives an exporter).
+    tracer = tracing.tracer_provider(settings.tracing, span_exporter)
+    background = Background.build(settings, db, clock, metrics, accounts, webhooks, tracer=tracer)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -168,8 +170,6 @@ def create_app(
         app.include_router(router, prefix=api.PREFIX)
     install_web(app, settings)
     _add_middleware(app, settings, metrics)
-    # Off unless SIGNOFF_TRACING__OTLP_ENDPOINT is set (or a test gives an exporter).
-    tracer = tracing.tracer_provider(settings.tracing, span_exporter)
     if tracer is not None:
         tracing.instrument(app, db.engines(), tracer)
     app.state.tracer_provider = tracer

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, SessionTransaction, mapped_column
 
 from signoff.core.clock import Clock
 from signoff.core.db import Base, partial_index
+from signoff.core.tracecontext import current_traceparent
 from signoff.core.types import JSONType, UTCDateTime, new_id
 
 ENVELOPE_VERSION = 1
@@ -54,6 +55,9 @@ class OutboxEvent(Base):
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The W3C trace context of the write that recorded it (core/tracecontext.py); not part
+    # of the envelope: channels carry it in their own headers.
+    traceparent: Mapped[str | None] = mapped_column(String(55))
 
     def envelope(self) -> dict[str, Any]:
         """The wire format every channel carries (architecture.md, "Events")."""
@@ -157,6 +161,7 @@ class EventRecorder:
             data=data,
             version=ENVELOPE_VERSION,
             occurred_at=self._clock.now(),
+            traceparent=current_traceparent(),
         )
         self._session.add(event)
         for listener in self._listeners:
