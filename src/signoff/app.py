@@ -37,6 +37,7 @@ from signoff.dbmigrate import head_revision
 from signoff.documents.rendering import RenderCache
 from signoff.inbound.consumer import InboundConsumer, asgi_handler
 from signoff.inbound.throttle import InboundThrottle
+from signoff.orgs.service.request_limits import OrgBudgetCache
 from signoff.registers.projection import Projector
 from signoff.registers.summary import register_counts
 from signoff.review.keeper import ReviewKeeper
@@ -128,11 +129,17 @@ def create_app(
     app.state.background = background
     # Events committed by a request wake the in-process relay (a no-op when it is not running).
     app.state.events_committed = background.relay.wake
-    # Every authenticated request is counted against the caller's request limits (§10.5).
+    # Every authenticated request is counted against the caller's request limits (§10.5),
+    # the server's and those its organization set itself.
+    app.state.org_budgets = OrgBudgetCache()
     app.state.authenticator = LimitedAuthenticator(
         authenticator or AccountsAuthenticator(accounts),
         RequestLimiter(
-            settings.request_limits, settings.redis, settings.secret_key.get_secret_value(), metrics
+            settings.request_limits,
+            settings.redis,
+            settings.secret_key.get_secret_value(),
+            metrics,
+            app.state.org_budgets,
         ),
     )
     # Who may do what, cached per process; changes to it invalidate it when they commit.
