@@ -7,7 +7,7 @@ from signoff.audit import router as audit
 from signoff.documents import router as documents
 from signoff.documents import router_history as document_history
 from signoff.inbound import router as inbound
-from signoff.orgs import credentials_router
+from signoff.orgs import credentials_router, limits_router
 from signoff.orgs import router as orgs
 from signoff.registers import router as registers
 from signoff.registers import transfer_router
@@ -24,6 +24,7 @@ ROUTERS = (
     accounts.router,
     orgs.router,
     credentials_router.router,
+    limits_router.router,
     audit.router,
     templates.router,
     documents.router,

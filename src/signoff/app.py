@@ -37,9 +37,11 @@ from signoff.dbmigrate import head_revision
 from signoff.documents.rendering import RenderCache
 from signoff.inbound.consumer import InboundConsumer, asgi_handler
 from signoff.inbound.throttle import InboundThrottle
+from signoff.orgs.service.request_limits import OrgBudgetCache
 from signoff.registers.projection import Projector
 from signoff.registers.summary import register_counts
 from signoff.review.keeper import ReviewKeeper
+from signoff.review.metrics import ApprovalMetrics
 from signoff.serving import DrainMiddleware
 from signoff.traceability.links import LinkKeeper
 from signoff.web.assembly import install_web
@@ -71,7 +73,9 @@ def create_app(
     metrics.watch_pools(db.engines)
     accounts = AccountsRuntime.from_settings(settings)
     webhooks = WebhooksRuntime.from_settings(settings)
-    background = Background.build(settings, db, clock, metrics, accounts, webhooks)
+    # Off unless SIGNOFF_TRACING__OTLP_ENDPOINT is set (or a test gives an exporter).
+    tracer = tracing.tracer_provider(settings.tracing, span_exporter)
+    background = Background.build(settings, db, clock, metrics, accounts, webhooks, tracer=tracer)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -125,11 +129,17 @@ def create_app(
     app.state.background = background
     # Events committed by a request wake the in-process relay (a no-op when it is not running).
     app.state.events_committed = background.relay.wake
-    # Every authenticated request is counted against the caller's request limits (§10.5).
+    # Every authenticated request is counted against the caller's request limits (§10.5),
+    # the server's and those its organization set itself.
+    app.state.org_budgets = OrgBudgetCache()
     app.state.authenticator = LimitedAuthenticator(
         authenticator or AccountsAuthenticator(accounts),
         RequestLimiter(
-            settings.request_limits, settings.redis, settings.secret_key.get_secret_value(), metrics
+            settings.request_limits,
+            settings.redis,
+            settings.secret_key.get_secret_value(),
+            metrics,
+            app.state.org_budgets,
         ),
     )
     # Who may do what, cached per process; changes to it invalidate it when they commit.
@@ -141,7 +151,12 @@ def create_app(
     # text), then the open review round (stale approvals dismissed, completion checked).
     # Order matters: trace links read the requirement rows the projector has just written,
     # and the round reads the blocking questions.
-    app.state.revision_listeners = (Projector, LinkKeeper, partial(ReviewKeeper, cursors=cursors))
+    app.state.review_metrics = ApprovalMetrics(metrics.registry)
+    app.state.revision_listeners = (
+        Projector,
+        LinkKeeper,
+        partial(ReviewKeeper, cursors=cursors, approvals=app.state.review_metrics),
+    )
     # What a document's JSON shows besides its own fields, by name.
     app.state.document_summaries = {"registers": register_counts}
     app.state.cursors = cursors
@@ -162,8 +177,6 @@ def create_app(
         app.include_router(router, prefix=api.PREFIX)
     install_web(app, settings)
     _add_middleware(app, settings, metrics)
-    # Off unless SIGNOFF_TRACING__OTLP_ENDPOINT is set (or a test gives an exporter).
-    tracer = tracing.tracer_provider(settings.tracing, span_exporter)
     if tracer is not None:
         tracing.instrument(app, db.engines(), tracer)
     app.state.tracer_provider = tracer

@@ -15,6 +15,7 @@ from signoff.core.web import ClockDep, Events, SettingsDep
 from signoff.orgs.repository import OrgRepository
 from signoff.orgs.service import AccessService, MemberService, OrgAccess, OrgService, TeamService
 from signoff.orgs.service.invitations import InvitationService
+from signoff.orgs.service.request_limits import RequestLimitService
 
 
 def get_repo(request: Request, session: DbSession) -> OrgRepository:
@@ -74,7 +75,14 @@ def get_invitation_service(
     return InvitationService(repo, users, events, clock, settings.secret_key.get_secret_value())
 
 
+def get_request_limit_service(
+    request: Request, repo: Repo, events: Events, clock: ClockDep
+) -> RequestLimitService:
+    return RequestLimitService(repo, events, clock, request.app.state.org_budgets)
+
+
 OrgServiceDep = Annotated[OrgService, Depends(get_org_service)]
+RequestLimitServiceDep = Annotated[RequestLimitService, Depends(get_request_limit_service)]
 InvitationServiceDep = Annotated[InvitationService, Depends(get_invitation_service)]
 MemberServiceDep = Annotated[MemberService, Depends(get_member_service)]
 TeamServiceDep = Annotated[TeamService, Depends(get_team_service)]

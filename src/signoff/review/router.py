@@ -89,8 +89,10 @@ def get_reviews(
     members: MemberServiceDep,
     events: Events,
     clock: ClockDep,
+    request: Request,
 ) -> ReviewService:
-    return ReviewService(repo, documents, reading, members, events, clock)
+    approvals = request.app.state.review_metrics
+    return ReviewService(repo, documents, reading, members, events, clock, approvals)
 
 
 Reviews = Annotated[ReviewService, Depends(get_reviews)]

@@ -43,6 +43,7 @@ class Job:
     event_id: uuid.UUID
     body: bytes
     attempt: int
+    traceparent: str | None = None
 
     @property
     def id(self) -> uuid.UUID:
@@ -248,6 +249,7 @@ def _job(
         event.id,
         body,
         delivery.attempts,
+        event.traceparent,
     )
 
 
