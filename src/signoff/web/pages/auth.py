@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Query, Request
 from starlette.responses import RedirectResponse, Response
 
-from signoff.accounts.deps import UserServiceDep
+from signoff.accounts.deps import Runtime, UserServiceDep
 from signoff.accounts.errors import SignupClosed
 from signoff.core.errors import SignoffError
 from signoff.core.pagination import PageRequest
@@ -17,6 +17,7 @@ from signoff.core.web import ClientAddress, SettingsDep
 from signoff.orgs.deps import OrgServiceDep
 from signoff.orgs.schemas import SignupCreate
 from signoff.web.forms import parse, safe_next, text
+from signoff.web.pages.oidc import sign_in_context
 from signoff.web.render import html
 from signoff.web.routing import SIGN_IN, refused, web_router
 from signoff.web.session import COOKIE, BrowserDep, cookie_header, sessions_for
@@ -43,13 +44,14 @@ async def home(request: Request, browser: BrowserDep, orgs: OrgServiceDep) -> Re
 
 @router.get("/ui/sign-in")
 async def sign_in_page(
-    request: Request, browser: BrowserDep, settings: SettingsDep, next_: Next = None
+    request: Request,
+    browser: BrowserDep,
+    settings: SettingsDep,
+    runtime: Runtime,
+    next_: Next = None,
 ) -> Response:
-    return html(
-        request,
-        "auth/sign_in.html",
-        {"next": safe_next(next_), "email": "", "signup": settings.signup_open},
-    )
+    context = sign_in_context(runtime, safe_next(next_), "", settings)
+    return html(request, "auth/sign_in.html", context)
 
 
 @router.post("/ui/sign-in")
@@ -59,12 +61,13 @@ async def sign_in(
     users: UserServiceDep,
     uow: UoW,
     settings: SettingsDep,
+    runtime: Runtime,
     address: ClientAddress,
 ) -> Response:
     form = await request.form()
     target = safe_next(text(form, "next", required=False, max_length=2000))
     email = text(form, "email", required=False, max_length=320)
-    context = {"next": target, "email": email, "signup": settings.signup_open}
+    context = sign_in_context(runtime, target, email, settings)
     try:
         user = await users.sign_in(email, text(form, "password", required=False), address)
     except SignoffError as exc:
