@@ -6,7 +6,6 @@ import uuid
 from typing import Annotated, Literal
 
 from fastapi import Depends, Request, Response
-from sqlalchemy import select
 
 from signoff.core.errors import UnsupportedMediaTypeError
 from signoff.core.inputs import checked_text
@@ -32,7 +31,6 @@ from signoff.traceability.errors import (
     LinkKindNotAllowed,
     LinkNotFound,
 )
-from signoff.traceability.models import TraceLink
 from signoff.traceability.schemas import (
     MatrixRead,
     RunAttachedRead,
@@ -202,21 +200,12 @@ async def get_traceability(
     request: Request,
     access: Reader,
     trace: Trace,
-    documents: Documents,
-    session: DbSession,
     format: Literal["json", "markdown", "csv", "xlsx"] | None = None,
 ) -> Response | MatrixRead:
     """Requirements against sections, operations and tests, with coverage figures:
     requirements without a section, referenced sections that do not exist, operations not
     described in §4.3, requirements without a passing test, suspect links."""
-    document = await documents.get(access, doc)
-    _, sections = await documents.head(document)
-    ends = await trace.ends(document)
-    links = list(
-        await session.scalars(select(TraceLink).where(TraceLink.document_id == document.id))
-    )
-    endpoints = next((s.body for s in sections if s.template_number == "4.3"), "")
-    matrix = matrices.build(ends, links, endpoints)
+    document, matrix = await trace.matrix(access, doc)
     fmt = format or _negotiate(request.headers.get("accept", "*/*"))
     if fmt == "markdown":
         return Response(matrices.as_markdown(matrix), media_type="text/markdown; charset=utf-8")
