@@ -35,6 +35,7 @@ from signoff.traceability.schemas import (
     MatrixRead,
     RunAttachedRead,
     SpecAttachedRead,
+    TraceLinkConfirm,
     TraceLinkCreate,
     TraceLinkRead,
     link_read,
@@ -173,10 +174,15 @@ async def delete_trace_link(doc: str, link_id: uuid.UUID, access: Writer, trace:
     responses=problems(*DENIED, LinkNotFound, LinkEndMissing, DocumentArchived),
 )
 async def confirm_trace_link(
-    doc: str, link_id: uuid.UUID, access: Writer, trace: Trace
+    doc: str,
+    link_id: uuid.UUID,
+    access: Writer,
+    trace: Trace,
+    body: TraceLinkConfirm | None = None,
 ) -> TraceLinkRead:
     """Say the link still holds after a change at either end: it is no longer suspect."""
-    return link_read(await trace.confirm(access, doc, link_id))
+    note = body.note if body is not None else None
+    return link_read(await trace.confirm(access, doc, link_id, note))
 
 
 @router.get(

@@ -290,8 +290,10 @@ class TraceService:
         await self._session.delete(link)
         await self._session.flush()
 
-    async def confirm(self, access: OrgAccess, ref: str, link_id: uuid.UUID) -> TraceLink:
-        """Someone looked at both ends and says the link still holds."""
+    async def confirm(
+        self, access: OrgAccess, ref: str, link_id: uuid.UUID, note: str | None = None
+    ) -> TraceLink:
+        """Someone looked at both ends and says the link still holds (and, with a note, why)."""
         document = await self._documents.writable(access, ref)
         _, link = await self.get(access, ref, link_id)
         ends = await self.ends(document)
@@ -303,8 +305,11 @@ class TraceService:
         link.source_hash, link.target_hash = source.hash, target.hash
         link.suspect, link.suspect_reason, link.suspect_since = False, None, None
         link.confirmed_at, link.confirmed_by = now, access.principal.key
+        link.confirmation_note = note or None
         await self._session.flush()
-        await self._record(document, "trace_links.confirmed", link)
+        await record_link_event(
+            self._events, document, "trace_links.confirmed", link, note=link.confirmation_note
+        )
         return link
 
     async def _record(self, document: DocumentRef, type: str, link: TraceLink) -> None:

@@ -281,8 +281,10 @@ async def confirm_link(
     documents: Documents,
 ) -> Response:
     """Both ends were looked at and the link still holds: it is no longer suspect."""
+    form = await request.form()
     try:
-        await trace.confirm(access, doc, link_id)
+        note = text(form, "note", required=False, max_length=2000)
+        await trace.confirm(access, doc, link_id, note or None)
     except SignoffError as exc:
         context = await _trace_context(doc, access, trace, documents)
         raise refused(request, exc, "registers/traceability.html", context) from exc
