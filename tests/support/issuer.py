@@ -34,6 +34,7 @@ class Issuer:
         self.login_claims: dict[str, Any] = {}
         self.codes: dict[str, dict[str, str]] = {}
         self.token_requests: list[dict[str, str]] = []
+        self.token_auth: list[str | None] = []  # the Authorization header of each
         self.rotate()
 
     def rotate(self) -> str:
@@ -127,6 +128,7 @@ def _handler(issuer: Issuer) -> type[BaseHTTPRequestHandler]:
                 return
             length = int(self.headers.get("Content-Length", "0"))
             form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+            issuer.token_auth.append(self.headers.get("Authorization"))
             self._answer(*issuer.redeem(form))
 
         def _answer(self, status: int, body: dict[str, Any]) -> None:

@@ -3,6 +3,7 @@ and nonce, against a real OpenID Connect issuer on loopback (tests/support/issue
 
 from __future__ import annotations
 
+import base64
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -10,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from fastapi import FastAPI
+from pydantic import SecretStr
 
 from signoff.app import create_app
 from signoff.core.config import OidcSettings, Settings
@@ -76,6 +78,7 @@ async def test_sign_in_with_the_issuer(
     assert signed_in(back)
     assert web.cookies[COOKIE] != "planted-by-an-attacker"
     (asked,) = idp.token_requests
+    assert idp.token_auth == [None]  # a public client: PKCE, no secret
     assert asked["grant_type"] == "authorization_code"
     assert len(asked["code_verifier"]) >= 43
     inbox = await web.get(f"/ui/orgs/{local.orgs[0]}/inbox")
@@ -83,6 +86,26 @@ async def test_sign_in_with_the_issuer(
     assert "Sign out" in inbox.text
     # The flow cookie is spent: the same answer cannot be replayed.
     assert "signoff_oidc" not in web.cookies
+
+
+async def test_a_confidential_client_authenticates_at_the_token_endpoint(
+    settings: Settings, db: Database, idp: Issuer
+) -> None:
+    """With a client secret, the code is redeemed with HTTP Basic client authentication
+    (RFC 6749 §2.3.1); without one (the other tests), as a public client: no header."""
+    oidc = OidcSettings(
+        issuer=idp.url,
+        audience="signoff-test",
+        allow_insecure_http=True,
+        client_secret=SecretStr("s3cret"),
+    )
+    app = create_app(settings.model_copy(update={"oidc": oidc}), database=db)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="https://signoff.test") as c:
+        back = await through_issuer(c)
+    assert back.status_code == 303, back.text
+    expected = "Basic " + base64.b64encode(b"signoff-test:s3cret").decode()
+    assert idp.token_auth == [expected]
 
 
 async def test_the_authorization_request_carries_pkce_state_and_nonce(
