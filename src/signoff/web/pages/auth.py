@@ -14,8 +14,8 @@ from signoff.core.pagination import PageRequest
 from signoff.core.principal import Principal
 from signoff.core.transaction import UoW
 from signoff.core.web import ClientAddress, SettingsDep
-from signoff.orgs.deps import OrgServiceDep
-from signoff.orgs.schemas import SignupCreate
+from signoff.orgs.deps import InvitationServiceDep, OrgServiceDep
+from signoff.orgs.schemas import InvitationAccept, SignupCreate
 from signoff.web.forms import parse, safe_next, text
 from signoff.web.pages.oidc import sign_in_context
 from signoff.web.render import html
@@ -117,3 +117,29 @@ async def sign_up(
         raise refused(request, exc, "auth/sign_up.html", context) from exc
     # The same answer whether the email had an account (the API's rule): go and sign in.
     return RedirectResponse(f"{SIGN_IN}?next=/ui/orgs/{values['org_slug']}/inbox", status_code=303)
+
+
+@router.get("/ui/invitations/accept")
+async def accept_invitation_page(request: Request, browser: BrowserDep) -> Response:
+    if _principal(request) is None:
+        return RedirectResponse(f"{SIGN_IN}?next=/ui/invitations/accept", status_code=303)
+    return html(request, "auth/accept.html", {})
+
+
+@router.post("/ui/invitations/accept")
+async def accept_invitation(
+    request: Request, browser: BrowserDep, invitations: InvitationServiceDep
+) -> Response:
+    """Join an organization with an invitation's token, as ``POST /v1/invitations/accept``."""
+    principal = _principal(request)
+    if principal is None:
+        return RedirectResponse(SIGN_IN, status_code=303)
+    form = await request.form()
+    try:
+        body = parse(InvitationAccept, {"token": text(form, "token", required=False)})
+        accepted = await invitations.accept(principal, body.token)
+    except SignoffError as exc:
+        # The service answers every bad token with one 404: shown beside the field.
+        exc.errors = exc.errors or [{"field": "token", "message": exc.detail}]
+        raise refused(request, exc, "auth/accept.html", {}) from exc
+    return RedirectResponse(f"/ui/orgs/{accepted.org.slug}/inbox", status_code=303)
