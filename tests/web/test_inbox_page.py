@@ -8,7 +8,15 @@ import re
 
 import httpx
 
-from tests.review.support import Cast, cast, edit_section, import_filled, ok, verdict
+from tests.review.support import (
+    Cast,
+    cast,
+    edit_section,
+    import_filled,
+    ok,
+    put_review_policy,
+    verdict,
+)
 from tests.web.pages import Person
 
 
@@ -86,15 +94,7 @@ async def test_my_dismissed_approval_and_an_approval_that_expires_soon(
     client: httpx.AsyncClient, person: Person
 ) -> None:
     people = await cast(client)
-    url = people.url("/review-policy")
-    current = await client.get(url, headers=people.author.headers)
-    ok(
-        await client.put(
-            url,
-            json={"required_approvals": 1, "approval_expiry_days": 7},
-            headers=people.author.headers | {"If-Match": current.headers["etag"]},
-        )
-    )
+    await put_review_policy(client, people, {"required_approvals": 1, "approval_expiry_days": 7})
     key = await submitted(client, people)
     ok(await verdict(client, people, people.security, key, "approve"), 201)
     await edit_section(client, people, key, "7.1", "\nTokens are bound to the client.\n")
