@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.async_api import BrowserContext, Page, async_playwright, expect
+from playwright.async_api import BrowserContext, Locator, Page, async_playwright, expect
 
 from tests.e2e.test_server import database_env
 from tests.review.support import FILLED
@@ -108,6 +108,12 @@ async def _teams_and_owners(
     return emails[0], emails[1], own_orgs[0]
 
 
+async def _height(control: Locator) -> float:
+    box = await control.bounding_box()
+    assert box is not None
+    return float(box["height"])
+
+
 async def _import(ada: Visitor, org: str) -> str:
     page = await ada.go(f"/ui/orgs/{org}/documents/new")
     await page.get_by_label("Markdown file (.md)").set_input_files(str(FILLED))
@@ -123,6 +129,7 @@ async def _edit(who: Visitor, org: str, key: str, number: str, append: str) -> N
     await page.get_by_role("link", name=re.compile(rf"^Edit section {re.escape(number)}\b")).click()
     await who.settled()
     body = page.get_by_label("Markdown")
+    assert await _height(body) >= 18 * 16
     await body.fill(await body.input_value() + append)
     await page.get_by_role("button", name="Save the section").click()
     await who.settled()
@@ -151,7 +158,10 @@ async def _review(ada: Visitor, sam: Visitor, dee: Visitor, org: str, key: str) 
     await page.get_by_label("Section", exact=True).select_option(
         await section.get_attribute("value")
     )
-    await page.get_by_label("Comment", exact=True).fill("Which tokens? Say how they are bound.")
+    comment = page.get_by_label("Comment", exact=True)
+    await comment.fill("Which tokens? Say how they are bound.")
+    # Only the section editor is tall (at least 18rem); a comment box starts small.
+    assert await _height(comment) < 18 * 16
     await page.get_by_label("Blocking: must be resolved before approval").check()
     await page.get_by_role("button", name="Open the thread").click()
     await sam.settled()
