@@ -23,6 +23,7 @@ from tests.review.support import (
     head,
     import_filled,
     ok,
+    put_review_policy,
     set_reviewers,
     verdict,
 )
@@ -458,16 +459,9 @@ async def test_required_approvals(client: httpx.AsyncClient, people: Cast) -> No
 async def test_org_policy_and_expiry(
     client: httpx.AsyncClient, people: Cast, connection: AsyncConnection
 ) -> None:
-    url = people.url("/review-policy")
-    current = await client.get(url, headers=people.author.headers)
-    assert current.json() == {"required_approvals": 1, "approval_expiry_days": None}
-    ok(
-        await client.put(
-            url,
-            json={"required_approvals": 1, "approval_expiry_days": 30},
-            headers=people.author.headers | {"If-Match": current.headers["etag"]},
-        )
-    )
+    policy = {"required_approvals": 1, "approval_expiry_days": 30}
+    before = await put_review_policy(client, people, policy)
+    assert before == {"required_approvals": 1, "approval_expiry_days": None}
     key = await submitted(client, people)
     for who in (people.security, people.dba, people.lead):
         ok(await verdict(client, people, who, key, "approve"), 201)

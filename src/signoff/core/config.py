@@ -249,6 +249,15 @@ class OidcSettings(BaseModel):
     http_timeout_s: float = Field(default=5.0, gt=0)
     jwks_min_refresh_s: float = Field(default=30.0, ge=0)
     allow_insecure_http: bool = False
+    # "Sign in with <issuer>" in the web UI (authorization code with PKCE): the client
+    # registered at the issuer. Its id tokens must name it as their audience.
+    client_id: str | None = Field(default=None, description="Default: the audience.")
+    client_secret: SecretStr | None = Field(
+        default=None, description="Unset for a public client (PKCE only)."
+    )
+    display_name: str | None = Field(
+        default=None, description="The sign-in button's 'Sign in with …'; default: the host."
+    )
 
     _split = field_validator("algorithms", mode="before")(_comma_list)
 

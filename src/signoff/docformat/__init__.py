@@ -58,6 +58,7 @@ from signoff.docformat.lint import (
     LintConfig,
     LintReport,
     Severity,
+    completeness,
     lint,
 )
 from signoff.docformat.matching import match_template
@@ -115,6 +116,7 @@ __all__ = [
     "TooManySections",
     "YamlValue",
     "check_section_body",
+    "completeness",
     "content_outline",
     "diff_sections",
     "document_from_template",

@@ -13,6 +13,7 @@ from signoff.docformat import (
     ParsedDocument,
     SectionDiff,
     Template,
+    completeness,
     diff_sections,
     lint,
     match_template,
@@ -45,6 +46,10 @@ def lint_parsed(
     return lint(
         parsed, template, today=today, config=config, approval_expired_on=approval_expired_on
     )
+
+
+def completeness_parsed(parsed: ParsedDocument, template: Template, today: date) -> int:
+    return completeness(parsed, template, today=today)
 
 
 def diff(before: ParsedDocument, after: ParsedDocument) -> list[SectionDiff]:

@@ -20,6 +20,7 @@ from signoff.documents.errors import DocumentArchived, DocumentNotFound
 from signoff.orgs.deps import MemberServiceDep, requires
 from signoff.orgs.errors import InsufficientRole, InsufficientScope, OrgNotFound
 from signoff.orgs.service import OrgAccess
+from signoff.review.attention import AttentionService
 from signoff.review.comments import CommentService, thread_etag
 from signoff.review.errors import (
     AlreadyApproved,
@@ -109,6 +110,15 @@ def get_comments(
 
 
 Comments = Annotated[CommentService, Depends(get_comments)]
+
+
+def get_attention(
+    repo: Annotated[ReviewRepository, Depends(get_review_repo)], clock: ClockDep
+) -> AttentionService:
+    return AttentionService(repo, clock)
+
+
+Attention = Annotated[AttentionService, Depends(get_attention)]
 
 
 @router.get("/orgs/{org}/section-owners", responses=problems(*DENIED))

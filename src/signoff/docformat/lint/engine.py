@@ -70,9 +70,21 @@ def lint(
         for issue in found
     ]
     findings.sort(key=lambda f: (f.line is not None, f.line or 0))
-    scored, complete = _completeness(ctx, issues)
-    score = 100 * complete // scored if scored else 100
+    score, scored, complete = _score(ctx, issues)
     return LintReport(tuple(findings), score, scored, complete)
+
+
+def completeness(doc: ParsedDocument, template: Template, *, today: date) -> int:
+    """The completeness score `lint` gives (0-100), from the rules that decide it only: a
+    list of documents shows it without linting each one in full."""
+    ctx = LintContext(doc, template, today)
+    score, _, _ = _score(ctx, {rule: list(RULES[rule](ctx)) for rule in _INCOMPLETE})
+    return score
+
+
+def _score(ctx: LintContext, issues: Mapping[str, list[Issue]]) -> tuple[int, int, int]:
+    scored, complete = _completeness(ctx, issues)
+    return (100 * complete // scored if scored else 100), scored, complete
 
 
 def _number(issue: Issue) -> str | None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gzip
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -180,6 +182,29 @@ class ReadingService:
 
     def today(self) -> date:
         return self._clock.now().date()
+
+    async def completeness(
+        self, access: OrgAccess, documents: Sequence[Document]
+    ) -> dict[uuid.UUID, int]:
+        """Each document's completeness at its head, as its lint report scores it (the
+        reader shows that score), loaded in one batch for a list of documents."""
+        heads = await self._repo.heads_with_sections(documents)
+        scores: dict[uuid.UUID, int] = {}
+        for document in documents:
+            if document.id not in heads:
+                continue
+            snap = Snapshot(document, *heads[document.id])
+            loaded = await self._templates.resolve(access.org_id, snap.template)
+            parsed = snap.parsed()
+            scores[document.id] = await self._cpu.run(
+                work.completeness_parsed,
+                parsed,
+                loaded.parsed,
+                self.today(),
+                size=work.size_of(parsed),
+                what="scoring the document's completeness",
+            )
+        return scores
 
     async def search(
         self, access: OrgAccess, query: str, limit: int, offset: int = 0
