@@ -49,6 +49,13 @@ async def test_unnumbered_template_registers_and_documents_lint_clean(
     assert tree.status_code == 200
     top = tree.json()["sections"]
     assert [(s["number"], s["title"]) for s in top][:2] == [(None, "Summary"), (None, "Motivation")]
+    proposal = next(s for s in top if s["title"] == "Proposal")
+    flags = [(c["key"], c["optional"], c["repeats"]) for c in proposal["children"]]
+    assert flags == [
+        ("/proposal/user-stories", True, False),
+        ("/proposal/notes-constraints-caveats", True, False),
+        ("/proposal/risks-and-mitigations", False, False),
+    ]
     imported = await post_markdown(client, owner, PROPOSAL_DOC)
     assert imported.status_code == 201, imported.text
     doc = imported.json()

@@ -25,6 +25,13 @@ class BlockSpecRead(BaseModel):
 
 class SectionSpecRead(BaseModel):
     number: str | None
+    key: str = Field(
+        description="What a document section that matches it records as its "
+        "`template_number`: the number, or the heading path (`/proposal/user-stories`) of "
+        "an unnumbered section."
+    )
+    optional: bool = Field(description="Absent, it is no lint finding (`(Optional)`).")
+    repeats: bool = Field(description="Documents may have it any number of times.")
     title: str
     level: int
     guidance: str
@@ -112,6 +119,9 @@ def _block(b: BlockSpec) -> BlockSpecRead:
 def _section(s: SectionSpec) -> SectionSpecRead:
     return SectionSpecRead(
         number=s.number,
+        key=s.key,
+        optional=s.optional,
+        repeats=s.repeats,
         title=s.title,
         level=s.level,
         guidance=s.guidance,
