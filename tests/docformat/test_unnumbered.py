@@ -20,6 +20,7 @@ from signoff.docformat import (
     parse_template,
     render_markdown,
     require_title,
+    same_content,
 )
 from signoff.docformat.headings import is_template_key, path_segment
 from signoff.docformat.model import DEFAULT_LIMITS
@@ -345,3 +346,17 @@ def test_documents_on_an_unnumbered_template_match_by_path(
     doc = parse_document(filled, template)
     assert [s.template_number for s in doc.sections] == keys
     assert not [f for f in lint(doc, template, today=TODAY).findings if f.rule == "missing-section"]
+
+
+def test_render_keeps_the_content_of_a_document_with_a_metadata_list(
+    proposal: Template,
+) -> None:
+    doc = parse_document(PROPOSAL_DOC, proposal)
+    assert same_content(PROPOSAL_DOC, render_markdown(doc))
+    prose = PROPOSAL_DOC.replace(
+        "- Status: implementable\n", "- Status: implementable\n- and prose\n"
+    )
+    rendered = render_markdown(parse_document(prose, proposal))
+    # Not metadata: the list stays text, in place.
+    assert "- Status: implementable\n- and prose" in rendered
+    assert same_content(prose, rendered)

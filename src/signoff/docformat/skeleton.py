@@ -169,6 +169,11 @@ _METADATA_ITEM = re.compile(
 )
 
 
+def is_metadata_item(line: str) -> bool:
+    """One `- Label: value` (or `- **Label:** value`) line of a metadata list."""
+    return _METADATA_ITEM.fullmatch(line) is not None
+
+
 def find_boundaries(tokens: Sequence[Token], *, title_h1: bool = True) -> list[Boundary]:
     found: list[Boundary] = []
     seen = {Kind.TITLE: False, Kind.CONTROL: False, Kind.SECTION: False}
