@@ -7,10 +7,10 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from signoff.docformat import lint, parse_document, parse_template
+from signoff.docformat import DocFormatError, lint, parse_document, parse_template
 from signoff.docformat.infer import infer_template
 
-from .strategies import WORD, title
+from .strategies import WORD, title, user_document
 from .test_unnumbered import PROPOSAL_DOC, RFC_DOC
 
 TODAY = date(2026, 12, 3)
@@ -131,6 +131,20 @@ def test_repeating_sections_and_blocks_are_found_and_other_documents_fit() -> No
     assert lint(other, template, today=TODAY).findings == ()
 
 
+def test_a_repeating_section_keeps_its_subsections() -> None:
+    text = (
+        "# D\n\n## Endpoints\n\n### GET /a\n\nx\n\n#### Request\n\n| Field | Type |\n|---|---|\n"
+        "| id | int |\n\n### GET /b\n\ny\n\n#### Request\n\n| Field | Type |\n|---|---|\n"
+        "| n | str |\n\n## Risks\n\nnone\n"
+    )
+    template = parse_template(infer_template(text))
+    endpoint = template.get("/endpoints/endpoint-name")
+    assert endpoint is not None
+    assert endpoint.repeats
+    assert [b.heading for b in endpoint.blocks] == ["Request"]
+    assert [s.key for s in template.sections] == ["/endpoints", "/risks"]
+
+
 def test_a_numbered_document_keeps_its_numbers(filled_text: str) -> None:
     template = parse_template(infer_template(filled_text))
     assert [s.key for s in template.walk()][:4] == ["1", "1.1", "1.2", "1.3"]
@@ -164,3 +178,20 @@ def test_every_document_fits_the_template_inferred_from_it(text: str) -> None:
     assert all(s.template_number is not None for s in doc.sections)
     findings = lint(doc, template, today=TODAY).findings
     assert not [f for f in findings if f.rule == "missing-section"]
+
+
+@settings(max_examples=80)
+@given(user_document())
+def test_any_document_gives_a_template_that_parses(text: str) -> None:
+    try:
+        inferred = infer_template(text)
+    except DocFormatError:
+        return  # refused input is refused the same way as by parse_document
+    template = parse_template(inferred)
+    # Every section heading of the document is a section of its template, except that a
+    # run of sections of one shape is one repeating section.
+    specs, sections = list(template.walk()), parse_document(text).sections
+    if any(spec.repeats for spec in specs):
+        assert len(specs) < len(sections)
+    else:
+        assert len(specs) == len(sections)

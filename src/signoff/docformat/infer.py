@@ -35,6 +35,7 @@ from signoff.docformat.template import parse_template
 _NUMBER = re.compile(r"\d+")
 _CONTROL_HEADING = re.compile(r"^##[ \t]+document[ \t]+control[ \t#]*$", re.IGNORECASE | re.M)
 
+_REPEAT_NOTE = "*(Repeat for each of them)*"
 Shape = tuple[tuple[str, ...], ...]
 _T = TypeVar("_T")
 
@@ -73,17 +74,20 @@ def _sections(specs: Sequence[SectionSpec], parent: str = "") -> Iterator[str]:
     for group in _groups(specs, _section_shape):
         first = group[0]
         if len(group) > 1 and first.number is None:
-            yield _section(first, f"[{_singular(parent)}Name]")
-            yield "*(Repeat for each of them)*"
+            yield _section(first, f"[{_singular(parent)}Name]", repeats=True)
+            yield from _sections(first.children, first.title)
             continue
         for spec in group:
             yield _section(spec, spec.title)
             yield from _sections(spec.children, spec.title)
 
 
-def _section(spec: SectionSpec, title: str) -> str:
+def _section(spec: SectionSpec, title: str, *, repeats: bool = False) -> str:
     lines = ["#" * spec.level + " " + heading_text(spec.number, title)]
     lines.extend(render_table(_empty(t)) for t in spec.tables)
+    if repeats:
+        # Before any block: after one, the note would be read as the block's.
+        lines.append(_REPEAT_NOTE)
     lines.extend(_blocks(spec.blocks))
     return "\n\n".join(lines)
 
@@ -96,7 +100,7 @@ def _blocks(blocks: Sequence[BlockSpec]) -> Iterator[str]:
         lines.extend(f"- **{label}:**" for label in block.fields)
         lines.extend(render_table(_empty(t)) for t in block.tables)
         if len(group) > 1:
-            lines.append("*(Repeat for each of them)*")
+            lines.append(_REPEAT_NOTE)
         yield "\n\n".join(lines)
 
 
@@ -115,12 +119,21 @@ def _groups(items: Sequence[_T], shape: Callable[[_T], Shape]) -> Iterator[list[
 
 
 def _section_shape(spec: SectionSpec) -> Shape:
+    """Subsections, tables (by columns) and blocks (by heading, fields and tables); empty
+    for a section of prose only, which says nothing about repeating."""
     children = tuple(title_key(c.title) for c in spec.children)
-    tables = tuple(tuple(title_key(c) for c in t.columns) for t in spec.tables)
-    fields = tuple(b.fields for b in spec.blocks)
-    if not (children or tables or any(fields)):
+    tables = tuple(_columns(t) for t in spec.tables)
+    blocks = tuple(
+        (title_key(b.heading), *b.fields, *(c for t in b.tables for c in _columns(t)))
+        for b in spec.blocks
+    )
+    if not (children or tables or blocks):
         return ()
-    return (children, *tables, *fields, (str(spec.level),))
+    return (children, *tables, *blocks, (str(spec.level),))
+
+
+def _columns(table: Table) -> tuple[str, ...]:
+    return tuple(title_key(c) for c in table.columns)
 
 
 def _block_shape(block: BlockSpec) -> Shape:
