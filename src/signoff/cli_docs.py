@@ -244,6 +244,17 @@ def push(
     ] = False,
     server: Server = "http://127.0.0.1:8000",
     token: Token = "",
+    template: Annotated[
+        str | None,
+        typer.Option(help="A new document's template (`org:rfc`); else the file's `template`."),
+    ] = None,
+    title: Annotated[
+        str | None,
+        typer.Option(
+            help="A new document's title, when the file has none (an RFC-style document); "
+            "written into its front matter."
+        ),
+    ] = None,
 ) -> None:
     """Push a Markdown file: a new revision of its document, or a new document. The file's
     `revision` (written by `pull` and by every push) must still be the head, unless --force;
@@ -254,10 +265,11 @@ def push(
     control = _front_matter(text)
     key = doc or control.key
     markdown = {"Content-Type": "text/markdown"}
+    named = {k: v for k, v in {"template": template, "title": title}.items() if v}
     with _client(server, token) as client:
         base = f"/v1/orgs/{org}/documents"
         if key is None:
-            response = client.post(base, content=text.encode(), headers=markdown)
+            response = client.post(base, content=text.encode(), headers=markdown, params=named)
         else:
             pulled_at = control.revision if key == control.key else None
             etag = _precondition(client, f"{base}/{key}", pulled_at, force=force)
@@ -269,8 +281,10 @@ def push(
         if response.status_code not in (200, 201):
             _fail(response)
     body = response.json()
+    # The title too, when given: the next push of the file must carry it.
+    fields = {"key": body["key"], "revision": str(body["revision"])}
     file.write_text(
-        set_front_matter_fields(text, {"key": body["key"], "revision": str(body["revision"])}),
+        set_front_matter_fields(text, fields | ({"title": body["title"]} if title else {})),
         "utf-8",
     )
     typer.echo(f"{body['key']} {body['version']} ({body['status']}), revision {body['revision']}")
