@@ -381,6 +381,9 @@ def _docs_commands() -> None:
     cli.command("pull")(cli_docs.pull)
     cli.command("export")(cli_exchange.export)
     cli.command("import")(cli_exchange.import_)
+    template_cli = typer.Typer(help="Templates, offline.", no_args_is_help=True)
+    template_cli.command("infer")(cli_docs.infer_template_file)
+    cli.add_typer(template_cli, name="template")
 
 
 _docs_commands()

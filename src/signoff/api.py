@@ -6,6 +6,7 @@ from signoff.accounts import router as accounts
 from signoff.audit import router as audit
 from signoff.documents import router as documents
 from signoff.documents import router_history as document_history
+from signoff.documents import router_templates as document_templates
 from signoff.inbound import router as inbound
 from signoff.orgs import credentials_router, limits_router
 from signoff.orgs import router as orgs
@@ -27,6 +28,7 @@ ROUTERS = (
     limits_router.router,
     audit.router,
     templates.router,
+    document_templates.router,
     documents.router,
     document_history.router,
     traceability.router,

@@ -64,9 +64,33 @@ def test_section_patterns() -> None:
     assert not any(valid_pattern(p) for p in ("", "7.", ".7", "7..1", "7.**", "§7", "7 .1"))
     owned = owned_sections(
         [OwnerRule("7.*", "security"), OwnerRule("7.2", "dba"), OwnerRule("9", "nobody")],
-        [("a", "7"), ("b", "7.2"), ("c", "8")],
+        [("a", "7", "7"), ("b", "7.2", "7.2"), ("c", "8", "8")],
     )
     assert owned == {"security": ["a", "b"], "dba": ["b"]}  # every match owns
+
+
+def test_ownership_by_heading_path() -> None:
+    """In a template without numbers, rules name heading paths (ADR 0022)."""
+    assert all(valid_pattern(p) for p in ("/design", "/design/*", "/a/b-c", "/zürich"))
+    assert not any(valid_pattern(p) for p in ("/", "/a/", "/a//b", "/a/**", "/a b", "/*/x"))
+    sections = [
+        ("s", None, "/summary"),
+        ("d", None, "/design-details"),
+        ("c1", None, "/design-details/component"),
+        ("c2", None, "/design-details/component"),  # a repeating section's instances
+        ("x", None, None),  # an extra section matches no path rule
+        ("n", "2", "2"),
+    ]
+    owned = owned_sections(
+        [
+            OwnerRule("/design-details/*", "arch"),
+            OwnerRule("/design-details/component", "svc"),
+            OwnerRule("/summary", "pm"),
+            OwnerRule("/design", "nobody"),
+        ],
+        sections,
+    )
+    assert owned == {"arch": ["d", "c1", "c2"], "svc": ["c1", "c2"], "pm": ["s"]}
 
 
 async def test_section_owners_policy(client: httpx.AsyncClient, people: Cast) -> None:

@@ -56,6 +56,20 @@ class UnitOfWork:
             yield session
             await session.commit()
 
+    async def end_reads(self) -> None:
+        """End a reading request's transaction before slow work that needs no database (a
+        PDF takes seconds to lay out): its connection goes back to the pool instead of
+        idling in a transaction. A query after this would open a new session."""
+        if not self.read_only:
+            raise RuntimeError("only a reading request may end its transaction early")
+        session, self._session = self._session, None
+        if session is None:
+            return
+        try:
+            await session.commit()  # it wrote nothing: this only ends the transaction
+        finally:
+            await session.close()
+
     def before_commit(self, hook: BeforeCommit) -> None:
         """Run ``hook`` with the finished response inside the transaction, just before commit."""
         self._before_commit.append(hook)

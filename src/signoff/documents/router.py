@@ -84,7 +84,28 @@ async def _read(change: Change, reading: ReadingService, response: Response) -> 
     ),
 )
 async def create_document(
-    request: Request, access: Writer, documents: Documents, reading: Reading, response: Response
+    request: Request,
+    access: Writer,
+    documents: Documents,
+    reading: Reading,
+    response: Response,
+    title: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=300,
+            description="Markdown import: the title, for a document without one in its "
+            "front matter or a `#` heading (an RFC-style document).",
+        ),
+    ] = None,
+    template: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="Markdown import: the template (`org:rfc`); default: the front "
+            "matter's `template`, else the built-in one.",
+        ),
+    ] = None,
 ) -> DocumentRead:
     """Create a draft from a template (JSON), or import a Markdown document (text/markdown)."""
     kind = media_type(request)
@@ -92,7 +113,8 @@ async def create_document(
         body = await json_body(request, DocumentCreate)
         change = await documents.create(access, body.title, body.template)
     elif kind in ("text/markdown", "text/x-markdown"):
-        change = await documents.import_markdown(access, await markdown_body(request))
+        text = await markdown_body(request)
+        change = await documents.import_markdown(access, text, title, template)
     else:
         raise UnsupportedMediaTypeError(
             "Send JSON to create from a template, or text/markdown to import.",

@@ -110,7 +110,9 @@ class Rounds:
         await self.repo.session.flush()
         sections = await self.head_sections(document)
         policy = await self.policy(document.org_id)
-        owners = owned_sections(policy.owners, [(s.section_id, s.number) for s in sections])
+        owners = owned_sections(
+            policy.owners, [(s.section_id, s.number, s.template_number) for s in sections]
+        )
         users, teams = await self.repo.reviewers(document)
         members = await self.repo.team_members(document.org_id, sorted(set(owners) | set(teams)))
         reviews = await self.repo.reviews(round_.id) if round_ else []

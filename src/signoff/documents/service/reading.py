@@ -142,6 +142,14 @@ class ReadingService:
         self._cache.put(key, body)
         return body
 
+    async def outline_template(self, access: OrgAccess, ref: str) -> str:
+        """Template Markdown inferred from the outline of a document's head revision."""
+        snap = await self.snapshot(await self.document(access, ref))
+        parsed = snap.parsed()
+        return await self._cpu.run(
+            work.infer, parsed, size=work.size_of(parsed), what="inferring a template"
+        )
+
     async def revisions(
         self, document: Document, page: PageRequest
     ) -> tuple[list[Revision], str | None]:
