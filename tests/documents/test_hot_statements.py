@@ -101,3 +101,35 @@ async def test_a_section_put_sends_what_design_10_4_lists(
 
 # Each is justified in design §10.4; lowering it is welcome, raising it needs a reason there.
 PUT_STATEMENTS = 24
+
+
+async def test_the_lean_path_answers_as_the_declared_route(
+    client: httpx.AsyncClient, engine: AsyncEngine, owner: Actor, filled: str
+) -> None:
+    """A read with no query parameter is answered by the lean resolver (core.routing.lean),
+    one with ``format`` by the route as FastAPI solves it: the same bytes, headers and
+    statements, and the same refusals."""
+    key = await _document(client, owner, filled)
+    url = docs_url(owner, f"/{key}")
+    for accept, fmt in (("application/json", "json"), ("text/markdown", "markdown")):
+        headers = owner.headers | {"Accept": accept}
+        await client.get(url, headers=headers)
+        with counted(engine) as lean_statements:
+            lean = await client.get(url, headers=headers)
+        with counted(engine) as declared_statements:
+            declared = await client.get(url, params={"format": fmt}, headers=headers)
+        assert lean.status_code == declared.status_code == 200
+        assert lean.content == declared.content
+        for name in ("etag", "content-type", "content-encoding", "vary", "cache-control"):
+            assert lean.headers.get(name) == declared.headers.get(name), name
+        assert len(lean_statements) == len(declared_statements) == 1
+    anonymous = await client.get(url)
+    assert anonymous.status_code == 401
+    assert (
+        anonymous.json()["code"]
+        == (await client.get(url, params={"format": "json"})).json()["code"]
+    )
+    too_long = await client.get(f"/v1/orgs/{'x' * 64}/documents/{key}", headers=owner.headers)
+    assert too_long.status_code == 422
+    missing = await client.get(docs_url(owner, "/DD-999999"), headers=owner.headers)
+    assert missing.status_code == 404

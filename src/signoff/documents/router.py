@@ -13,10 +13,10 @@ from signoff.core.errors import UnsupportedMediaTypeError
 from signoff.core.pagination import Page
 from signoff.core.permissions import Action
 from signoff.core.problems import problems
-from signoff.core.routing import signoff_router
+from signoff.core.routing import lean, signoff_router
 from signoff.core.web import IfMatchHeader, IfNoneMatchHeader, PageDep
 from signoff.documents.body import body_schema, json_body, markdown_body, media_type
-from signoff.documents.deps import Documents, Reading
+from signoff.documents.deps import Documents, Reading, reading_for
 from signoff.documents.errors import (
     DocumentArchived,
     DocumentNotFound,
@@ -51,7 +51,7 @@ from signoff.documents.service.documents import (
     section_etag,
 )
 from signoff.documents.service.reading import FORMATS, ReadingService
-from signoff.orgs.deps import requires
+from signoff.orgs.deps import access_for, requires
 from signoff.orgs.errors import InsufficientRole, InsufficientScope, OrgNotFound
 from signoff.orgs.service import OrgAccess
 from signoff.templates.errors import TemplateNotFound
@@ -140,6 +140,21 @@ def _format(request: Request, format: Format | None) -> Format:
     raise UnsupportedFormat("Accept application/json, text/markdown or text/html.")
 
 
+async def _lean_get_document(request: Request) -> Response | None:
+    """``get_document`` at the head with no query parameter: the common read and its 304."""
+    if request.scope["query_string"]:
+        return None
+    access = await access_for(request, Action.DOCUMENTS_READ)
+    if access is None:
+        return None
+    reading = await reading_for(request)
+    doc, if_none_match = request.path_params["doc"], request.headers.get("if-none-match")
+    answer = await get_document(doc, request, access, reading, if_none_match=if_none_match)
+    # At the head every answer is already bytes (or a 304); never run the route twice.
+    assert isinstance(answer, Response)
+    return answer
+
+
 @router.get(
     f"{BASE}/{{doc}}",
     response_model=DocumentRead,
@@ -151,6 +166,7 @@ def _format(request: Request, format: Format | None) -> Format:
         },
     },
 )
+@lean(_lean_get_document)
 async def get_document(
     doc: str,
     request: Request,

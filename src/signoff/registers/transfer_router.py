@@ -43,7 +43,7 @@ RegisterParam = Literal[
 T = TypeVar("T")
 
 
-def get_transfer(registers: Registers, documents: Documents) -> TransferService:
+async def get_transfer(registers: Registers, documents: Documents) -> TransferService:
     return TransferService(registers, documents)
 
 
