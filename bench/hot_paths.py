@@ -86,6 +86,16 @@ local queue = {%(queue)s}
 local etags = {%(etags)s}
 local head, tail, round = 1, #queue, 0
 local path, token = "%(path)s", "%(token)s"
+statuses = {}  -- global: done() reads it from each thread
+local threads = {}
+setup = function(thread) table.insert(threads, thread) end
+done = function(summary, latency, requests)
+  for _, t in ipairs(threads) do
+    for code, n in pairs(t:get("statuses")) do
+      io.write(string.format("status %%d: %%d\\n", code, n))
+    end
+  end
+end
 request = function()
   local id
   if head <= tail then id = queue[head]; head = head + 1
@@ -96,6 +106,7 @@ request = function()
     ["Content-Type"] = "application/json", ["If-Match"] = etags[id]}, body)
 end
 response = function(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
   if status == 200 then
     local id = string.match(body, '"id":"([^"]+)"')
     if id then
@@ -166,6 +177,10 @@ def wrk(
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
     LAST_REQUESTS[0] = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
+    # The PUT script tallies its answers by status: a row with errors says which.
+    LAST_STATUSES[0] = ", ".join(
+        f"{n}× {code}" for code, n in re.findall(r"status (\d+): (\d+)", output)
+    )
     return rps, _latency(output, "50%"), _latency(output, "99%"), wrk_errors(output)
 
 
@@ -189,6 +204,7 @@ def _latency(output: str, percentile: str) -> float:
 
 
 LAST_REQUESTS = [0]  # requests wrk completed in its last run
+LAST_STATUSES = [""]  # the answers by status of wrk's last run, when its script counts them
 
 
 def cpu_seconds(root: int) -> float:
@@ -214,6 +230,8 @@ def timed_wrk(
     before = cpu_seconds(server.process.pid)
     rps, p50, p99, errors = wrk(url, seconds, connections, **kw)
     used = cpu_seconds(server.process.pid) - before
+    if errors and LAST_STATUSES[0]:
+        name = f"{name} (answers: {LAST_STATUSES[0]})"
     return Measure(name, rps, p50, p99, errors, used * 1000 / max(1, LAST_REQUESTS[0]))
 
 
