@@ -227,7 +227,12 @@ def _add_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> None:
         )
     # Inside the edge, so refusals while the server stops are logged and counted.
     app.add_middleware(DrainMiddleware)
-    app.add_middleware(EdgeMiddleware, metrics=metrics, hsts=settings.env is Environment.PRODUCTION)
+    app.add_middleware(
+        EdgeMiddleware,
+        metrics=metrics,
+        hsts=settings.env is Environment.PRODUCTION,
+        access_sample=settings.log.access_sample,
+    )
 
 
 def app_from_environment() -> FastAPI:

@@ -149,6 +149,10 @@ class CorsSettings(BaseModel):
 class LogSettings(BaseModel):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["auto", "json", "console"] = "auto"
+    # The share of answered requests (status below 400) written to the access log; refused
+    # and failed requests are always written, and every request is counted in the metrics.
+    # The access line was the largest single cost of a /health/live (issue 16).
+    access_sample: float = Field(default=1.0, ge=0, le=1)
 
 
 class AuthSettings(BaseModel):

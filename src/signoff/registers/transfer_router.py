@@ -43,7 +43,9 @@ RegisterParam = Literal[
 T = TypeVar("T")
 
 
-def get_transfer(request: Request, registers: Registers, documents: Documents) -> TransferService:
+async def get_transfer(
+    request: Request, registers: Registers, documents: Documents
+) -> TransferService:
     return TransferService(registers, documents, get_cpu(request))
 
 

@@ -26,7 +26,7 @@ router = signoff_router(tags=["review"])
 Reader = Annotated[OrgAccess, requires(Action.DOCUMENTS_READ)]
 
 
-def get_sheets(
+async def get_sheets(
     request: Request,
     repo: Annotated[ReviewRepository, Depends(get_review_repo)],
     documents: Documents,

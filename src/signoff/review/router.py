@@ -79,11 +79,11 @@ PRECONDITIONS = (PreconditionFailedError, PreconditionRequiredError)
 BASE = "/orgs/{org}/documents/{doc}"
 
 
-def get_review_repo(request: Request, session: DbSession) -> ReviewRepository:
+async def get_review_repo(request: Request, session: DbSession) -> ReviewRepository:
     return ReviewRepository(session, request.app.state.cursors)
 
 
-def get_reviews(
+async def get_reviews(
     repo: Annotated[ReviewRepository, Depends(get_review_repo)],
     documents: Documents,
     reading: Reading,
@@ -99,7 +99,7 @@ def get_reviews(
 Reviews = Annotated[ReviewService, Depends(get_reviews)]
 
 
-def get_comments(
+async def get_comments(
     repo: Annotated[ReviewRepository, Depends(get_review_repo)],
     documents: Documents,
     reviews: Reviews,

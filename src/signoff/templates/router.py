@@ -30,7 +30,7 @@ DENIED = (OrgNotFound, InsufficientRole, InsufficientScope)
 CACHEABLE = "private, max-age=3600"
 
 
-def get_templates(session: DbSession, events: Events, clock: ClockDep) -> TemplateService:
+async def get_templates(session: DbSession, events: Events, clock: ClockDep) -> TemplateService:
     return TemplateService(session, events, clock)
 
 

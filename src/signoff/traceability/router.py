@@ -61,7 +61,7 @@ SPEC_TYPES = (
 REPORT_TYPES = ("application/xml", "text/xml", "application/junit+xml")
 
 
-def get_trace(
+async def get_trace(
     request: Request, session: DbSession, documents: Documents, events: Events, clock: ClockDep
 ) -> TraceService:
     return TraceService(session, documents, events, clock, request.app.state.cursors)

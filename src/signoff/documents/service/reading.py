@@ -109,6 +109,11 @@ class ReadingService:
             raise DocumentNotFound(f"No document {ref}.")
         return document
 
+    async def page(
+        self, access: OrgAccess, page: PageRequest, filters: dict[str, object]
+    ) -> tuple[list[Document], str | None]:
+        return await self._repo.page(access.org_id, page, filters)
+
     async def head_row(self, access: OrgAccess, ref: str) -> Row[Any]:
         row = await self._repo.document_row(access.org_id, ref)
         if row is None:
