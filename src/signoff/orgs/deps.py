@@ -105,7 +105,7 @@ async def get_invitation_service(
     return InvitationService(repo, users, events, clock, settings.secret_key.get_secret_value())
 
 
-def get_request_limit_service(
+async def get_request_limit_service(
     request: Request, repo: Repo, events: Events, clock: ClockDep
 ) -> RequestLimitService:
     return RequestLimitService(repo, events, clock, request.app.state.org_budgets)

@@ -112,7 +112,7 @@ async def get_comments(
 Comments = Annotated[CommentService, Depends(get_comments)]
 
 
-def get_attention(
+async def get_attention(
     repo: Annotated[ReviewRepository, Depends(get_review_repo)], clock: ClockDep
 ) -> AttentionService:
     return AttentionService(repo, clock)
