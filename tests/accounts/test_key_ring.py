@@ -25,12 +25,11 @@ async def test_a_key_made_while_another_request_loaded_the_ring_is_known(
     ring = KeyRing(settings.auth, settings.secret_key.get_secret_value())
     now = datetime.now(UTC)
     try:
-        async with db.session() as making:
-            async with making.begin():
-                kid, _ = await ring.signer(making, now)  # the first key, not yet committed
-                async with db.session(read_only=True) as other:
-                    # Another request, meanwhile: the ring loads without the new key.
-                    assert await ring.verifier(other, "someone-elses-kid", now) is None
+        async with db.session() as making, making.begin():
+            kid, _ = await ring.signer(making, now)  # the first key, not yet committed
+            async with db.session(read_only=True) as other:
+                # Another request, meanwhile: the ring loads without the new key.
+                assert await ring.verifier(other, "someone-elses-kid", now) is None
         async with db.session(read_only=True) as verifying:
             assert await ring.verifier(verifying, kid, now) is not None
             # A kid nobody made still waits for the reload interval: no database load.
