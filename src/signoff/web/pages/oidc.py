@@ -120,10 +120,10 @@ async def _start_session(
         events = EventRecorder(
             session,
             clock,
-            context=event_context(request, None),
+            context=await event_context(request, None),
             listeners=request.app.state.event_listeners,
         )
-        users = get_users(AccountRepository(session), runtime, events, clock)
+        users = await get_users(AccountRepository(session), runtime, events, clock)
         user = await users.sign_in_external(claims)
         return await sessions_for(request, session).start(user.id, replacing=browser.token)
 
