@@ -235,7 +235,7 @@ def admin_create_user(
 ) -> None:
     """Create a user who signs in with a password: from SIGNOFF_ADMIN_PASSWORD, standard
     input (--password-stdin), or else prompted for (twice) on a terminal."""
-    from signoff import admin
+    from signoff.cli import admin
 
     password = _password(password_stdin)
     _admin(lambda s: admin.create_user(s, email, name, password))
@@ -270,7 +270,7 @@ def admin_create_org(
     """Create an organization owned by an existing user."""
     from pydantic import ValidationError
 
-    from signoff import admin
+    from signoff.cli import admin
     from signoff.orgs.schemas import OrgCreate
 
     try:
@@ -290,7 +290,7 @@ def admin_create_org(
 @admin_cli.command("rotate-keys")
 def admin_rotate_keys() -> None:
     """Start signing access tokens with a new key now."""
-    from signoff import admin
+    from signoff.cli import admin
 
     _admin(admin.rotate_keys)
 
@@ -334,7 +334,7 @@ def audit_checkpoint(
 ) -> None:
     """Write every chain's head (last entry and hash), signed, to a file outside the database;
     run it on a schedule (cron) so that `audit verify` can find a tail cut off later."""
-    from signoff import audit_cli as work
+    from signoff.cli import audit as work
 
     settings = _settings()
     typer.echo(
@@ -350,7 +350,7 @@ def audit_verify(
 ) -> None:
     """Check every chain from its first entry (and against the checkpoints): say where each
     break is; exit 1 when there is one."""
-    from signoff import audit_cli as work
+    from signoff.cli import audit as work
 
     settings = _settings()
     chains, findings = asyncio.run(work.verify(settings, checkpoints))
@@ -374,13 +374,13 @@ def worker() -> None:
 
 
 def _docs_commands() -> None:
-    from signoff import cli_docs, cli_exchange
+    from signoff.cli import docs, exchange
 
-    cli.command("lint")(cli_docs.lint_file)
-    cli.command("push")(cli_docs.push)
-    cli.command("pull")(cli_docs.pull)
-    cli.command("export")(cli_exchange.export)
-    cli.command("import")(cli_exchange.import_)
+    cli.command("lint")(docs.lint_file)
+    cli.command("push")(docs.push)
+    cli.command("pull")(docs.pull)
+    cli.command("export")(exchange.export)
+    cli.command("import")(exchange.import_)
 
 
 _docs_commands()
