@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from signoff.__main__ import cli
+from signoff.cli.main import cli
 from tests.documents.conftest import FIXTURES, REPO
 
 pytestmark = pytest.mark.requirement("REQ-020")
