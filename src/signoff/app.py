@@ -14,7 +14,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 
 import signoff
-from signoff import api, health
+from signoff import api
 from signoff.accounts.authenticator import AccountsAuthenticator
 from signoff.accounts.runtime import AccountsRuntime
 from signoff.audit.service import append as audit_append
@@ -40,11 +40,12 @@ from signoff.inbound.throttle import InboundThrottle
 from signoff.registers.projection import Projector
 from signoff.registers.summary import register_counts
 from signoff.review.keeper import ReviewKeeper
-from signoff.serving import DrainMiddleware
+from signoff.runtime import health
+from signoff.runtime.serving import DrainMiddleware
+from signoff.runtime.worker import Background
 from signoff.traceability.links import LinkKeeper
 from signoff.web.assembly import install_web
 from signoff.webhooks.runtime import WebhooksRuntime
-from signoff.worker import Background
 
 log = get_logger("signoff.app")
 

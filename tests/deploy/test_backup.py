@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
-from signoff import backup
 from signoff.cli.main import cli
 from signoff.core.config import DatabaseSettings, Settings, env_name
+from signoff.runtime import backup
 from tests.review.support import walk_a_review
 from tests.support.databases import backend_of, create_postgres_database, drop_postgres_database
 from tests.support.livedb import serving

@@ -28,7 +28,7 @@ from signoff.core.config import (
 )
 from signoff.core.db import Database
 from signoff.core.events import EventRecorder
-from signoff.worker import Background, Transactions
+from signoff.runtime.worker import Background, Transactions
 from tests.conftest import FAST_HASHING, TEST_SECRET
 from tests.support.identity import Actor
 from tests.support.server import REPO

@@ -134,11 +134,11 @@ def run_uvicorn(settings: Settings, factory: str, *, host: str, port: int, worke
 
     On either signal the server stops accepting connections, answers what has arrived
     (new requests 503 with ``Connection: close``), and lets in-flight requests finish for up
-    to ``SIGNOFF_SERVER__GRACEFUL_SHUTDOWN_S`` before cancelling them (signoff/serving.py).
+    to ``SIGNOFF_SERVER__GRACEFUL_SHUTDOWN_S`` before cancelling them (signoff/runtime/serving.py).
     """
     import uvicorn
 
-    from signoff import serving
+    from signoff.runtime import serving
 
     proxies = settings.server.trusted_proxies
     config = uvicorn.Config(
@@ -301,7 +301,7 @@ def backup_command(
     target: Annotated[Path, typer.Argument(help="The file to write (SQLite copy, or pg_dump).")],
 ) -> None:
     """Back up the whole database while it serves (SQLite backup API, or pg_dump)."""
-    from signoff import backup
+    from signoff.runtime import backup
 
     _backup_step(lambda s: backup.backup(s.database, target))
 
@@ -311,13 +311,13 @@ def restore_command(
     source: Annotated[Path, typer.Argument(help="A file made by `signoff backup`.")],
 ) -> None:
     """Restore a backup into the configured database, which must be empty."""
-    from signoff import backup
+    from signoff.runtime import backup
 
     _backup_step(lambda s: backup.restore(s.database, source))
 
 
 def _backup_step(step: Callable[[Settings], str]) -> None:
-    from signoff.backup import BackupError
+    from signoff.runtime.backup import BackupError
 
     settings = _settings()
     try:
@@ -367,7 +367,7 @@ def audit_verify(
 def worker() -> None:
     """Run scheduled jobs, the outbox relay, webhook deliveries and email notices alone (set
     SIGNOFF_WORKER__IN_PROCESS=false on the servers)."""
-    from signoff.worker import run_worker
+    from signoff.runtime.worker import run_worker
 
     settings = _settings()
     _configure_logging(settings)
