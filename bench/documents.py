@@ -84,7 +84,6 @@ from signoff.core.db import Database
 from signoff.core.logging import configure_logging
 from signoff.core.permissions import Action
 from signoff.core.routing import signoff_router
-from signoff.dbmigrate import upgrade_on
 from signoff.docformat import (
     ParsedDocument,
     parse_document,
@@ -94,6 +93,7 @@ from signoff.docformat import (
 )
 from signoff.docformat import match_template as match_to_template
 from signoff.documents.deps import Documents
+from signoff.migrations.runner import upgrade_on
 from signoff.orgs.deps import requires
 from signoff.orgs.service import OrgAccess
 from signoff.templates import service as templates

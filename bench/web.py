@@ -40,7 +40,7 @@ from signoff.core.config import (
 )
 from signoff.core.db import Database
 from signoff.core.logging import configure_logging
-from signoff.dbmigrate import upgrade_on
+from signoff.migrations.runner import upgrade_on
 
 HERE = Path(__file__).resolve().parent
 DESIGN = HERE.parent / "docs" / "design.md"

@@ -36,7 +36,7 @@ from signoff.core.config import (
     WorkerSettings,
 )
 from signoff.core.logging import configure_logging
-from signoff.dbmigrate import upgrade
+from signoff.migrations.runner import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "traceability-check-" + "x" * 12

@@ -33,10 +33,10 @@ from signoff.core.openapi import install_openapi, openapi_document, operation_id
 from signoff.core.pagination import CursorCodec
 from signoff.core.problems import install_problem_handlers
 from signoff.core.requestlimit import LimitedAuthenticator, RequestLimiter
-from signoff.dbmigrate import head_revision
 from signoff.documents.rendering import RenderCache
 from signoff.inbound.consumer import InboundConsumer, asgi_handler
 from signoff.inbound.throttle import InboundThrottle
+from signoff.migrations.runner import head_revision
 from signoff.registers.projection import Projector
 from signoff.registers.summary import register_counts
 from signoff.review.keeper import ReviewKeeper

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 
 from signoff.core.access import PUBLIC
 from signoff.core.db import Database
-from signoff.dbmigrate import schema_behind, schema_revision
+from signoff.migrations.runner import schema_behind, schema_revision
 
 HEALTH_MEDIA_TYPE = "application/health+json"
 CHECK_TIMEOUT_S = 2.0

@@ -26,9 +26,9 @@ from signoff.core.db import Database
 from signoff.core.idempotency_records import purge_expired
 from signoff.core.logging import get_logger
 from signoff.core.metrics import Metrics
-from signoff.dbmigrate import head_revision, schema_behind, schema_revision
 from signoff.delivery.engine import Engine, Pace, each
 from signoff.delivery.retention import purge_settled_events
+from signoff.migrations.runner import head_revision, schema_behind, schema_revision
 from signoff.notify.mailer import Mailer
 from signoff.notify.messages import Links
 from signoff.notify.metrics import NoticeMetrics
@@ -306,7 +306,7 @@ async def run_worker(settings: Settings) -> None:
 
     # Every model, as in the app: a foreign key's column type comes from the table it
     # references, so a table whose model was never imported would leave it untyped.
-    import signoff.models  # noqa: F401
+    import signoff.migrations.metadata  # noqa: F401
     from signoff.core.clock import SystemClock
 
     db = Database.from_settings(settings.database)
