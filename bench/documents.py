@@ -84,6 +84,7 @@ from signoff.core.db import Database
 from signoff.core.logging import configure_logging
 from signoff.core.permissions import Action
 from signoff.core.routing import signoff_router
+from signoff.core.services import Services
 from signoff.docformat import (
     ParsedDocument,
     parse_document,
@@ -331,7 +332,7 @@ class Stack:
 
     @property
     def db(self) -> Database:
-        db: Database = self.app.state.db
+        db: Database = Services.of(self.app).db
         return db
 
     async def request(
@@ -383,7 +384,7 @@ async def stack(url: str) -> AsyncIterator[Stack]:
     devnull = quiet_logs()
     app = create_app(settings)
     add_bulk_route(app)
-    db: Database = app.state.db
+    db: Database = Services.of(app).db
     assert isinstance(db.primary, AsyncEngine)
     async with db.primary.begin() as conn:
         await conn.run_sync(upgrade_on)

@@ -99,7 +99,7 @@ class TransactionalRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def run_in_transaction(request: Request) -> Response:
-            db: Database = request.app.state.db
+            db = _database(request)
             uow = UnitOfWork(db, read_only=request.method in SAFE_METHODS)
             request.state.uow = uow
             failed = True
@@ -133,3 +133,11 @@ def get_session(request: Request) -> AsyncSession:
 
 DbSession = Annotated[AsyncSession, Depends(get_session)]
 UoW = Annotated[UnitOfWork, Depends(unit_of_work)]
+
+
+def _database(request: Request) -> Database:
+    # Not through ``core.services``, which names the unit of work's type (the
+    # authenticator's): the services' database, checked by its type.
+    db = request.app.state.services.db
+    assert isinstance(db, Database)
+    return db

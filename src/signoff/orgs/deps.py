@@ -10,6 +10,7 @@ from signoff.accounts.deps import UserServiceDep
 from signoff.core.access import declare
 from signoff.core.auth import CurrentPrincipal
 from signoff.core.permissions import Action, Role
+from signoff.core.services import Services
 from signoff.core.transaction import DbSession
 from signoff.core.web import ClockDep, Events, SettingsDep
 from signoff.orgs.repository import OrgRepository
@@ -18,7 +19,7 @@ from signoff.orgs.service.invitations import InvitationService
 
 
 def get_repo(request: Request, session: DbSession) -> OrgRepository:
-    return OrgRepository(session, request.app.state.cursors)
+    return OrgRepository(session, Services.of(request.app).cursors)
 
 
 Repo = Annotated[OrgRepository, Depends(get_repo)]
@@ -28,7 +29,7 @@ def get_access_service(
     request: Request, repo: Repo, clock: ClockDep, settings: SettingsDep
 ) -> AccessService:
     return AccessService(
-        repo, clock, Role.parse(settings.oidc.default_role), request.app.state.access_cache
+        repo, clock, Role.parse(settings.oidc.default_role), Services.of(request.app).access_cache
     )
 
 

@@ -14,6 +14,7 @@ from signoff.core.pagination import Page
 from signoff.core.permissions import Action
 from signoff.core.problems import problems
 from signoff.core.routing import signoff_router
+from signoff.core.services import Services
 from signoff.core.transaction import DbSession
 from signoff.core.web import ClockDep, IfMatchHeader, PageDep
 from signoff.documents.deps import Documents
@@ -76,7 +77,7 @@ ANY_ITEM = {
 def get_registers(
     request: Request, session: DbSession, documents: Documents, clock: ClockDep
 ) -> RegisterService:
-    return RegisterService(session, documents, clock, request.app.state.cursors)
+    return RegisterService(session, documents, clock, Services.of(request.app).cursors)
 
 
 Registers = Annotated[RegisterService, Depends(get_registers)]

@@ -13,6 +13,7 @@ from signoff.core.pagination import Page
 from signoff.core.permissions import Action
 from signoff.core.problems import problems
 from signoff.core.routing import signoff_router
+from signoff.core.services import Services
 from signoff.core.transaction import DbSession
 from signoff.core.web import ClockDep, Events, IfMatchHeader, OptionalIfMatchHeader, PageDep
 from signoff.documents.deps import Documents, Reading
@@ -79,7 +80,7 @@ BASE = "/orgs/{org}/documents/{doc}"
 
 
 def get_review_repo(request: Request, session: DbSession) -> ReviewRepository:
-    return ReviewRepository(session, request.app.state.cursors)
+    return ReviewRepository(session, Services.of(request.app).cursors)
 
 
 def get_reviews(

@@ -315,26 +315,28 @@ async def run_worker(settings: Settings) -> None:
     extra = []
     if settings.worker.metrics_port is not None:
         extra.append(_serve_metrics(settings, metrics))
-    background = Background.build(
-        settings,
-        db,
-        SystemClock(),
-        metrics,
-        accounts,
-        WebhooksRuntime.from_settings(settings),
-        extra,
-    )
+    clock = SystemClock()
+    webhooks = WebhooksRuntime.from_settings(settings)
+    background = Background.build(settings, db, clock, metrics, accounts, webhooks, extra)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     if settings.nats.url is not None and settings.nats.inbound_subject is not None:
-        # The consumer posts each message to the app's own inbound route, in-process.
-        from signoff.app import create_app
-        from signoff.inbound.consumer import InboundConsumer, asgi_handler
+        # The consumer applies each message through the inbound service, as the route does.
+        from signoff.inbound.consumer import InboundConsumer
+        from signoff.runtime.inbound import inbound_handler
+        from signoff.runtime.services import build_services
 
-        handle, close = asgi_handler(create_app(settings, database=db))
-        background.add(InboundConsumer(settings.nats, handle), close)
+        services = build_services(
+            settings,
+            db,
+            clock,
+            metrics,
+            events_committed=background.relay.wake,
+            runtimes=(accounts, webhooks, background),
+        )
+        background.add(InboundConsumer(settings.nats, inbound_handler(services, Transactions(db))))
     await background.start_at_schema_head(db)
     log.info("worker.started", jobs=[j.name for j in background.scheduler.jobs])
     try:

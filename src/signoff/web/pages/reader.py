@@ -8,9 +8,11 @@ from fastapi import Query, Request
 from starlette.responses import Response
 
 from signoff.core.pagination import PageRequest
+from signoff.core.services import Services
 from signoff.documents.deps import Documents, Policies, Reading
 from signoff.documents.models import Document, Revision
 from signoff.documents.rendering import RenderCache, status_of
+from signoff.documents.runtime import DocumentsRuntime
 from signoff.documents.schemas import VERSION_PATTERN, LintRead, diff_read, lint_read, summary
 from signoff.documents.service.policy import LintPolicyService
 from signoff.documents.service.reading import ReadingService, Snapshot
@@ -58,7 +60,7 @@ async def _lint(
         reading.today(),
         document.approval_expired_at,
     )
-    cache: RenderCache = request.app.state.render_cache
+    cache: RenderCache = Services.of(request.app).part(DocumentsRuntime).render_cache
     cached = cache.get(key)
     if cached is not None:
         return LintRead.model_validate_json(cached)
