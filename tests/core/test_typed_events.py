@@ -6,8 +6,11 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 
+from signoff.inbound.events import RequirementApplied, SourceChanged
 from signoff.registers.events import QuestionOverdue, RegisterItemChanged
 from signoff.review.events import ApprovalExpired
+from signoff.templates.events import TemplateRegistered
+from signoff.traceability.events import ApiSpecAttached, TestReportAttached
 
 
 def test_a_typed_event_carries_the_wire_format_of_its_named_predecessor() -> None:
@@ -57,3 +60,52 @@ def test_a_typed_event_carries_the_wire_format_of_its_named_predecessor() -> Non
         "approved_at": at.isoformat(),
         "max_age_days": 90,
     }
+
+
+def test_inbound_traceability_and_template_events_keep_their_wire_format() -> None:
+    org, source = uuid.uuid4(), uuid.uuid4()
+    revoked = SourceChanged(
+        org_id=org, subject=f"inbound/{source}", change="revoked", source_id=source, name="Jama"
+    )
+    assert revoked.type == "inbound.source_revoked"
+    assert revoked.data() == {"source_id": str(source), "name": "Jama"}
+    applied = RequirementApplied(
+        org_id=org,
+        subject="documents/DD-1",
+        source_id=source,
+        event_id="evt_1",
+        type_="requirement.created",
+        external_id="JAMA-7",
+        document="DD-1",
+        requirement_id="TRK-013",
+    )
+    assert applied.type == "inbound.requirement_applied"
+    assert list(applied.data().items()) == [
+        ("source_id", str(source)),
+        ("event_id", "evt_1"),
+        ("type", "requirement.created"),
+        ("external_id", "JAMA-7"),
+        ("document", "DD-1"),
+        ("requirement_id", "TRK-013"),
+    ]
+    spec = ApiSpecAttached(
+        org_id=org,
+        subject="documents/DD-1",
+        document="DD-1",
+        number=3,
+        operations=12,
+        added=2,
+        removed=1,
+        changed=0,
+    )
+    assert spec.type == "traceability.spec_attached"
+    assert list(spec.data()) == ["document", "number", "operations", "added", "removed", "changed"]
+    report = TestReportAttached(
+        org_id=org, subject="documents/DD-1", document="DD-1", number=3, outcomes={"passed": 4}
+    )
+    assert report.data() == {"document": "DD-1", "number": 3, "outcomes": {"passed": 4}}
+    template = TemplateRegistered(org_id=org, subject="templates/adr", slug="adr", version=2)
+    assert (template.type, template.data()) == (
+        "templates.registered",
+        {"slug": "adr", "version": 2},
+    )
