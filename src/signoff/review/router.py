@@ -38,6 +38,7 @@ from signoff.review.errors import (
     UnknownRevision,
     UnknownSection,
 )
+from signoff.review.filters import ThreadFilter
 from signoff.review.ownership import OwnerRule
 from signoff.review.repository import ReviewRepository
 from signoff.review.schemas import (
@@ -294,7 +295,7 @@ async def list_comments(
     blocking: bool | None = None,
 ) -> Page[CommentRead]:
     """Comment threads, oldest first, with their replies and whether they are outdated."""
-    filters: dict[str, object] = {"section": section, "resolved": resolved, "blocking": blocking}
+    filters = ThreadFilter(section, resolved, blocking)
     views, cursor = await comments.page(access, doc, page, filters)
     return Page(items=[comment_read(v) for v in views], next_cursor=cursor)
 

@@ -93,7 +93,7 @@ async def read_document(
     article = cut(rendered, snap.sections)
     lint = await _lint(request, access, reading, policies, snap)
     approval = approval_read(await reviews.approval(access, doc)) if head else None
-    threads, _ = await comments.page(access, doc, PageRequest(limit=200), {})
+    threads, _ = await comments.page(access, doc, PageRequest(limit=200))
     annotate(article, approval, lint.findings, [comment_read(t) for t in threads])
     return html(
         request,

@@ -41,7 +41,7 @@ async def _context(
 ) -> dict[str, Any]:
     document = await documents.get(access, doc)
     _, sections = await documents.head(document)
-    threads, _ = await comments.page(access, doc, PageRequest(limit=200), {})
+    threads, _ = await comments.page(access, doc, PageRequest(limit=200))
     return {
         "document": summary(document),
         "approval": approval_read(await reviews.approval(access, doc)),
