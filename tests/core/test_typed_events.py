@@ -7,6 +7,17 @@ import uuid
 from datetime import UTC, date, datetime
 
 from signoff.inbound.events import RequirementApplied, SourceChanged
+from signoff.orgs.events import (
+    InvitationChanged,
+    MemberAdded,
+    MemberRemoved,
+    MemberRoleChanged,
+    OrgCreated,
+    OrgUpdated,
+    SignedUp,
+    TeamCreated,
+    TeamMemberChanged,
+)
 from signoff.registers.events import QuestionOverdue, RegisterItemChanged
 from signoff.review.events import ApprovalExpired
 from signoff.templates.events import TemplateRegistered
@@ -109,3 +120,49 @@ def test_inbound_traceability_and_template_events_keep_their_wire_format() -> No
         "templates.registered",
         {"slug": "adr", "version": 2},
     )
+
+
+def test_tenancy_events_keep_their_wire_format() -> None:
+    org, user, invitation = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    found = [
+        OrgCreated(org_id=org, subject="orgs/acme", slug="acme", owner_id=user),
+        SignedUp(org_id=org, subject=f"users/{user}", user_id=user),
+        OrgUpdated(org_id=org, subject="orgs/acme", name="Acme"),
+        MemberAdded(org_id=org, subject=f"members/{user}", user_id=user, role="editor"),
+        MemberAdded(
+            org_id=org, subject=f"members/{user}", user_id=user, role="viewer", via="oidc_claim"
+        ),
+        MemberRoleChanged(
+            org_id=org, subject=f"members/{user}", user_id=user, role="admin", previous="editor"
+        ),
+        MemberRemoved(org_id=org, subject=f"members/{user}", user_id=user, role="admin"),
+        InvitationChanged(
+            org_id=org,
+            subject=f"invitations/{invitation}",
+            change="accepted",
+            invitation_id=invitation,
+            role="editor",
+        ),
+        TeamCreated(org_id=org, subject="teams/core", team="core"),
+        TeamMemberChanged(
+            org_id=org, subject="teams/core", change="removed", team="core", user_id=user
+        ),
+    ]
+    assert [(e.type, list(e.data().items())) for e in found] == [
+        ("orgs.created", [("org_id", str(org)), ("slug", "acme"), ("owner_id", str(user))]),
+        ("auth.signed_up", [("user_id", str(user)), ("org_id", str(org))]),
+        ("orgs.updated", [("name", "Acme")]),
+        ("orgs.member_added", [("user_id", str(user)), ("role", "editor")]),
+        (
+            "orgs.member_added",
+            [("user_id", str(user)), ("role", "viewer"), ("via", "oidc_claim")],
+        ),
+        (
+            "orgs.member_role_changed",
+            [("user_id", str(user)), ("role", "admin"), ("previous", "editor")],
+        ),
+        ("orgs.member_removed", [("user_id", str(user)), ("role", "admin")]),
+        ("orgs.invitation_accepted", [("invitation_id", str(invitation)), ("role", "editor")]),
+        ("teams.created", [("team", "core")]),
+        ("teams.member_removed", [("team", "core"), ("user_id", str(user))]),
+    ]
