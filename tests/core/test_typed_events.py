@@ -6,6 +6,18 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 
+from signoff.accounts.events import (
+    CredentialChanged,
+    IdentityLinked,
+    LoginFailed,
+    LoginSucceeded,
+    RefreshTokenReused,
+    SignedOut,
+    SignupRefused,
+    TokenRefreshed,
+    TokenRevoked,
+    UserCreated,
+)
 from signoff.inbound.events import RequirementApplied, SourceChanged
 from signoff.orgs.events import (
     InvitationChanged,
@@ -165,4 +177,49 @@ def test_tenancy_events_keep_their_wire_format() -> None:
         ("orgs.invitation_accepted", [("invitation_id", str(invitation)), ("role", "editor")]),
         ("teams.created", [("team", "core")]),
         ("teams.member_removed", [("team", "core"), ("user_id", str(user))]),
+    ]
+
+
+def test_identity_events_keep_their_wire_format() -> None:
+    user, key, family, web = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    subject = f"users/{user}"
+    found = [
+        UserCreated(org_id=None, subject=subject, user_id=user),
+        SignupRefused(org_id=None, subject=subject, user_id=user),
+        LoginSucceeded(org_id=None, subject=subject, user_id=user),
+        LoginFailed(org_id=None, subject=subject, user_id=user),
+        LoginFailed(org_id=None, subject="users/unknown", user_id=None),
+        IdentityLinked(org_id=None, subject=subject, user_id=user, issuer="https://idp"),
+        TokenRefreshed(org_id=None, subject=subject, user_id=user),
+        TokenRevoked(org_id=None, subject=subject, user_id=user),
+        RefreshTokenReused(org_id=None, subject=f"token-families/{family}", family_id=family),
+        SignedOut(org_id=None, subject=subject, user_id=user, session_id=str(family)),
+        SignedOut(org_id=None, subject=subject, user_id=user, web_session_id=web),
+        CredentialChanged(
+            org_id=uuid.uuid4(),
+            subject=f"api-keys/{key}",
+            credential="api_key",
+            change="revoked",
+            credential_id=key,
+            name="ci",
+            scopes=["documents:read"],
+        ),
+    ]
+    u = ("user_id", str(user))
+    assert [(e.type, list(e.data().items())) for e in found] == [
+        ("users.created", [u]),
+        ("auth.signup_refused", [u]),
+        ("auth.login_succeeded", [u, ("method", "password")]),
+        ("auth.login_failed", [u]),
+        ("auth.login_failed", [("account_exists", False)]),
+        ("auth.identity_linked", [u, ("issuer", "https://idp")]),
+        ("auth.token_refreshed", [u]),
+        ("auth.token_revoked", [u]),
+        ("auth.refresh_token_reused", [("family_id", str(family))]),
+        ("auth.signed_out", [u, ("session_id", str(family))]),
+        ("auth.signed_out", [u, ("web_session_id", str(web))]),
+        (
+            "credentials.api_key_revoked",
+            [("id", str(key)), ("name", "ci"), ("scopes", ["documents:read"])],
+        ),
     ]
