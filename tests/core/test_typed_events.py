@@ -4,6 +4,7 @@ times as strings, the same keys in the same order."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from signoff.accounts.events import (
@@ -18,6 +19,7 @@ from signoff.accounts.events import (
     TokenRevoked,
     UserCreated,
 )
+from signoff.documents.events import DocumentStateChanged, LintPolicyChanged, RevisionSaved
 from signoff.inbound.events import RequirementApplied, SourceChanged
 from signoff.orgs.events import (
     InvitationChanged,
@@ -223,3 +225,31 @@ def test_identity_events_keep_their_wire_format() -> None:
             [("id", str(key)), ("name", "ci"), ("scopes", ["documents:read"])],
         ),
     ]
+
+
+def test_document_events_keep_their_wire_format() -> None:
+    org, doc = uuid.uuid4(), uuid.uuid4()
+    head = {"document_id": str(doc), "key": "DD-1", "revision": 2, "version": "0.2"}
+    changes = [{"section": "2.1", "change": "modified"}]
+    subject = "documents/DD-1"
+    created = RevisionSaved(
+        org_id=org,
+        subject=subject,
+        document_id=doc,
+        key="DD-1",
+        revision=2,
+        version="0.2",
+        title="Queue",
+    )
+    updated = replace(created, changed_sections=changes)
+    archived = DocumentStateChanged(
+        org_id=org, subject=subject, change="archived", document_id=doc, key="DD-1"
+    )
+    policy = LintPolicyChanged(org_id=org, subject="lint-policy", version=3)
+    assert [(e.type, e.data()) for e in (created, updated, archived, policy)] == [
+        ("documents.created", head | {"title": "Queue"}),
+        ("documents.updated", head | {"title": "Queue", "changed_sections": changes}),
+        ("documents.archived", {"document_id": str(doc), "key": "DD-1"}),
+        ("documents.lint_policy_changed", {"version": 3}),
+    ]
+    assert list(updated.data())[-1] == "changed_sections"
