@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from typing import Any
 
 from signoff.accounts.events import (
     CredentialChanged,
@@ -36,6 +37,13 @@ from signoff.registers.events import QuestionOverdue, RegisterItemChanged
 from signoff.review.events import ApprovalExpired
 from signoff.templates.events import TemplateRegistered
 from signoff.traceability.events import ApiSpecAttached, TestReportAttached
+from signoff.webhooks.events import (
+    RedeliveryRequested,
+    SecretRotated,
+    WebhookCreated,
+    WebhookDeleted,
+    WebhookUpdated,
+)
 
 
 def test_a_typed_event_carries_the_wire_format_of_its_named_predecessor() -> None:
@@ -253,3 +261,29 @@ def test_document_events_keep_their_wire_format() -> None:
         ("documents.lint_policy_changed", {"version": 3}),
     ]
     assert list(updated.data())[-1] == "changed_sections"
+
+
+def test_webhook_events_keep_their_wire_format() -> None:
+    org, hook, delivery, event = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    where: dict[str, Any] = {"org_id": org, "subject": f"webhooks/{hook}", "webhook_id": hook}
+    until = datetime(2026, 12, 3, 18, 0, tzinfo=UTC)
+    found = [
+        WebhookCreated(**where, url="https://x.test/h", types=["documents.*"]),
+        WebhookUpdated(**where, changed=["active", "url"]),
+        WebhookDeleted(**where, url="https://x.test/h"),
+        SecretRotated(**where, previous_valid_until=until),
+        SecretRotated(**where, previous_valid_until=None),
+        RedeliveryRequested(**where, delivery_id=delivery, event_id=event),
+    ]
+    h = ("webhook_id", str(hook))
+    assert [(e.type, list(e.data().items())) for e in found] == [
+        ("webhooks.created", [h, ("url", "https://x.test/h"), ("types", ["documents.*"])]),
+        ("webhooks.updated", [h, ("changed", ["active", "url"])]),
+        ("webhooks.deleted", [h, ("url", "https://x.test/h")]),
+        ("webhooks.secret_rotated", [h, ("previous_valid_until", until.isoformat())]),
+        ("webhooks.secret_rotated", [h, ("previous_valid_until", None)]),
+        (
+            "webhooks.redelivery_requested",
+            [h, ("delivery_id", str(delivery)), ("event_id", str(event))],
+        ),
+    ]
