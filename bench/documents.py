@@ -77,6 +77,7 @@ from signoff.core.config import (
     AuthSettings,
     DatabaseSettings,
     Environment,
+    RequestLimitSettings,
     Settings,
     WorkerSettings,
 )
@@ -380,6 +381,8 @@ async def stack(url: str) -> AsyncIterator[Stack]:
         database=database,
         auth=AuthSettings(access_token_ttl_s=3600),
         worker=WorkerSettings(in_process=False),
+        # One caller sends everything: its request limits would refuse the loads.
+        request_limits=RequestLimitSettings(reads="", writes="", org_reads="", org_writes=""),
     )
     devnull = quiet_logs()
     app = create_app(settings)

@@ -6,8 +6,9 @@ from signoff.accounts import router as accounts
 from signoff.audit import router as audit
 from signoff.documents import router as documents
 from signoff.documents import router_history as document_history
+from signoff.documents import router_templates as document_templates
 from signoff.inbound import router as inbound
-from signoff.orgs import credentials_router
+from signoff.orgs import credentials_router, limits_router
 from signoff.orgs import router as orgs
 from signoff.registers import router as registers
 from signoff.registers import transfer_router
@@ -24,8 +25,10 @@ ROUTERS = (
     accounts.router,
     orgs.router,
     credentials_router.router,
+    limits_router.router,
     audit.router,
     templates.router,
+    document_templates.router,
     documents.router,
     document_history.router,
     traceability.router,

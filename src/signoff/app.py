@@ -32,6 +32,7 @@ from signoff.core.requestlimit import LimitedAuthenticator, RequestLimiter
 from signoff.core.services import Check, Services
 from signoff.inbound.consumer import InboundConsumer
 from signoff.migrations.runner import head_revision
+from signoff.orgs.service.request_limits import OrgBudgetCache
 from signoff.runtime import health
 from signoff.runtime.inbound import inbound_handler
 from signoff.runtime.services import build_services
@@ -65,7 +66,9 @@ def create_app(
     metrics.watch_pools(db.engines)
     accounts = AccountsRuntime.from_settings(settings)
     webhooks = WebhooksRuntime.from_settings(settings)
-    background = Background.build(settings, db, clock, metrics, accounts, webhooks)
+    # Off unless SIGNOFF_TRACING__OTLP_ENDPOINT is set (or a test gives an exporter).
+    tracer = tracing.tracer_provider(settings.tracing, span_exporter)
+    background = Background.build(settings, db, clock, metrics, accounts, webhooks, tracer=tracer)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -107,13 +110,17 @@ def create_app(
         redirect_slashes=False,
         generate_unique_id_function=operation_id,
     )
-    # Off unless SIGNOFF_TRACING__OTLP_ENDPOINT is set (or a test gives an exporter).
-    tracer = tracing.tracer_provider(settings.tracing, span_exporter)
-    # Every authenticated request is counted against the caller's request limits (§10.5).
+    # Every authenticated request is counted against the caller's request limits (§10.5),
+    # the server's and those its organization set itself.
+    org_budgets = OrgBudgetCache()
     limited = LimitedAuthenticator(
         authenticator or AccountsAuthenticator(accounts),
         RequestLimiter(
-            settings.request_limits, settings.redis, settings.secret_key.get_secret_value(), metrics
+            settings.request_limits,
+            settings.redis,
+            settings.secret_key.get_secret_value(),
+            metrics,
+            org_budgets,
         ),
     )
     services = build_services(
@@ -122,7 +129,7 @@ def create_app(
         clock,
         metrics,
         events_committed=background.relay.wake,
-        runtimes=(accounts, webhooks, background),
+        runtimes=(accounts, webhooks, background, org_budgets),
         authenticator=limited,
         readiness_checks=readiness_checks(settings, db),
         tracer_provider=tracer,
@@ -190,7 +197,12 @@ def _add_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> None:
         )
     # Inside the edge, so refusals while the server stops are logged and counted.
     app.add_middleware(DrainMiddleware)
-    app.add_middleware(EdgeMiddleware, metrics=metrics, hsts=settings.env is Environment.PRODUCTION)
+    app.add_middleware(
+        EdgeMiddleware,
+        metrics=metrics,
+        hsts=settings.env is Environment.PRODUCTION,
+        access_sample=settings.log.access_sample,
+    )
 
 
 def app_from_environment() -> FastAPI:

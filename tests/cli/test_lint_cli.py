@@ -111,3 +111,24 @@ def test_the_cli_names_what_the_libraries_define() -> None:
 
     assert DEFAULT_TEMPLATE == BUILTIN_SLUG
     assert {s.value for s in FailOn} == {s.value for s in Severity}
+
+
+def test_template_infer_and_lint_an_rfc_style_document(tmp_path: Path) -> None:
+    from tests.docformat.test_unnumbered import RFC_DOC
+
+    doc = tmp_path / "rfc.md"
+    doc.write_text(RFC_DOC, "utf-8")
+    template = tmp_path / "rfc-template.md"
+    result = CliRunner().invoke(cli, ["template", "infer", str(doc), "-o", str(template)])
+    assert result.exit_code == 0, result.output
+    assert template.read_text("utf-8").startswith("- Feature Name:\n- Start Date:\n\n# Summary")
+    # The document has no title of its own: lint says so, and takes one when given.
+    code, output = run(str(doc), "--template", str(template))
+    assert (code, "missing_title" in output) == (2, True)
+    code, output = run(str(doc), "--template", str(template), "--title", "Widget cache")
+    assert code == 0, output
+    stdout = CliRunner().invoke(cli, ["template", "infer", str(doc)])
+    assert stdout.output == template.read_text("utf-8")
+    broken = tmp_path / "broken.md"
+    broken.write_bytes(b"\xff\xfe not text")
+    assert CliRunner().invoke(cli, ["template", "infer", str(broken)]).exit_code == 2

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from signoff.app import create_app
 from signoff.core.config import CorsSettings, ServerSettings, Settings
 from signoff.core.db import Database
+from signoff.core.services import Services
 from tests.support.fixtures import assert_problem
 from tests.support.probe import probe_app
 
@@ -184,3 +185,27 @@ async def test_access_log_line(
     assert event["request_id"] == response.headers["x-request-id"]
     assert "token=abc" not in str(event)  # the query string is never logged
     assert "probe:" not in str(event)
+
+
+async def test_a_sampled_access_log_keeps_every_refusal(
+    settings: Settings, db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With ``SIGNOFF_LOG__ACCESS_SAMPLE=0`` an answered request leaves no access line (it is
+    still counted in the metrics); a refused one always does."""
+    sampled = settings.model_copy(
+        update={"log": settings.log.model_copy(update={"access_sample": 0.0})}
+    )
+    app = create_app(sampled, database=db)
+    async with client_for(app) as client:
+        with caplog.at_level(logging.INFO, logger="signoff.access"):
+            answered = await client.get("/health/live")
+            refused = await client.get("/v1/no-such-route")
+    assert answered.status_code == 200
+    assert refused.status_code == 404
+    lines = [r.msg for r in caplog.records if r.name == "signoff.access"]
+    assert [line["status"] for line in lines if isinstance(line, dict)] == [404]
+    counted = Services.of(app).metrics.registry.get_sample_value(
+        "signoff_http_requests_total",
+        {"method": "GET", "route": "/health/live", "status": "200"},
+    )
+    assert counted == 1

@@ -57,5 +57,6 @@ def test_the_golden_signals_outbox_and_deliveries_have_panels() -> None:
         "signoff_webhook_deliveries_total",
         "signoff_email_notices_total",
         "signoff_outbox_events_total",  # the review flow
+        "signoff_review_time_to_approval_seconds_bucket",
     ):
         assert metric in joined, metric

@@ -176,7 +176,11 @@ def section(draw: st.DrawFn) -> Section:
     while blocks and blocks[-1] in ("---", "***"):
         blocks.pop()
     sid = draw(st.one_of(st.none(), section_id()))
-    bound = draw(st.sampled_from([None, "3.3", "A.1"])) if sid else None
+    bound = (
+        draw(st.sampled_from([None, "3.3", "A.1", "/summary", "/proposal/user-stories"]))
+        if sid
+        else None
+    )
     return Section(number, draw(title()), level, "\n\n".join(blocks), sid, bound)
 
 

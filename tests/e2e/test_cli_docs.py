@@ -145,3 +145,30 @@ def test_a_stale_push_is_refused_and_loses_nothing(
         refused = signoff("push", str(no_base), env=cli_env, cwd=REPO)
         assert refused.returncode == 1
         assert "names no `revision`" in refused.stderr
+
+
+def test_push_names_the_title_and_template_of_a_file_without_them(
+    tmp_path: Path, server_database_url: str
+) -> None:
+    """A document in a style without a title heading (an RFC-style one) is pushed with
+    --title (and --template); the title goes into the file, so the next push needs neither."""
+    with docs_server(tmp_path, server_database_url) as cli_env:
+        source = tmp_path / "rfc.md"
+        source.write_text("- Status: Draft\n\n## 1. Introduction\n\nWhy.\n", "utf-8")
+        untitled = signoff("push", str(source), env=cli_env, cwd=REPO)
+        assert untitled.returncode == 1
+        assert "has no title" in untitled.stderr
+        named = signoff(
+            "push", str(source), "--title", "Widget cache", "--template", "backend-server",
+            env=cli_env, cwd=REPO,
+        )  # fmt: skip
+        assert named.returncode == 0, named.stderr
+        text = source.read_text("utf-8")
+        assert "title: Widget cache" in text
+        source.write_text(text.replace("Why.", "Why: speed."), "utf-8")
+        again = signoff("push", str(source), env=cli_env, cwd=REPO)
+        assert again.returncode == 0, again.stderr
+        assert again.stdout.split()[1] == "0.2"
+        head = signoff("pull", again.stdout.split()[0], env=cli_env, cwd=REPO)
+        assert "# Design Document: Widget cache" in head.stdout
+        assert "Why: speed." in head.stdout

@@ -130,6 +130,18 @@ async def approval(client: httpx.AsyncClient, people: Cast, key: str) -> dict[st
     return body
 
 
+async def put_review_policy(
+    client: httpx.AsyncClient, people: Cast, policy: dict[str, Any]
+) -> dict[str, Any]:
+    """Replace the organization's review policy; returns it as it was before."""
+    url = people.url("/review-policy")
+    current = await client.get(url, headers=people.author.headers)
+    headers = people.author.headers | {"If-Match": current.headers["etag"]}
+    ok(await client.put(url, json=policy, headers=headers))
+    before: dict[str, Any] = current.json()
+    return before
+
+
 async def set_reviewers(
     client: httpx.AsyncClient, people: Cast, key: str, reviewers: list[dict[str, str]]
 ) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from tests.review.support import (
     head,
     import_filled,
     ok,
+    put_review_policy,
     set_reviewers,
     verdict,
 )
@@ -63,9 +64,33 @@ def test_section_patterns() -> None:
     assert not any(valid_pattern(p) for p in ("", "7.", ".7", "7..1", "7.**", "§7", "7 .1"))
     owned = owned_sections(
         [OwnerRule("7.*", "security"), OwnerRule("7.2", "dba"), OwnerRule("9", "nobody")],
-        [("a", "7"), ("b", "7.2"), ("c", "8")],
+        [("a", "7", "7"), ("b", "7.2", "7.2"), ("c", "8", "8")],
     )
     assert owned == {"security": ["a", "b"], "dba": ["b"]}  # every match owns
+
+
+def test_ownership_by_heading_path() -> None:
+    """In a template without numbers, rules name heading paths (ADR 0022)."""
+    assert all(valid_pattern(p) for p in ("/design", "/design/*", "/a/b-c", "/zürich"))
+    assert not any(valid_pattern(p) for p in ("/", "/a/", "/a//b", "/a/**", "/a b", "/*/x"))
+    sections = [
+        ("s", None, "/summary"),
+        ("d", None, "/design-details"),
+        ("c1", None, "/design-details/component"),
+        ("c2", None, "/design-details/component"),  # a repeating section's instances
+        ("x", None, None),  # an extra section matches no path rule
+        ("n", "2", "2"),
+    ]
+    owned = owned_sections(
+        [
+            OwnerRule("/design-details/*", "arch"),
+            OwnerRule("/design-details/component", "svc"),
+            OwnerRule("/summary", "pm"),
+            OwnerRule("/design", "nobody"),
+        ],
+        sections,
+    )
+    assert owned == {"arch": ["d", "c1", "c2"], "svc": ["c1", "c2"], "pm": ["s"]}
 
 
 async def test_section_owners_policy(client: httpx.AsyncClient, people: Cast) -> None:
@@ -458,16 +483,9 @@ async def test_required_approvals(client: httpx.AsyncClient, people: Cast) -> No
 async def test_org_policy_and_expiry(
     client: httpx.AsyncClient, people: Cast, connection: AsyncConnection
 ) -> None:
-    url = people.url("/review-policy")
-    current = await client.get(url, headers=people.author.headers)
-    assert current.json() == {"required_approvals": 1, "approval_expiry_days": None}
-    ok(
-        await client.put(
-            url,
-            json={"required_approvals": 1, "approval_expiry_days": 30},
-            headers=people.author.headers | {"If-Match": current.headers["etag"]},
-        )
-    )
+    policy = {"required_approvals": 1, "approval_expiry_days": 30}
+    before = await put_review_policy(client, people, policy)
+    assert before == {"required_approvals": 1, "approval_expiry_days": None}
     key = await submitted(client, people)
     for who in (people.security, people.dba, people.lead):
         ok(await verdict(client, people, who, key, "approve"), 201)

@@ -139,11 +139,14 @@ async def test_spec_attach_diff_and_suspect_operations(
     [suspect] = await links(client, owner, key, suspect="true")
     assert suspect["id"] == link.json()["id"]
     assert "getParcel changed" in str(suspect["suspect_reason"])
-    confirmed = await client.post(
-        docs_url(owner, f"/{key}/trace-links/{suspect['id']}/confirm"), headers=owner.headers
-    )
+    confirm_url = docs_url(owner, f"/{key}/trace-links/{suspect['id']}/confirm")
+    too_long = await client.post(confirm_url, json={"note": "x" * 2001}, headers=owner.headers)
+    assert too_long.status_code == 422
+    note = "getParcel only became deprecated; the requirement still holds."
+    confirmed = await client.post(confirm_url, json={"note": note}, headers=owner.headers)
     assert confirmed.status_code == 200
     assert confirmed.json()["suspect"] is False
+    assert confirmed.json()["confirmation_note"] == note
     assert await links(client, owner, key, suspect="true") == []
     coverage = (await matrix(client, owner, key))["coverage"]
     assert "getParcel" in coverage["undocumented_operations"]

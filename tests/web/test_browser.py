@@ -6,21 +6,15 @@ without its CSRF token, and axe-core on every page. No request may leave the ser
 from __future__ import annotations
 
 import re
-import uuid
 from pathlib import Path
 
-import httpx
 import pytest
-from playwright.async_api import BrowserContext, Page, async_playwright, expect
+from playwright.async_api import BrowserContext, Locator, Page, async_playwright, expect
 
 from tests.e2e.test_server import database_env
 from tests.review.support import FILLED
 from tests.support.identity import (
     PASSWORD,
-    Actor,
-    invite_and_accept,
-    sign_in,
-    sign_up,
     unique,
 )
 from tests.support.server import free_port, running, signoff_command
@@ -71,31 +65,53 @@ async def _sign_up_through_the_page(ada: Visitor, name: str, slug: str) -> None:
     await ada.sign_in(f"{name}@example.com")
 
 
-async def _teams_and_owners(api: httpx.AsyncClient, ada_email: str, org: str) -> tuple[str, str]:
-    """Teams, members and section owners: the organization settings pages are not built
-    yet (docs/design.md §5), so this part of the setup goes through the API."""
-    tokens = await sign_in(api, ada_email)
-    me = await api.get("/v1/me", headers={"Authorization": f"Bearer {tokens['access_token']}"})
-    user_id = uuid.UUID(me.json()["user"]["id"])
-    ada = Actor(ada_email, user_id, tokens["access_token"], tokens["refresh_token"])
-    sam, dee = await sign_up(api, unique("sam")), await sign_up(api, unique("dee"))
-    for team, who in (("security", sam), ("dba", dee)):
-        await invite_and_accept(api, ada, org, who, "member")
-        made = await api.post(
-            f"/v1/orgs/{org}/teams", json={"slug": team, "name": team}, headers=ada.headers
+async def _teams_and_owners(
+    ada: Visitor, sam: Visitor, dee: Visitor, org: str
+) -> tuple[str, str, str]:
+    """Teams, members and section owners through the pages alone: sam and dee sign up (each
+    with an organization of their own), ada invites them on the members page, they accept
+    on the invitation page, and ada makes the teams, puts them in, and sets the owners."""
+    emails, own_orgs = [], []
+    for who, team in ((sam, "security"), (dee, "dba")):
+        name, slug = unique(team[:3]), unique("org")
+        await _sign_up_through_the_page(who, name, slug)
+        email = f"{name}@example.com"
+        members = await ada.go(f"/ui/orgs/{org}/settings/members")
+        await members.get_by_label("Email").fill(email)
+        await members.get_by_role("button", name="Invite").click()
+        await ada.settled()
+        token = await members.locator("code.secret").inner_text()
+        accept = await who.go("/ui/invitations/accept")
+        await accept.get_by_label("Invitation token").fill(token)
+        await accept.get_by_role("button", name="Join the organization").click()
+        await who.settled()
+        assert accept.url.endswith(f"/ui/orgs/{org}/inbox"), accept.url
+        teams = await ada.go(f"/ui/orgs/{org}/settings/teams")
+        await teams.get_by_label("Slug").fill(team)
+        await teams.get_by_label("Name", exact=True).fill(team)
+        await teams.get_by_role("button", name="Create the team").click()
+        await ada.settled()
+        box = teams.locator(f"#team-{team}")
+        await box.get_by_label(f"Add a member to {team}").select_option(
+            label=f"{name.title()} ({email})"
         )
-        assert made.status_code == 201, made.text
-        put = await api.put(
-            f"/v1/orgs/{org}/teams/{team}/members/{who.user_id}", headers=ada.headers
-        )
-        assert put.status_code == 200, put.text
-    etag = (await api.get(f"/v1/orgs/{org}/section-owners", headers=ada.headers)).headers["etag"]
-    rules = [{"pattern": "7.*", "team": "security"}, {"pattern": "6.*", "team": "dba"}]
-    owners = await api.put(
-        f"/v1/orgs/{org}/section-owners", json=rules, headers=ada.headers | {"If-Match": etag}
-    )
-    assert owners.status_code == 200, owners.text
-    return sam.email, dee.email
+        await box.get_by_role("button", name="Add").click()
+        await ada.settled()
+        await expect(teams.locator(f"#team-{team}")).to_contain_text(email)
+        emails.append(email)
+        own_orgs.append(slug)
+    owners = await ada.go(f"/ui/orgs/{org}/settings/section-owners")
+    await owners.get_by_label(re.compile("^Rules, one a line")).fill("7.* security\n6.* dba\n")
+    await owners.get_by_role("button", name="Save the rules").click()
+    await ada.settled()
+    await expect(owners.locator("tbody")).to_contain_text("security")
+    return emails[0], emails[1], own_orgs[0]
+
+
+async def _height(control: Locator) -> float:
+    box = await control.bounding_box()
+    assert box is not None
+    return float(box["height"])
 
 
 async def _import(ada: Visitor, org: str) -> str:
@@ -113,6 +129,7 @@ async def _edit(who: Visitor, org: str, key: str, number: str, append: str) -> N
     await page.get_by_role("link", name=re.compile(rf"^Edit section {re.escape(number)}\b")).click()
     await who.settled()
     body = page.get_by_label("Markdown")
+    assert await _height(body) >= 18 * 16
     await body.fill(await body.input_value() + append)
     await page.get_by_role("button", name="Save the section").click()
     await who.settled()
@@ -141,7 +158,10 @@ async def _review(ada: Visitor, sam: Visitor, dee: Visitor, org: str, key: str) 
     await page.get_by_label("Section", exact=True).select_option(
         await section.get_attribute("value")
     )
-    await page.get_by_label("Comment", exact=True).fill("Which tokens? Say how they are bound.")
+    comment = page.get_by_label("Comment", exact=True)
+    await comment.fill("Which tokens? Say how they are bound.")
+    # Only the section editor is tall (at least 18rem); a comment box starts small.
+    assert await _height(comment) < 18 * 16
     await page.get_by_label("Blocking: must be resolved before approval").check()
     await page.get_by_role("button", name="Open the thread").click()
     await sam.settled()
@@ -205,12 +225,6 @@ async def _conflict(one: Visitor, two: Visitor, org: str, key: str) -> None:
     await expect(page.get_by_text("Second tab's text.")).to_be_visible()
 
 
-async def _own_org_of(api: httpx.AsyncClient, email: str, *, besides: str) -> str:
-    token = (await sign_in(api, email))["access_token"]
-    me = await api.get("/v1/me", headers={"Authorization": f"Bearer {token}"})
-    return next(str(o["slug"]) for o in me.json()["orgs"] if o["slug"] != besides)
-
-
 async def _refusals(ada: Visitor, sam_org: str, org: str) -> None:
     await ada.go(f"/ui/orgs/{sam_org}/documents", status=404)
     await ada.go(f"/ui/orgs/{org}/documents/DD-999", status=404)
@@ -231,14 +245,14 @@ async def test_a_whole_review_through_the_pages(tmp_path: Path, server_database_
         signoff_command("serve", "--port", str(port)), cwd=tmp_path, env=env, port=port
     ) as (base, _):
         watch = Watch("127.0.0.1")
-        async with async_playwright() as pw, httpx.AsyncClient(base_url=base, timeout=30) as api:
+        async with async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
             contexts = [await open_context(browser, watch) for _ in range(3)]
             phone = await open_context(browser, watch, width=390)
             ada, sam, dee = [await person(c, base, watch) for c in contexts]
             name, org = unique("ada"), unique("acme")
             await _sign_up_through_the_page(ada, name, org)
-            sam_email, dee_email = await _teams_and_owners(api, f"{name}@example.com", org)
+            sam_email, dee_email, sam_org = await _teams_and_owners(ada, sam, dee, org)
             await sam.sign_in(sam_email)
             await dee.sign_in(dee_email)
             key = await _import(ada, org)
@@ -247,8 +261,7 @@ async def test_a_whole_review_through_the_pages(tmp_path: Path, server_database_
             await reader.sign_in(dee_email)
             await _reader_keeps_the_approved_version(ada, reader, org, key)
             await _conflict(ada, await person(contexts[0], base, watch), org, key)
-            other = await _own_org_of(api, sam_email, besides=org)
-            await _refusals(ada, other, org)
+            await _refusals(ada, sam_org, org)
             for path in ("/docs", "/redoc"):
                 page = await ada.page.context.new_page()
                 await page.goto(base + path)

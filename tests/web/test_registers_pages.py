@@ -96,14 +96,20 @@ async def test_a_suspect_link_is_marked_and_confirmed_from_the_matrix(
     assert page.status_code == 200, page.text[-2000:]
     [link] = re.findall(r"/trace-links/([0-9a-f-]{36})/confirm", page.text)
     assert "1 suspect" in page.text
-    confirmed = await person.post(
-        f"/ui/orgs/{owner.orgs[0]}/documents/{key}/trace-links/{link}/confirm"
-    )
+    assert f'<textarea id="note-{link}" name="note"' in page.text
+    confirm_url = f"/ui/orgs/{owner.orgs[0]}/documents/{key}/trace-links/{link}/confirm"
+    too_long = await person.post(confirm_url, {"note": "x" * 2001})
+    assert too_long.status_code == 422
+    assert "longer than 2000 characters" in too_long.text
+    note = "The added rule does not change what REQ-001 asks."
+    confirmed = await person.post(confirm_url, {"note": note})
     assert confirmed.status_code == 303, confirmed.text[-2000:]
     suspects = await client.get(
         docs_url(owner, f"/{key}/trace-links"), params={"suspect": "true"}, headers=owner.headers
     )
     assert suspects.json()["items"] == []
+    kept = await client.get(docs_url(owner, f"/{key}/trace-links/{link}"), headers=owner.headers)
+    assert kept.json()["confirmation_note"] == note
     assert "No suspect link." in (await person.get(page_url)).text
 
 

@@ -14,7 +14,7 @@ from signoff.core.transaction import DbSession
 from signoff.core.web import ClockDep, Events
 
 
-def get_runtime(request: Request) -> AccountsRuntime:
+async def get_runtime(request: Request) -> AccountsRuntime:
     runtime: AccountsRuntime = Services.of(request.app).part(AccountsRuntime)
     return runtime
 
@@ -22,18 +22,18 @@ def get_runtime(request: Request) -> AccountsRuntime:
 Runtime = Annotated[AccountsRuntime, Depends(get_runtime)]
 
 
-def get_repository(session: DbSession) -> AccountRepository:
+async def get_repository(session: DbSession) -> AccountRepository:
     return AccountRepository(session)
 
 
 Repo = Annotated[AccountRepository, Depends(get_repository)]
 
 
-def get_users(repo: Repo, runtime: Runtime, events: Events, clock: ClockDep) -> UserService:
+async def get_users(repo: Repo, runtime: Runtime, events: Events, clock: ClockDep) -> UserService:
     return UserService(repo, runtime.passwords, runtime.throttle, events, clock, runtime.secret)
 
 
-def get_credentials(
+async def get_credentials(
     request: Request, repo: Repo, runtime: Runtime, events: Events, clock: ClockDep
 ) -> CredentialService:
     return CredentialService(repo, events, clock, runtime.secret, Services.of(request.app).cursors)
@@ -43,7 +43,7 @@ UserServiceDep = Annotated[UserService, Depends(get_users)]
 CredentialServiceDep = Annotated[CredentialService, Depends(get_credentials)]
 
 
-def get_grants(
+async def get_grants(
     session: DbSession,
     users: UserServiceDep,
     credentials: CredentialServiceDep,

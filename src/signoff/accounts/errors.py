@@ -9,6 +9,7 @@ from signoff.core.errors import (
     ConflictError,
     ForbiddenError,
     NotFoundError,
+    ServiceUnavailableError,
     UnauthorizedError,
     UnprocessableError,
 )
@@ -95,3 +96,13 @@ class CredentialNotFound(NotFoundError):
 class InvalidExpiry(UnprocessableError):
     code = "invalid_expiry"
     title = "The expiry is not in the future"
+
+
+class ExternalSignInFailed(UnauthorizedError):
+    code = "external_sign_in_failed"
+    title = "The sign-in with the identity provider did not complete"
+
+
+class IdentityProviderUnavailable(ServiceUnavailableError):
+    code = "identity_provider_unavailable"
+    title = "The identity provider cannot be reached"

@@ -8,6 +8,7 @@ stream of tokens with forged kids cannot make Signoff hammer the issuer.
 from __future__ import annotations
 
 import asyncio
+import hmac
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -51,6 +52,7 @@ class OidcVerifier:
         self._fetched_at = float("-inf")
         self._lock = asyncio.Lock()
         self._jwks_url = settings.jwks_url
+        self._metadata: dict[str, Any] | None = None
         self._check_url(self.issuer)
         self._http = httpx.AsyncClient(
             timeout=httpx.Timeout(settings.http_timeout_s), follow_redirects=False
@@ -63,7 +65,9 @@ class OidcVerifier:
     def issued(self, claims: dict[str, Any]) -> bool:
         return str(claims.get("iss", "")).rstrip("/") == self.issuer
 
-    async def verify(self, token: str) -> ExternalIdentityClaims:
+    async def verify(self, token: str, *, nonce: str | None = None) -> ExternalIdentityClaims:
+        """Check the token's signature, issuer, audience and times; with ``nonce`` (an
+        id_token from the sign-in flow), also that it was issued for that very sign-in."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError as exc:
@@ -83,6 +87,8 @@ class OidcVerifier:
             )
         except jwt.InvalidTokenError as exc:
             raise InvalidToken(f"The identity provider's token is not valid: {exc}.") from exc
+        if nonce is not None and not hmac.compare_digest(str(claims.get("nonce", "")), nonce):
+            raise InvalidToken("The identity provider's token was not issued for this sign-in.")
         return ExternalIdentityClaims(
             issuer=self.issuer,
             subject=str(claims["sub"]),
@@ -135,8 +141,15 @@ class OidcVerifier:
                 log.warning("oidc.jwk_skipped", issuer=self.issuer, error=str(exc))
         self._keys = keys
 
+    async def metadata(self) -> dict[str, Any]:
+        """The issuer's discovery document, fetched once (endpoints rarely move; a restart
+        picks up a change)."""
+        if self._metadata is None:
+            self._metadata = await self._get_json(f"{self.issuer}/.well-known/openid-configuration")
+        return self._metadata
+
     async def _discover(self) -> str:
-        config = await self._get_json(f"{self.issuer}/.well-known/openid-configuration")
+        config = await self.metadata()
         url = config.get("jwks_uri")
         if not isinstance(url, str):
             raise OidcError("the discovery document has no jwks_uri")
@@ -146,6 +159,23 @@ class OidcVerifier:
     async def _get_json(self, url: str) -> dict[str, Any]:
         self._check_url(url)
         response = await self._http.get(url, headers={"Accept": "application/json"})
+        return self._json(url, response)
+
+    async def post_form(
+        self, url: str, form: dict[str, str], auth: tuple[str, str] | None = None
+    ) -> dict[str, Any]:
+        """POST a form to one of the issuer's endpoints (its token endpoint) and read the
+        JSON object it answers, under the same timeout and https rule as the JWKS."""
+        self._check_url(url)
+        response = await self._http.post(
+            url,
+            data=form,
+            auth=httpx.BasicAuth(*auth) if auth is not None else httpx.USE_CLIENT_DEFAULT,
+            headers={"Accept": "application/json"},
+        )
+        return self._json(url, response)
+
+    def _json(self, url: str, response: httpx.Response) -> dict[str, Any]:
         response.raise_for_status()
         document = response.json()
         if not isinstance(document, dict):

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from signoff.accounts.keys import KeyRing
 from signoff.accounts.oidc import OidcVerifier
+from signoff.accounts.oidc_login import OidcLogin
 from signoff.accounts.passwords import Passwords
 from signoff.accounts.throttle import LoginThrottle
 from signoff.accounts.tokens import AccessTokens, RefreshTokens
@@ -22,15 +23,17 @@ class AccountsRuntime:
     throttle: LoginThrottle
     oidc: OidcVerifier | None
     secret: str
+    oidc_login: OidcLogin | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AccountsRuntime:
         secret = settings.secret_key.get_secret_value()
         keys = KeyRing(settings.auth, secret)
         issuer = settings.auth.issuer or settings.server.public_url or "signoff"
-        oidc = None
+        oidc = login = None
         if settings.oidc.issuer is not None:
             oidc = OidcVerifier(settings.oidc, settings.auth.leeway_s)
+            login = OidcLogin(settings.oidc, oidc, secret)
         return cls(
             passwords=Passwords(settings.auth),
             keys=keys,
@@ -46,6 +49,7 @@ class AccountsRuntime:
             throttle=LoginThrottle(settings.throttle, secret, settings.redis),
             oidc=oidc,
             secret=secret,
+            oidc_login=login,
         )
 
     async def close(self) -> None:

@@ -48,7 +48,7 @@ class VerificationRead(BaseModel):
     head_hash: str
 
 
-def get_audit(request: Request, session: DbSession) -> AuditService:
+async def get_audit(request: Request, session: DbSession) -> AuditService:
     return AuditService(session, Services.of(request.app).cursors)
 
 

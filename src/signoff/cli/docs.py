@@ -83,23 +83,21 @@ def lint_file(
             help="text, json, sarif (code scanning) or github (workflow annotations).",
         ),
     ] = Output.TEXT,
+    title: Annotated[
+        str | None,
+        typer.Option(help="The title, for a document with none (an RFC-style one)."),
+    ] = None,
 ) -> None:
     """Lint a Markdown design document against a template, offline. Exit 0: nothing at or
     above --fail-on; 1: findings that are; 2: the file cannot be read as a document, or
     has no title (`missing_title`, as the server refuses it)."""
     from datetime import UTC, datetime
 
-    from signoff.docformat import (
-        DocFormatError,
-        lint,
-        match_template,
-        parse_document,
-        require_title,
-    )
+    from signoff.docformat import DocFormatError, lint, parse_document, require_title
 
     try:
         loaded = _template(template)
-        parsed = require_title(parse_document(file.read_text("utf-8")))
+        parsed = require_title(parse_document(file.read_text("utf-8"), loaded, title=title))
     except DocFormatError as exc:
         # The code the server's 422 carries for the same file (`missing_title`, ...).
         typer.echo(f"{file}: {exc.code}: {exc}", err=True)
@@ -110,10 +108,32 @@ def lint_file(
     except Exception as exc:  # an unknown template
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from exc
-    report = lint(match_template(parsed, loaded), loaded, today=datetime.now(UTC).date())
+    report = lint(parsed, loaded, today=datetime.now(UTC).date())
     _print_report(file, report, output)
     failing = [f for f in report.findings if RANK[FailOn(f.severity.value)] >= RANK[fail_on]]
     raise typer.Exit(1 if failing else 0)
+
+
+def infer_template_file(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    out: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write here, not to stdout.")
+    ] = None,
+) -> None:
+    """Infer a template from a design document's outline, offline: its headings, tables and
+    their columns, Document Control labels, and the sections and blocks that repeat. Register
+    it with `POST /v1/orgs/{org}/templates`, or lint with `signoff lint --template`."""
+    from signoff.docformat import DocFormatError, infer_template
+
+    try:
+        markdown = infer_template(file.read_text("utf-8"))
+    except (DocFormatError, UnicodeDecodeError) as exc:
+        typer.echo(f"{file}: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    if out is None:
+        typer.echo(markdown, nl=False)
+    else:
+        out.write_text(markdown, "utf-8")
 
 
 def _print_report(file: Path, report: LintReport, output: Output) -> None:
@@ -224,6 +244,17 @@ def push(
     ] = False,
     server: Server = "http://127.0.0.1:8000",
     token: Token = "",
+    template: Annotated[
+        str | None,
+        typer.Option(help="A new document's template (`org:rfc`); else the file's `template`."),
+    ] = None,
+    title: Annotated[
+        str | None,
+        typer.Option(
+            help="A new document's title, when the file has none (an RFC-style document); "
+            "written into its front matter."
+        ),
+    ] = None,
 ) -> None:
     """Push a Markdown file: a new revision of its document, or a new document. The file's
     `revision` (written by `pull` and by every push) must still be the head, unless --force;
@@ -234,10 +265,11 @@ def push(
     control = _front_matter(text)
     key = doc or control.key
     markdown = {"Content-Type": "text/markdown"}
+    named = {k: v for k, v in {"template": template, "title": title}.items() if v}
     with _client(server, token) as client:
         base = f"/v1/orgs/{org}/documents"
         if key is None:
-            response = client.post(base, content=text.encode(), headers=markdown)
+            response = client.post(base, content=text.encode(), headers=markdown, params=named)
         else:
             pulled_at = control.revision if key == control.key else None
             etag = _precondition(client, f"{base}/{key}", pulled_at, force=force)
@@ -249,8 +281,10 @@ def push(
         if response.status_code not in (200, 201):
             _fail(response)
     body = response.json()
+    # The title too, when given: the next push of the file must carry it.
+    fields = {"key": body["key"], "revision": str(body["revision"])}
     file.write_text(
-        set_front_matter_fields(text, {"key": body["key"], "revision": str(body["revision"])}),
+        set_front_matter_fields(text, fields | ({"title": body["title"]} if title else {})),
         "utf-8",
     )
     typer.echo(f"{body['key']} {body['version']} ({body['status']}), revision {body['revision']}")

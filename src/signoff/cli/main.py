@@ -382,6 +382,9 @@ def _docs_commands() -> None:
     cli.command("pull")(docs.pull)
     cli.command("export")(exchange.export)
     cli.command("import")(exchange.import_)
+    template_cli = typer.Typer(help="Templates, offline.", no_args_is_help=True)
+    template_cli.command("infer")(docs.infer_template_file)
+    cli.add_typer(template_cli, name="template")
 
 
 _docs_commands()

@@ -21,11 +21,11 @@ def declare(dependency: Any, permission: str) -> Any:
     return dependency
 
 
-def _public() -> None:
+async def _public() -> None:
     """Anyone may call this route."""
 
 
-def _authenticated(principal: CurrentPrincipal) -> Principal:
+async def _authenticated(principal: CurrentPrincipal) -> Principal:
     return principal
 
 

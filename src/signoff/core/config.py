@@ -149,6 +149,10 @@ class CorsSettings(BaseModel):
 class LogSettings(BaseModel):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["auto", "json", "console"] = "auto"
+    # The share of answered requests (status below 400) written to the access log; refused
+    # and failed requests are always written, and every request is counted in the metrics.
+    # The access line was the largest single cost of a /health/live (issue 16).
+    access_sample: float = Field(default=1.0, ge=0, le=1)
 
 
 class AuthSettings(BaseModel):
@@ -249,6 +253,15 @@ class OidcSettings(BaseModel):
     http_timeout_s: float = Field(default=5.0, gt=0)
     jwks_min_refresh_s: float = Field(default=30.0, ge=0)
     allow_insecure_http: bool = False
+    # "Sign in with <issuer>" in the web UI (authorization code with PKCE): the client
+    # registered at the issuer. Its id tokens must name it as their audience.
+    client_id: str | None = Field(default=None, description="Default: the audience.")
+    client_secret: SecretStr | None = Field(
+        default=None, description="Unset for a public client (PKCE only)."
+    )
+    display_name: str | None = Field(
+        default=None, description="The sign-in button's 'Sign in with …'; default: the host."
+    )
 
     _split = field_validator("algorithms", mode="before")(_comma_list)
 

@@ -18,10 +18,11 @@ from typing import Any, ClassVar, Protocol
 from sqlalchemy import String
 from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, SessionTransaction, mapped_column
 
 from signoff.core.clock import Clock
 from signoff.core.db import Base, partial_index
+from signoff.core.tracecontext import current_traceparent
 from signoff.core.types import JSONType, UTCDateTime, new_id
 
 ENVELOPE_VERSION = 1
@@ -54,6 +55,9 @@ class OutboxEvent(Base):
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The W3C trace context of the write that recorded it (core/tracecontext.py); not part
+    # of the envelope: channels carry it in their own headers.
+    traceparent: Mapped[str | None] = mapped_column(String(55))
 
     def envelope(self) -> dict[str, Any]:
         """The wire format every channel carries (architecture.md, "Events")."""
@@ -157,6 +161,7 @@ class EventRecorder:
             data=data,
             version=ENVELOPE_VERSION,
             occurred_at=self._clock.now(),
+            traceparent=current_traceparent(),
         )
         self._session.add(event)
         for listener in self._listeners:
@@ -166,23 +171,34 @@ class EventRecorder:
         return event
 
 
-_PENDING = "signoff.events.pending_notification"
+_AFTER_COMMIT = "signoff.after_commit"
+
+
+def after_commit(session: AsyncSession, action: Callable[[], None], *, key: object = None) -> None:
+    """Run ``action`` once the session's transaction commits, never when it rolls back
+    (what happened in the process must not count what the database did not keep). Actions
+    given with the same ``key`` run once per transaction."""
+    sync = session.sync_session
+    pending: dict[object, Callable[[], None]] | None = sync.info.get(_AFTER_COMMIT)
+    if pending is None:
+        pending = sync.info[_AFTER_COMMIT] = {}
+
+        def committed(_session: object) -> None:
+            actions = list(pending.values())
+            pending.clear()
+            for run in actions:
+                run()
+
+        def rolled_back(_session: object, previous: SessionTransaction) -> None:
+            if not previous.nested:  # a savepoint's rollback leaves the transaction's work
+                pending.clear()
+
+        sa_event.listen(sync, "after_commit", committed)
+        sa_event.listen(sync, "after_soft_rollback", rolled_back)
+    pending[object() if key is None else key] = action
 
 
 def notify_after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
     """Call ``callback`` when the session's transaction commits (not when it rolls back): the
     in-process relay wakes at once instead of at its next poll."""
-    sync = session.sync_session
-    if _PENDING not in sync.info:
-
-        def committed(_session: object) -> None:
-            if sync.info.get(_PENDING):
-                sync.info[_PENDING] = False
-                callback()
-
-        def rolled_back(_session: object, _previous: object) -> None:
-            sync.info[_PENDING] = False
-
-        sa_event.listen(sync, "after_commit", committed)
-        sa_event.listen(sync, "after_soft_rollback", rolled_back)
-    sync.info[_PENDING] = True
+    after_commit(session, callback, key=callback)

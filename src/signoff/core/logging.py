@@ -308,6 +308,11 @@ def configure_logging(
             renderer,
         ],
     )
+    # No line shows where it was logged from, nor the thread or process: the standard
+    # library's knobs (logging HOWTO, "Optimization") skip collecting them for each record,
+    # which walked the stack on every access line (py-spy, issue 16).
+    logging._srcfile = None
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     writer = logging.StreamHandler(stream) if stream is not None else _StandardError()
     writer.setFormatter(formatter)
     global _listener

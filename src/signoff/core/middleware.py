@@ -8,6 +8,7 @@ last-resort 500), then CORS and gzip (Starlette's), ``TimeoutMiddleware``,
 from __future__ import annotations
 
 import asyncio
+import random
 import re
 import time
 
@@ -47,9 +48,12 @@ def request_id_for(headers: Headers) -> str:
 
 
 class EdgeMiddleware:
-    def __init__(self, app: ASGIApp, metrics: Metrics, *, hsts: bool) -> None:
+    def __init__(
+        self, app: ASGIApp, metrics: Metrics, *, hsts: bool, access_sample: float = 1.0
+    ) -> None:
         self.app = app
         self.metrics = metrics
+        self.access_sample = access_sample
         self._api_headers = _security_headers(API_CSP, hsts=hsts)
         self._docs_headers = _security_headers(DOCS_CSP, hsts=hsts)
 
@@ -151,6 +155,8 @@ class EdgeMiddleware:
         labels = {"method": method, "route": template, "status": str(status)}
         self.metrics.requests.labels(**labels).inc()
         self.metrics.latency.labels(**labels).observe(seconds)
+        if status < 400 and self.access_sample < 1 and random.random() >= self.access_sample:  # noqa: S311 (a sample, not a secret)
+            return
         client = scope.get("client")
         log.info(
             "request",

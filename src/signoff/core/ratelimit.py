@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
-from limits import RateLimitItem
+from limits import RateLimitItem, RateLimitItemPerMinute
 from limits.aio.storage import MemoryStorage, RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter, RateLimiter
 from limits.errors import StorageError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from signoff.core.config import RedisSettings
 from signoff.core.errors import RateLimitedError
@@ -123,3 +125,21 @@ class Counters:
                 await limiter.clear(item, *ids)
 
         await self.run(clear_all)
+
+
+@dataclass(frozen=True)
+class OrgBudget:
+    """Requests per minute an organization allows itself; None where it set none."""
+
+    reads_per_minute: int | None = None
+    writes_per_minute: int | None = None
+
+    def tier(self, *, write: bool) -> RateLimitItem | None:
+        amount = self.writes_per_minute if write else self.reads_per_minute
+        return RateLimitItemPerMinute(amount) if amount is not None else None
+
+
+class OrgBudgets(Protocol):
+    async def budget(self, session: AsyncSession, org: str) -> OrgBudget:
+        """The budget of the organization ``org`` names (its slug or id)."""
+        ...

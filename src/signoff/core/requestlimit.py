@@ -7,6 +7,10 @@ organization an API key belongs to). Counts are sliding window counters (``limit
 counter per window, in Redis when configured so every instance shares them, in the process
 otherwise and while Redis fails (``core.ratelimit``).
 
+An organization's admin may set budgets of its own, requests per minute for reads and for
+writes (``core.ratelimit.OrgBudgets``, kept by the organizations domain): they are counted
+besides the server's, so they can only tighten them.
+
 A refusal is a 429 problem with ``Retry-After`` and the IETF ``RateLimit-Policy`` and
 ``RateLimit`` headers (draft-ietf-httpapi-ratelimit-headers), and is counted in
 ``signoff_request_limit_refusals_total{scope,kind}``.
@@ -24,7 +28,7 @@ from signoff.core.config import RedisSettings, RequestLimitSettings
 from signoff.core.errors import RateLimitedError
 from signoff.core.metrics import Metrics
 from signoff.core.principal import Principal
-from signoff.core.ratelimit import Counted, Counters
+from signoff.core.ratelimit import Counted, Counters, OrgBudget, OrgBudgets
 from signoff.core.transaction import SAFE_METHODS, UnitOfWork
 
 
@@ -39,8 +43,14 @@ def _tiers(value: str) -> list[RateLimitItem]:
 
 class RequestLimiter:
     def __init__(
-        self, settings: RequestLimitSettings, redis: RedisSettings, secret: str, metrics: Metrics
+        self,
+        settings: RequestLimitSettings,
+        redis: RedisSettings,
+        secret: str,
+        metrics: Metrics,
+        budgets: OrgBudgets | None = None,
     ) -> None:
+        self.budgets = budgets
         self.counters = Counters(redis, "requests", secret, SlidingWindowCounterRateLimiter)
         self._tiers = {
             ("principal", "reads"): _tiers(settings.reads),
@@ -56,15 +66,21 @@ class RequestLimiter:
             registry=metrics.registry,
         )
 
-    async def check(self, principal: Principal, org: str | None, *, write: bool) -> None:
+    async def check(
+        self, principal: Principal, org: str | None, *, write: bool, own: OrgBudget | None = None
+    ) -> None:
         """Count the request; refuse it (429) when the caller or its organization is over
-        its budget."""
+        its budget (the server's, or ``own``: the one the organization set itself)."""
         kind = "writes" if write else "reads"
         keys: list[Counted] = [
             (item, (kind, "principal", principal.key)) for item in self._tiers[("principal", kind)]
         ]
         if org is not None:
-            keys += [(item, (kind, "org", org)) for item in self._tiers[("org", kind)]]
+            tiers = [*self._tiers[("org", kind)]]
+            own_tier = own.tier(write=write) if own is not None else None
+            if own_tier is not None and own_tier not in tiers:  # the same would count twice
+                tiers.append(own_tier)
+            keys += [(item, (kind, "org", org)) for item in tiers]
         if not keys:
             return
         refused = await self.counters.spend(keys)
@@ -98,5 +114,10 @@ class LimitedAuthenticator:
             org = request.path_params.get("org")
             if not isinstance(org, str):
                 org = str(principal.org_id) if principal.org_id is not None else None
-            await self.limiter.check(principal, org, write=request.method not in SAFE_METHODS)
+            budgets = self.limiter.budgets
+            own = None
+            if org is not None and budgets is not None:
+                own = await budgets.budget(uow.session(), org)
+            write = request.method not in SAFE_METHODS
+            await self.limiter.check(principal, org, write=write, own=own)
         return principal

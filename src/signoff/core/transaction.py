@@ -56,6 +56,20 @@ class UnitOfWork:
             yield session
             await session.commit()
 
+    async def end_reads(self) -> None:
+        """End a reading request's transaction before slow work that needs no database (a
+        PDF takes seconds to lay out): its connection goes back to the pool instead of
+        idling in a transaction. A query after this would open a new session."""
+        if not self.read_only:
+            raise RuntimeError("only a reading request may end its transaction early")
+        session, self._session = self._session, None
+        if session is None:
+            return
+        try:
+            await session.commit()  # it wrote nothing: this only ends the transaction
+        finally:
+            await session.close()
+
     def before_commit(self, hook: BeforeCommit) -> None:
         """Run ``hook`` with the finished response inside the transaction, just before commit."""
         self._before_commit.append(hook)
@@ -94,9 +108,17 @@ class UnitOfWork:
             log.warning("transaction.close_failed", error=type(exc).__name__)
 
 
+Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+
+
 class TransactionalRoute(APIRoute):
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
+    def solved_handler(self) -> Handler:
+        """What runs inside the transaction: FastAPI's handler (dependencies solved, the
+        endpoint called, its result serialized)."""
+        return super().get_route_handler()
+
+    def get_route_handler(self) -> Handler:
+        handler = self.solved_handler()
 
         async def run_in_transaction(request: Request) -> Response:
             db = _database(request)
@@ -127,12 +149,18 @@ def unit_of_work(request: Request) -> UnitOfWork:
     return uow
 
 
-def get_session(request: Request) -> AsyncSession:
+# Dependencies are coroutines: FastAPI runs a plain function in the thread pool, a hop that
+# cost more than the whole of what these do (issue 16).
+async def get_session(request: Request) -> AsyncSession:
     return unit_of_work(request).session()
 
 
+async def get_unit_of_work(request: Request) -> UnitOfWork:
+    return unit_of_work(request)
+
+
 DbSession = Annotated[AsyncSession, Depends(get_session)]
-UoW = Annotated[UnitOfWork, Depends(unit_of_work)]
+UoW = Annotated[UnitOfWork, Depends(get_unit_of_work)]
 
 
 def _database(request: Request) -> Database:

@@ -16,12 +16,12 @@ from signoff.core.services import Services
 from signoff.core.transaction import DbSession
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = Services.of(request.app).settings
     return settings
 
 
-def get_clock(request: Request) -> Clock:
+async def get_clock(request: Request) -> Clock:
     clock: Clock = Services.of(request.app).clock
     return clock
 
@@ -31,7 +31,11 @@ def client_address(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-def event_context(request: Request, principal: OptionalPrincipal) -> EventContext:
+async def get_client_address(request: Request) -> str | None:
+    return client_address(request)
+
+
+async def event_context(request: Request, principal: OptionalPrincipal) -> EventContext:
     return EventContext(
         actor=principal.key if principal is not None else None,
         client_address=client_address(request),
@@ -39,7 +43,7 @@ def event_context(request: Request, principal: OptionalPrincipal) -> EventContex
     )
 
 
-def get_events(
+async def get_events(
     request: Request,
     session: DbSession,
     context: Annotated[EventContext, Depends(event_context)],
@@ -55,7 +59,7 @@ def get_events(
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
-ClientAddress = Annotated[str | None, Depends(client_address)]
+ClientAddress = Annotated[str | None, Depends(get_client_address)]
 Events = Annotated[EventRecorder, Depends(get_events)]
 
 
@@ -85,7 +89,7 @@ OptionalIfMatchHeader = Annotated[
 IfNoneMatchHeader = Annotated[str | None, Header(alias="If-None-Match")]
 
 
-def page_request(
+async def page_request(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")] = DEFAULT_LIMIT,
     cursor: Annotated[
         str | None, Query(max_length=1024, description="`next_cursor` of the previous page.")

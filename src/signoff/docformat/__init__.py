@@ -5,7 +5,9 @@ the `signoff lint` CLI and the tests all use this package as is.
 
 Templates
     `parse_template(markdown) -> Template`: the section tree of a Markdown template
-    (numbers, titles, levels, guidance, tables, repeatable blocks, notes).
+    (numbers or heading paths, titles, levels, guidance, tables, repeatable blocks, notes,
+    optional and repeating sections). `infer_template(markdown) -> str`: template Markdown
+    with the outline of an existing document.
 
 Documents
     `parse_document(markdown, template=None, *, limits=Limits()) -> ParsedDocument`:
@@ -51,6 +53,7 @@ from signoff.docformat.errors import (
 )
 from signoff.docformat.hashing import normalized_body, section_hash
 from signoff.docformat.html import render_html, section_anchors
+from signoff.docformat.infer import infer_template
 from signoff.docformat.lint import (
     DEFAULT_SEVERITIES,
     RULE_IDS,
@@ -58,6 +61,7 @@ from signoff.docformat.lint import (
     LintConfig,
     LintReport,
     Severity,
+    completeness,
     lint,
 )
 from signoff.docformat.matching import match_template
@@ -115,9 +119,11 @@ __all__ = [
     "TooManySections",
     "YamlValue",
     "check_section_body",
+    "completeness",
     "content_outline",
     "diff_sections",
     "document_from_template",
+    "infer_template",
     "lint",
     "match_template",
     "normalize_text",

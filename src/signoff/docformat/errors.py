@@ -76,6 +76,6 @@ class InvalidSectionBody(DocFormatError):
 
 
 class MissingTitle(DocFormatError):
-    """Neither a `title` in the front matter nor a `# Design Document: <title>` heading."""
+    """Neither a `title` in the front matter, nor a `#` title heading, nor a title given."""
 
     code = "missing_title"

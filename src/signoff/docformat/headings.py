@@ -13,6 +13,16 @@ from signoff.docformat.normalize import repair_text
 
 NUMBER_PATTERN = r"(?:\d{1,3}|[A-Z])(?:\.\d{1,3})*"
 NUMBER_RE = re.compile(NUMBER_PATTERN)
+# A template section without a number is identified by its heading path: the slugs of its
+# own and its ancestors' titles, each after a `/` (`/proposal/user-stories`). The leading
+# `/` keeps a path from ever reading as a number.
+PATH_SEGMENT = r"[^\W_]+(?:-[^\W_]+)*"
+PATH_RE = re.compile(rf"(?:/{PATH_SEGMENT}){{1,16}}")
+TEMPLATE_KEY_RE = re.compile(rf"{NUMBER_PATTERN}|(?:/{PATH_SEGMENT}){{1,16}}")
+MAX_KEY_LENGTH = 255
+# `(Optional)` or `[Optional]` in a template heading marks the section optional.
+_OPTIONAL_MARK = re.compile(r"\s*[(\[]\s*optional\s*[)\]]\s*", re.IGNORECASE)
+_NOT_SLUG = re.compile(r"[\W_]+")
 SECTION_REF_RE = re.compile(r"§\s?(\d{1,3}(?:\.\d{1,3})*|[A-Z](?:\.\d{1,3})+)")
 
 # Top-level numbers are capped at three digits so that `## 2024 Roadmap` stays a title.
@@ -87,7 +97,33 @@ def document_title(h1_text: str) -> str:
     return text
 
 
+def is_rendered_title(h1_text: str) -> bool:
+    """True for a `Design Document: <title>` heading (as `title_heading` writes it)."""
+    return collapse_spaces(h1_text).casefold().startswith(_TITLE_PREFIX.casefold())
+
+
 def title_heading(title: str) -> str:
     """The H1 text for a document title."""
     title = _SPACES.sub(" ", title).strip(" ")
     return f"{_TITLE_PREFIX} {title}" if title else _TITLE_PREFIX
+
+
+def is_optional_title(title: str) -> bool:
+    """True when a template heading is marked `(Optional)` or `[Optional]`."""
+    return _OPTIONAL_MARK.search(title) is not None
+
+
+def match_title(title: str) -> str:
+    """`title_key` without an optional mark: `Notes (Optional)` is the template's `Notes`."""
+    return title_key(_OPTIONAL_MARK.sub(" ", title))
+
+
+def path_segment(title: str) -> str:
+    """The slug of one heading in a heading path (`User Stories (Optional)` → `user-stories`)."""
+    slug = _NOT_SLUG.sub("-", match_title(title)).strip("-")
+    return slug or "section"
+
+
+def is_template_key(key: str) -> bool:
+    """A section number or a heading path, as recorded in `template=` of a stable-id comment."""
+    return len(key) <= MAX_KEY_LENGTH and TEMPLATE_KEY_RE.fullmatch(key) is not None

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TypeAlias
 
-from signoff.docformat.headings import NUMBER_RE, is_dotted
+from signoff.docformat.headings import NUMBER_RE, is_dotted, is_template_key
 
 YamlValue: TypeAlias = "str | list[YamlValue] | dict[str, YamlValue]"
 
@@ -82,7 +82,8 @@ class Section:
 
     `body` is the Markdown between the heading (and its stable-id comment) and the next
     section heading, without surrounding blank lines or a trailing `---` separator.
-    `template_number` is the template section this one matched, or None for an extra one.
+    `template_number` is the key of the template section this one matched (its number, or
+    its heading path in an unnumbered template), or None for an extra one.
     """
 
     number: str | None
@@ -110,9 +111,10 @@ def _check_section(section: Section) -> None:
         raise ValueError("section title must be one stripped line")
     if section.id is not None and not ID_RE.fullmatch(section.id):
         raise ValueError(f"invalid section id {section.id!r}")
-    for number in (section.number, section.template_number):
-        if number is not None and not NUMBER_RE.fullmatch(number):
-            raise ValueError(f"invalid section number {number!r}")
+    if section.number is not None and not NUMBER_RE.fullmatch(section.number):
+        raise ValueError(f"invalid section number {section.number!r}")
+    if section.template_number is not None and not is_template_key(section.template_number):
+        raise ValueError(f"invalid template section {section.template_number!r}")
     # Deeper headings are only sections when dotted (`#### 5.2.1`); anything else there is
     # body text, so such a section could not be read back.
     if section.level >= 4 and not is_dotted(section.number):

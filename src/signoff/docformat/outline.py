@@ -4,7 +4,8 @@
 from markdown-it tokens, with these normalizations (and no others):
 
 * front matter, the title H1 and the `## Document Control` heading and table are left out:
-  they are Document Control, compared as data (`parse_document(...).control`);
+  they are Document Control, compared as data (`parse_document(...).control`); so is a
+  `- Label: value` list opening a document without that table (`skeleton.metadata_list`);
 * `---` thematic breaks are left out (the renderer writes its own separators);
 * signoff:section stable-id comments are left out (they are section metadata);
 * headings compare by level, section number and title, so `## 3 Foo` equals `## 3. Foo`,
@@ -31,7 +32,7 @@ from signoff.docformat.headings import split_heading
 from signoff.docformat.markdown import full_parser, heading_level
 from signoff.docformat.model import DEFAULT_LIMITS
 from signoff.docformat.normalize import normalize_text
-from signoff.docformat.skeleton import Kind, classify, parse_id_comment
+from signoff.docformat.skeleton import Kind, classify, is_metadata_item, parse_id_comment
 
 OutlineItem = tuple[str | int | None, ...]
 _STRUCTURE = {
@@ -48,8 +49,11 @@ _STRUCTURE = {
 
 def content_outline(markdown: str) -> tuple[OutlineItem, ...]:
     """The content items of `markdown` (see the module docstring)."""
-    tokens = full_parser(DEFAULT_LIMITS.max_nesting_depth).parse(_body(markdown))
+    body = _body(markdown)
+    tokens = full_parser(DEFAULT_LIMITS.max_nesting_depth).parse(body)
     skipped = _control_tokens(tokens)
+    if not skipped & {i for i, t in enumerate(tokens) if t.type == "table_open"}:
+        skipped |= _metadata_tokens(tokens, body.split("\n"))
     items: list[OutlineItem] = []
     for index, token in enumerate(tokens):
         if index not in skipped:
@@ -89,6 +93,33 @@ def _control_tokens(tokens: Sequence[Token]) -> set[int]:
             skipped.update(range(index, end + 1))
             in_control = False
     return skipped
+
+
+def _metadata_tokens(tokens: Sequence[Token], lines: Sequence[str]) -> set[int]:
+    """The tokens of a metadata list: the first top-level block other than the title, before
+    any section, a bullet list of `Label: value` lines only."""
+    seen = {Kind.TITLE: False, Kind.CONTROL: False, Kind.SECTION: False}
+    for index, token in enumerate(tokens):
+        if token.level != 0 or token.type.endswith("_close") or token.type == "inline":
+            continue
+        if token.type == "heading_open":
+            kind = classify(heading_level(token), tokens[index + 1].content, seen)
+            if kind is Kind.TITLE:
+                seen[kind] = True
+                continue
+            return set()
+        if token.type != "bullet_list_open" or token.map is None:
+            return set()
+        items = [line.strip() for line in lines[token.map[0] : token.map[1]] if line.strip()]
+        if not all(is_metadata_item(item) for item in items):
+            return set()
+        end = next(j for j in range(index, len(tokens)) if _closes(tokens[j], token))
+        return set(range(index, end + 1))
+    return set()
+
+
+def _closes(candidate: Token, opening: Token) -> bool:
+    return candidate.type == "bullet_list_close" and candidate.level == opening.level
 
 
 def _items(tokens: Sequence[Token], index: int, token: Token) -> list[OutlineItem]:

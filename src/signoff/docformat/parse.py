@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from signoff.docformat.errors import DocumentTooLarge, MissingTitle
 from signoff.docformat.frontmatter import (
     FrontMatter,
@@ -42,17 +44,27 @@ def require_title(parsed: ParsedDocument) -> ParsedDocument:
     and `signoff lint` refuses it the same way (one rule, one code)."""
     if not parsed.control.title.strip():
         raise MissingTitle(
-            "The document has no title: give it a `title` in the front matter or a "
-            "`# Design Document: <title>` heading.",
+            "The document has no title: give it a `title` in the front matter, a "
+            "`# <title>` heading before its sections, or a title with the import.",
             line=1,
         )
     return parsed
 
 
 def parse_document(
-    markdown: str, template: Template | None = None, *, limits: Limits = DEFAULT_LIMITS
+    markdown: str,
+    template: Template | None = None,
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    title: str | None = None,
 ) -> ParsedDocument:
     """Parse a design document; with a template, sections are matched to it.
+
+    The title is `title` when given (an import names it), else the front matter's, else
+    the first `#` heading's (without a `Design Document:` prefix) — unless the template's
+    sections are `#` headings (`Template.h1_sections`): then every `#` heading is a section.
+    Document Control comes from the front matter, the `## Document Control` table, or a
+    `- Label: value` list opening the document.
 
     Raises a `DocFormatError` subclass (and nothing else) on malformed front matter or
     input over `limits`.
@@ -66,9 +78,12 @@ def parse_document(
     front = FrontMatter({}, {})
     if split.yaml_text is not None:
         front = parse_front_matter(split.yaml_text)
-    skeleton = read_skeleton(split.body, split.body_offset, limits)
-    title = document_title(skeleton.title_heading or "")
-    control = merge_control(front, control_from_rows(skeleton.control_rows, title))
+    title_h1 = template is None or not template.h1_sections
+    skeleton = read_skeleton(split.body, split.body_offset, limits, title_h1=title_h1)
+    heading = document_title(skeleton.title_heading or "")
+    control = merge_control(front, control_from_rows(skeleton.control_rows, heading))
+    if title is not None and title.strip():
+        control = dataclasses.replace(control, title=" ".join(title.split()))
     sections = tuple(_section(raw) for raw in skeleton.sections)
     doc = ParsedDocument(control, sections, skeleton.preamble)
     return match_template(doc, template) if template is not None else doc

@@ -69,7 +69,7 @@ def document_from_template(template: Template, *, title: str | None = None) -> P
     default_title = document_title(template.title_pattern)
     control = control_from_rows(template.document_control.fields, title or default_title)
     sections = tuple(
-        Section(spec.number, spec.title, spec.level, spec.body, template_number=spec.number)
+        Section(spec.number, spec.title, spec.level, spec.body, template_number=spec.key)
         for spec in template.walk()
     )
     return ParsedDocument(control, sections, template.preamble)

@@ -27,9 +27,10 @@ from markdown_it.token import Token
 
 from signoff.docformat.errors import SectionTooLarge, TooManySections
 from signoff.docformat.headings import (
-    NUMBER_RE,
     collapse_spaces,
     is_dotted,
+    is_rendered_title,
+    is_template_key,
     split_heading,
     title_key,
 )
@@ -103,13 +104,18 @@ class _Source:
         return "\n".join(trim_blank_lines(self.lines[start:end]))
 
 
-def read_skeleton(text: str, line_offset: int, limits: Limits) -> Skeleton:
-    """The skeleton of `text`, whose first line is line `line_offset + 1` of the input."""
+def read_skeleton(
+    text: str, line_offset: int, limits: Limits, *, title_h1: bool = True
+) -> Skeleton:
+    """The skeleton of `text`, whose first line is line `line_offset + 1` of the input.
+
+    `title_h1=False` (a template whose sections are `#` headings): no heading is the title.
+    """
     tokens = block_parser(limits.max_nesting_depth).parse(text)
     check_nesting(tokens, limits.max_nesting_depth, line_offset)
     blocks = top_level_blocks(tokens)
     source = _Source(text.split("\n"), blocks, [b.start for b in blocks], line_offset, limits)
-    boundaries = find_boundaries(tokens)
+    boundaries = find_boundaries(tokens, title_h1=title_h1)
     title: str | None = None
     rows: tuple[tuple[str, str], ...] = ()
     parts: list[str] = [source.text(0, _region_end(source, boundaries, -1))]
@@ -126,26 +132,70 @@ def read_skeleton(text: str, line_offset: int, limits: Limits) -> Skeleton:
             rows, rest = _control(source, boundary.end, end)
             parts.extend(rest)
     preamble = "\n\n".join(part for part in parts if part)
+    if not rows:
+        rows, preamble = metadata_list(preamble, limits)
     return Skeleton(title, rows, preamble, tuple(sections))
 
 
-def find_boundaries(tokens: Sequence[Token]) -> list[Boundary]:
+def metadata_list(preamble: str, limits: Limits) -> tuple[tuple[tuple[str, str], ...], str]:
+    """Document Control rows from a list that opens the preamble (`- Status: Draft`, or
+    `- **Status:** Draft`), the style of many public templates, and the preamble without it.
+
+    Only a list whose every item is one `Label: value` line counts, so prose is never read
+    as metadata; a document with a Document Control table keeps its list as text.
+    """
+    tokens = block_parser(limits.max_nesting_depth).parse(preamble)
+    blocks = top_level_blocks(tokens)
+    if not blocks or blocks[0].type != "bullet_list_open":
+        return (), preamble
+    lines = preamble.split("\n")
+    items = [
+        _METADATA_ITEM.fullmatch(line.strip()) for line in lines[: blocks[0].end] if line.strip()
+    ]
+    if not all(items):
+        return (), preamble
+    rows = tuple(
+        ((m["bold"] or m["plain"]).strip(), (m["value"] or "").strip())
+        for m in items
+        if m is not None
+    )
+    return rows, "\n".join(trim_blank_lines(lines[blocks[0].end :]))
+
+
+_METADATA_ITEM = re.compile(
+    r"[-*+][ \t]+"
+    r"(?:\*\*(?P<bold>[^*:\n]{1,40}?)[ \t]*:?\*\*:?|(?P<plain>[^\W\d_][\w ()/.-]{0,39}?):)"
+    r"(?:[ \t]+(?P<value>.*))?",
+)
+
+
+def is_metadata_item(line: str) -> bool:
+    """One `- Label: value` (or `- **Label:** value`) line of a metadata list."""
+    return _METADATA_ITEM.fullmatch(line) is not None
+
+
+def find_boundaries(tokens: Sequence[Token], *, title_h1: bool = True) -> list[Boundary]:
     found: list[Boundary] = []
     seen = {Kind.TITLE: False, Kind.CONTROL: False, Kind.SECTION: False}
     for index, token in enumerate(tokens):
         if token.type != "heading_open" or token.level != 0 or token.map is None:
             continue
         level, content = heading_level(token), tokens[index + 1].content
-        kind = classify(level, content, seen)
+        kind = classify(level, content, seen, title_h1=title_h1)
         if kind is not None:
             seen[kind] = True
             found.append(Boundary(kind, level, content, token.map[0], token.map[1]))
     return found
 
 
-def classify(level: int, content: str, seen: dict[Kind, bool]) -> Kind | None:
+def classify(
+    level: int, content: str, seen: dict[Kind, bool], *, title_h1: bool = True
+) -> Kind | None:
+    """What a top-level heading starts. With `title_h1=False` (`#` headings are sections),
+    only the `# Design Document: …` heading Signoff's own export writes is a title."""
     number, title = split_heading(content)
-    if level == 1 and not seen[Kind.TITLE] and not seen[Kind.SECTION]:
+    first = level == 1 and not seen[Kind.TITLE] and not seen[Kind.SECTION]
+    if first and (title_h1 or is_rendered_title(content)):
         return Kind.TITLE
     control = level == 2 and number is None and title_key(title) == _CONTROL_TITLE
     if control and not seen[Kind.CONTROL] and not seen[Kind.SECTION]:
@@ -219,7 +269,7 @@ def parse_id_comment(line: str) -> tuple[str, str | None] | None:
     section_id, template = values.get("id", ""), values.get("template")
     if not ID_RE.fullmatch(section_id):
         return None
-    if template is not None and not NUMBER_RE.fullmatch(template):
+    if template is not None and not is_template_key(template):
         return None
     return section_id, template
 

@@ -68,6 +68,14 @@ class SectionSpec:
     `*(Repeat for each …)*` line that follows no block: it is attached to the nearest
     enclosing section whose title is a `[placeholder]` (5.2 `[Component/Layer Name]` for
     the note at the end of 5.2.4), else to the section where it appears.
+
+    `path` is the heading path (`/proposal/user-stories`, see `headings.PATH_RE`);
+    `key` identifies the section in a document's `template_number`: its number when it
+    has one, else its path. `optional`: an absent section is no gap (marked
+    `(Optional)` in its heading or an ancestor's). `repeats`: an unnumbered section that
+    documents instantiate any number of times (one per service, per endpoint): its title is
+    a `[placeholder]` followed by a `*(Repeat for each …)*` note, or it is listed under
+    `repeat:` in the template's front matter.
     """
 
     number: str | None
@@ -80,6 +88,13 @@ class SectionSpec:
     repeat_note: str | None = None
     body: str = ""
     children: tuple[SectionSpec, ...] = ()
+    path: str = ""
+    optional: bool = False
+    repeats: bool = False
+
+    @property
+    def key(self) -> str:
+        return self.number if self.number is not None else self.path
 
     def walk(self) -> Iterator[SectionSpec]:
         yield self
@@ -113,18 +128,29 @@ class Template:
         for section in self.sections:
             yield from section.walk()
 
-    def get(self, number: str) -> SectionSpec | None:
-        return next((s for s in self.walk() if s.number == number), None)
+    def get(self, key: str) -> SectionSpec | None:
+        """The section spec with this number or heading path."""
+        return next((s for s in self.walk() if s.key == key), None)
+
+    @property
+    def numbered(self) -> bool:
+        """True when at least one section has a number (the seed's style)."""
+        return any(s.number is not None for s in self.walk())
+
+    @property
+    def h1_sections(self) -> bool:
+        """True when the template has no title heading and its sections are `#` headings:
+        then a document's `#` headings are sections, and its title comes from elsewhere."""
+        return not self.title_pattern and any(s.level == 1 for s in self.sections)
 
     def parents(self) -> dict[str, str | None]:
-        """Number of each numbered spec → number of its parent spec (None at the top)."""
+        """Key of each spec → key of its parent spec (None at the top)."""
         result: dict[str, str | None] = {}
 
         def visit(spec: SectionSpec, parent: str | None) -> None:
-            if spec.number is not None:
-                result[spec.number] = parent
+            result[spec.key] = parent
             for child in spec.children:
-                visit(child, spec.number)
+                visit(child, spec.key)
 
         for top in self.sections:
             visit(top, None)

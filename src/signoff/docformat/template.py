@@ -8,12 +8,14 @@ paragraphs and tables. Unrecognised headings are kept as unnumbered sections.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 
 from markdown_it.token import Token
 
 from signoff.docformat.frontmatter import parse_front_matter, split_front_matter
+from signoff.docformat.headings import is_optional_title, path_segment
 from signoff.docformat.markdown import (
     full_parser,
     heading_level,
@@ -22,7 +24,7 @@ from signoff.docformat.markdown import (
     top_level_blocks,
     trim_blank_lines,
 )
-from signoff.docformat.model import DEFAULT_LIMITS, Limits
+from signoff.docformat.model import DEFAULT_LIMITS, Limits, YamlValue
 from signoff.docformat.normalize import normalize_text
 from signoff.docformat.skeleton import RawSection, read_skeleton
 from signoff.docformat.spec import BlockSpec, DocumentControlSpec, SectionSpec, Template
@@ -39,12 +41,16 @@ def parse_template(markdown: str, *, limits: Limits = DEFAULT_LIMITS) -> Templat
     split = split_front_matter(text)
     metadata = parse_front_matter(split.yaml_text).values if split.yaml_text is not None else {}
     skeleton = read_skeleton(split.body, split.body_offset, limits)
+    if skeleton.title_heading is not None and any(r.level == 1 for r in skeleton.sections):
+        # More than one `#` heading (an RFC-style template): they are all sections.
+        skeleton = read_skeleton(split.body, split.body_offset, limits, title_h1=False)
     flat = [_Flat(raw, _section_parts(raw.body, limits)) for raw in skeleton.sections]
     _attach_repeat_notes(flat)
+    marks = _Marks(_keys(metadata, "optional"), _keys(metadata, "repeat"))
     return Template(
         title_pattern=skeleton.title_heading or "",
         document_control=DocumentControlSpec(skeleton.control_rows),
-        sections=_tree(flat, 0, len(flat)),
+        sections=_tree(flat, 0, len(flat), _Parent("", False), marks),
         preamble=skeleton.preamble,
         metadata=metadata,
     )
@@ -172,15 +178,61 @@ def _placeholder_ancestor(flat: list[_Flat], index: int) -> _Flat:
     return flat[index]
 
 
-def _tree(flat: list[_Flat], start: int, end: int) -> tuple[SectionSpec, ...]:
+@dataclass(frozen=True)
+class _Marks:
+    """Keys (numbers or heading paths) the template's front matter lists as `optional:` or
+    `repeat:`, for templates that would rather not mark their headings."""
+
+    optional: frozenset[str]
+    repeat: frozenset[str]
+
+
+@dataclass(frozen=True)
+class _Parent:
+    path: str
+    optional: bool
+
+
+def _keys(metadata: dict[str, YamlValue], name: str) -> frozenset[str]:
+    value = metadata.get(name)
+    items = value if isinstance(value, list) else [value] if isinstance(value, str) else []
+    return frozenset(item.strip() for item in items if isinstance(item, str))
+
+
+def _tree(
+    flat: list[_Flat], start: int, end: int, parent: _Parent, marks: _Marks
+) -> tuple[SectionSpec, ...]:
     specs: list[SectionSpec] = []
+    paths: set[str] = set()
     index = start
     while index < end:
         level = flat[index].raw.level
         stop = next((j for j in range(index + 1, end) if flat[j].raw.level <= level), end)
-        specs.append(_spec(flat[index], _tree(flat, index + 1, stop)))
+        path = _unique(f"{parent.path}/{path_segment(flat[index].raw.title)}", paths)
+        key = flat[index].raw.number or path
+        optional = (
+            parent.optional or is_optional_title(flat[index].raw.title) or key in marks.optional
+        )
+        children = _tree(flat, index + 1, stop, _Parent(path, optional), marks)
+        spec = _spec(flat[index], children)
+        repeats = spec.number is None and (key in marks.repeat or _repeating(spec))
+        specs.append(dataclasses.replace(spec, path=path, optional=optional, repeats=repeats))
         index = stop
     return tuple(specs)
+
+
+def _unique(path: str, taken: set[str]) -> str:
+    """Siblings with the same title get `-2`, `-3`… so that every path names one section."""
+    candidate, count = path, 1
+    while candidate in taken:
+        count += 1
+        candidate = f"{path}-{count}"
+    taken.add(candidate)
+    return candidate
+
+
+def _repeating(spec: SectionSpec) -> bool:
+    return spec.repeat_note is not None and _PLACEHOLDER.search(spec.title) is not None
 
 
 def _spec(item: _Flat, children: tuple[SectionSpec, ...]) -> SectionSpec:

@@ -6,10 +6,11 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from signoff.core.auth import optional_principal
 from signoff.core.cpu import CpuPool
 from signoff.core.services import Services
-from signoff.core.transaction import DbSession
-from signoff.core.web import ClockDep, Events, SettingsDep
+from signoff.core.transaction import DbSession, get_session
+from signoff.core.web import ClockDep, Events, SettingsDep, event_context, get_clock, get_events
 from signoff.documents.rendering import RenderCache
 from signoff.documents.repository import DocumentRepository
 from signoff.documents.runtime import DocumentsRuntime
@@ -26,21 +27,21 @@ def get_cpu(request: Request) -> CpuPool:
     return cpu
 
 
-def get_repo(request: Request, session: DbSession) -> DocumentRepository:
+async def get_repo(request: Request, session: DbSession) -> DocumentRepository:
     return DocumentRepository(session, Services.of(request.app).cursors)
 
 
 Repo = Annotated[DocumentRepository, Depends(get_repo)]
 
 
-def get_templates(session: DbSession, events: Events, clock: ClockDep) -> TemplateService:
+async def get_templates(session: DbSession, events: Events, clock: ClockDep) -> TemplateService:
     return TemplateService(session, events, clock)
 
 
 Templates = Annotated[TemplateService, Depends(get_templates)]
 
 
-def get_documents(
+async def get_documents(
     request: Request,
     repo: Repo,
     events: Events,
@@ -57,14 +58,23 @@ def get_documents(
     )
 
 
-def get_reading(
+async def get_reading(
     request: Request, repo: Repo, templates: Templates, clock: ClockDep
 ) -> ReadingService:
     cache: RenderCache = Services.of(request.app).part(DocumentsRuntime).render_cache
     return ReadingService(repo, templates, cache, clock, get_cpu(request))
 
 
-def get_policy(repo: Repo, events: Events, clock: ClockDep) -> LintPolicyService:
+async def reading_for(request: Request) -> ReadingService:
+    """``Reading`` for a lean resolver (``core.routing.lean``): the same dependencies,
+    called in the order FastAPI calls them."""
+    session, clock = await get_session(request), await get_clock(request)
+    context = await event_context(request, await optional_principal(request))
+    templates = await get_templates(session, await get_events(request, session, context), clock)
+    return await get_reading(request, await get_repo(request, session), templates, clock)
+
+
+async def get_policy(repo: Repo, events: Events, clock: ClockDep) -> LintPolicyService:
     return LintPolicyService(repo, events, clock)
 
 

@@ -146,7 +146,7 @@ class SectionVersion(Base):
     number: Mapped[str | None] = mapped_column(String(32))
     title: Mapped[str] = mapped_column(String(300))
     level: Mapped[int]
-    template_number: Mapped[str | None] = mapped_column(String(32))
+    template_number: Mapped[str | None] = mapped_column(String(255))
     body: Mapped[str] = mapped_column(Text)
     # docformat.section_hash: what approvals and trace links pin; formatting-insensitive.
     content_hash: Mapped[str] = mapped_column(String(64))

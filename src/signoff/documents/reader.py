@@ -88,6 +88,8 @@ class SectionDigest:
     level: int
     body: str
     content_hash: str
+    # The template section it matched: a number, or a heading path (`/proposal/risks`).
+    template_number: str | None = None
 
 
 @dataclass(frozen=True)
@@ -155,7 +157,15 @@ class DocumentReader(TenantRepository[Document]):
             .order_by(RevisionSection.position)
         )
         return [
-            SectionDigest(s.section_id, s.number, s.title, s.level, s.body, s.content_hash)
+            SectionDigest(
+                s.section_id,
+                s.number,
+                s.title,
+                s.level,
+                s.body,
+                s.content_hash,
+                s.template_number,
+            )
             for s in await self.session.scalars(query)
         ]
 

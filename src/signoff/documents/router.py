@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Annotated, Literal
 
@@ -10,14 +11,14 @@ from fastapi import Query, Request, Response
 from signoff.core.bounds import DB_INT_MAX
 from signoff.core.concurrency import not_modified
 from signoff.core.errors import UnsupportedMediaTypeError
-from signoff.core.pagination import Page
+from signoff.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, PageRequest
 from signoff.core.permissions import Action
 from signoff.core.problems import problems
-from signoff.core.routing import signoff_router
+from signoff.core.routing import lean, signoff_router
 from signoff.core.services import Services
 from signoff.core.web import IfMatchHeader, IfNoneMatchHeader, PageDep
 from signoff.documents.body import body_schema, json_body, markdown_body, media_type
-from signoff.documents.deps import Documents, Reading
+from signoff.documents.deps import Documents, Reading, reading_for
 from signoff.documents.errors import (
     DocumentArchived,
     DocumentNotFound,
@@ -53,7 +54,7 @@ from signoff.documents.service.documents import (
     section_etag,
 )
 from signoff.documents.service.reading import FORMATS, ReadingService
-from signoff.orgs.deps import requires
+from signoff.orgs.deps import access_for, requires
 from signoff.orgs.errors import InsufficientRole, InsufficientScope, OrgNotFound
 from signoff.orgs.service import OrgAccess
 from signoff.templates.errors import TemplateNotFound
@@ -86,7 +87,28 @@ async def _read(change: Change, reading: ReadingService, response: Response) -> 
     ),
 )
 async def create_document(
-    request: Request, access: Writer, documents: Documents, reading: Reading, response: Response
+    request: Request,
+    access: Writer,
+    documents: Documents,
+    reading: Reading,
+    response: Response,
+    title: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=300,
+            description="Markdown import: the title, for a document without one in its "
+            "front matter or a `#` heading (an RFC-style document).",
+        ),
+    ] = None,
+    template: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="Markdown import: the template (`org:rfc`); default: the front "
+            "matter's `template`, else the built-in one.",
+        ),
+    ] = None,
 ) -> DocumentRead:
     """Create a draft from a template (JSON), or import a Markdown document (text/markdown)."""
     kind = media_type(request)
@@ -94,7 +116,8 @@ async def create_document(
         body = await json_body(request, DocumentCreate)
         change = await documents.create(access, body.title, body.template)
     elif kind in ("text/markdown", "text/x-markdown"):
-        change = await documents.import_markdown(access, await markdown_body(request))
+        text = await markdown_body(request)
+        change = await documents.import_markdown(access, text, title, template)
     else:
         raise UnsupportedMediaTypeError(
             "Send JSON to create from a template, or text/markdown to import.",
@@ -104,12 +127,31 @@ async def create_document(
     return await _read(change, reading, response)
 
 
+# The common list: no filter, at most a limit (other queries are the route's to validate).
+_LIMIT_ONLY = re.compile(r"(?:limit=([0-9]{1,4}))?")
+
+
+async def _lean_list_documents(request: Request) -> Response | None:
+    """``list_documents`` with no filter: the first page of the organization's documents."""
+    query = _LIMIT_ONLY.fullmatch(request.scope["query_string"].decode("latin-1"))
+    if query is None:
+        return None
+    limit = int(query.group(1) or DEFAULT_LIMIT)
+    if not 1 <= limit <= MAX_LIMIT:
+        return None  # the route refuses it, as declared
+    access = await access_for(request, Action.DOCUMENTS_READ)
+    if access is None:
+        return None
+    listed = await list_documents(access, await reading_for(request), PageRequest(limit=limit))
+    return Response(listed.model_dump_json(by_alias=True), media_type="application/json")
+
+
 @router.get(BASE, responses=problems(*DENIED))
+@lean(_lean_list_documents)
 async def list_documents(
     access: Reader,
-    documents: Documents,
-    page: PageDep,
     reading: Reading,
+    page: PageDep,
     status: Annotated[str | None, Query(max_length=20)] = None,
     author: Annotated[str | None, Query(description="A user id.")] = None,
     q: Annotated[str | None, Query(max_length=200, description="Words in the title.")] = None,
@@ -122,7 +164,7 @@ async def list_documents(
             filters["author"] = uuid.UUID(author)
         except ValueError:
             return Page(items=[], next_cursor=None)
-    items, cursor = await documents.page(access, page, {k: v for k, v in filters.items() if v})
+    items, cursor = await reading.page(access, page, {k: v for k, v in filters.items() if v})
     return Page(items=[summary(d) for d in items], next_cursor=cursor)
 
 
@@ -142,6 +184,21 @@ def _format(request: Request, format: Format | None) -> Format:
     raise UnsupportedFormat("Accept application/json, text/markdown or text/html.")
 
 
+async def _lean_get_document(request: Request) -> Response | None:
+    """``get_document`` at the head with no query parameter: the common read and its 304."""
+    if request.scope["query_string"]:
+        return None
+    access = await access_for(request, Action.DOCUMENTS_READ)
+    if access is None:
+        return None
+    reading = await reading_for(request)
+    doc, if_none_match = request.path_params["doc"], request.headers.get("if-none-match")
+    answer = await get_document(doc, request, access, reading, if_none_match=if_none_match)
+    # At the head every answer is already bytes (or a 304); never run the route twice.
+    assert isinstance(answer, Response)
+    return answer
+
+
 @router.get(
     f"{BASE}/{{doc}}",
     response_model=DocumentRead,
@@ -153,6 +210,7 @@ def _format(request: Request, format: Format | None) -> Format:
         },
     },
 )
+@lean(_lean_get_document)
 async def get_document(
     doc: str,
     request: Request,

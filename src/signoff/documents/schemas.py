@@ -79,7 +79,10 @@ class SectionSummary(BaseModel):
     number: str | None
     title: str
     level: int
-    template_number: str | None = Field(description="The template section it matches.")
+    template_number: str | None = Field(
+        description="The template section it matches: its number, or its heading path "
+        "(`/proposal/user-stories`) in a template without numbers (ADR 0022)."
+    )
     content_hash: str
 
 

@@ -13,9 +13,10 @@ from signoff.docformat import (
     ParsedDocument,
     SectionDiff,
     Template,
+    completeness,
     diff_sections,
+    infer_template,
     lint,
-    match_template,
     parse_document,
     render_html,
     render_markdown,
@@ -23,16 +24,18 @@ from signoff.docformat import (
 )
 
 
-def parse(text: str, limits: Limits) -> ParsedDocument:
-    return parse_document(text, limits=limits)
+def parse(text: str, limits: Limits, template: Template | None = None) -> ParsedDocument:
+    """Parse Markdown; with a template whose sections are `#` headings (an RFC-style one),
+    reading its structure needs the template (see `parse_document`)."""
+    return parse_document(text, template, limits=limits)
 
 
 def lint_text(
     text: str, limits: Limits, template: Template, today: date, config: LintConfig
 ) -> LintReport:
     """Lint Markdown as sent (``POST /v1/lint``): parse, match to the template, lint."""
-    parsed = parse_document(text, limits=limits)
-    return lint(match_template(parsed, template), template, today=today, config=config)
+    parsed = parse_document(text, template, limits=limits)
+    return lint(parsed, template, today=today, config=config)
 
 
 def lint_parsed(
@@ -45,6 +48,15 @@ def lint_parsed(
     return lint(
         parsed, template, today=today, config=config, approval_expired_on=approval_expired_on
     )
+
+
+def completeness_parsed(parsed: ParsedDocument, template: Template, today: date) -> int:
+    return completeness(parsed, template, today=today)
+
+
+def infer(parsed: ParsedDocument) -> str:
+    """Template Markdown from a stored document's outline (``from_document``)."""
+    return infer_template(render_markdown(parsed))
 
 
 def diff(before: ParsedDocument, after: ParsedDocument) -> list[SectionDiff]:

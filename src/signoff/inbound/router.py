@@ -40,7 +40,7 @@ DENIED = (OrgNotFound, InsufficientRole, InsufficientScope)
 BASE = "/orgs/{org}/inbound"
 
 
-def get_sources(
+async def get_sources(
     session: DbSession, settings: SettingsDep, events: Events, clock: ClockDep
 ) -> InboundSources:
     return InboundSources(
@@ -48,7 +48,7 @@ def get_sources(
     )
 
 
-def get_receiver(
+async def get_receiver(
     session: DbSession,
     settings: SettingsDep,
     documents: Documents,
@@ -60,7 +60,7 @@ def get_receiver(
     return InboundReceiver(session, box, documents, registers, events, clock)
 
 
-def get_throttle(request: Request) -> InboundThrottle:
+async def get_throttle(request: Request) -> InboundThrottle:
     throttle: InboundThrottle = Services.of(request.app).part(InboundThrottle)
     return throttle
 

@@ -18,19 +18,24 @@ from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 
 import aiosmtplib
+from opentelemetry.trace import Span, SpanKind
 
 from signoff.core.clock import Clock
 from signoff.core.config import SmtpSettings
 from signoff.core.logging import get_logger
+from signoff.core.tracecontext import NOT_TRACED, Continuation
 from signoff.notify.queue import Letter, SendResult
 
 log = get_logger("signoff.notify")
 
 
 class Mailer:
-    def __init__(self, settings: SmtpSettings, clock: Clock) -> None:
+    def __init__(
+        self, settings: SmtpSettings, clock: Clock, spans: Continuation = NOT_TRACED
+    ) -> None:
         self._settings = settings
         self._clock = clock
+        self._spans = spans
         # The Message-ID's right-hand side: the sender's domain.
         self._domain = parseaddr(settings.sender)[1].rpartition("@")[2] or "signoff"
 
@@ -54,8 +59,9 @@ class Mailer:
         for letter in letters:
             began, attempted_at = time.perf_counter(), self._clock.now()
             try:
-                async with asyncio.timeout(self._settings.timeout_s):
-                    await client.send_message(self._message(letter))
+                with self._span(letter):
+                    async with asyncio.timeout(self._settings.timeout_s):
+                        await client.send_message(self._message(letter))
                 results.append(SendResult(attempted_at, _ms(began), sent=True))
             except (aiosmtplib.SMTPRecipientsRefused, aiosmtplib.SMTPResponseException) as exc:
                 # The server answered, so the connection goes on (aiosmtplib reset it).
@@ -69,6 +75,19 @@ class Mailer:
                 lost = SendResult(attempted_at, _ms(began), sent=False, error=_error(exc))
                 return results + [lost] * (len(letters) - len(results))
         return results
+
+    def _span(self, letter: Letter) -> contextlib.AbstractContextManager[Span]:
+        return self._spans.span(
+            "email send",
+            letter.traceparent,
+            kind=SpanKind.PRODUCER,
+            attributes={
+                "signoff.event.id": str(letter.event_id),
+                "signoff.event.type": letter.event_type,
+                "signoff.notice.id": str(letter.notice_id),
+                "signoff.attempt": letter.attempt,
+            },
+        )
 
     async def _quit(self, client: aiosmtplib.SMTP) -> None:
         # Politely when the server is still there; the results are known either way.

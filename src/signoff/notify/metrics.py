@@ -7,7 +7,7 @@ from prometheus_client import CollectorRegistry, Gauge
 
 from signoff.core.db import Database
 from signoff.core.logging import get_logger
-from signoff.core.metrics import RefreshHook
+from signoff.core.metrics import SCRAPED, RefreshHook
 from signoff.delivery.metrics import Outcomes, backlog_refresher
 from signoff.delivery.outcome import Outcome
 from signoff.notify.models import EmailNotice
@@ -28,6 +28,7 @@ class NoticeMetrics:
             "signoff_email_notices_pending",
             "Email notices not yet sent nor dead (waiting, or being sent).",
             registry=registry,
+            multiprocess_mode=SCRAPED,
         )
 
     def observe(self, letter: Letter, result: SendResult, outcome: Outcome) -> None:

@@ -51,6 +51,8 @@ class EmailNotice(Queued, Base):
     recipient_name: Mapped[str] = mapped_column(String(200))
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
+    # The event's trace context, so the sending continues the trace of the write.
+    traceparent: Mapped[str | None] = mapped_column(String(55))
     # status, attempts, the claim and the last attempt: see ``Queued``.
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

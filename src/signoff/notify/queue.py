@@ -42,6 +42,7 @@ class Letter:
     subject: str
     body: str
     attempt: int
+    traceparent: str | None = None
 
     @property
     def id(self) -> uuid.UUID:
@@ -162,6 +163,7 @@ def _row(event: OutboxEvent, notice: Notice, now: datetime) -> dict[str, object]
         "recipient_name": notice.to.name,
         "subject": notice.subject,
         "body": notice.body,
+        "traceparent": event.traceparent,
         "status": "pending",
         "attempts": 0,
         "next_attempt_at": now,
@@ -180,6 +182,7 @@ def _letter(notice: EmailNotice, token: uuid.UUID) -> Letter:
         notice.subject,
         notice.body,
         notice.attempts,
+        notice.traceparent,
     )
 
 

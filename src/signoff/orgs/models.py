@@ -90,3 +90,19 @@ class Invitation(Base):
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OrgRequestLimit(Base):
+    """Requests per minute an organization's admin allows its callers, together: counted
+    besides the server's own budgets, so it can only tighten them (design §10.5)."""
+
+    __tablename__ = "org_request_limit"
+
+    org_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organization.id", ondelete="CASCADE"), primary_key=True
+    )
+    # None: no budget of the organization's own (the server's applies).
+    reads_per_minute: Mapped[int | None]
+    writes_per_minute: Mapped[int | None]
+    version: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

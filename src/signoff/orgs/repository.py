@@ -9,7 +9,14 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signoff.core.pagination import CursorCodec, PageRequest, keyset_page
-from signoff.orgs.models import Invitation, Membership, Organization, Team, TeamMember
+from signoff.orgs.models import (
+    Invitation,
+    Membership,
+    Organization,
+    OrgRequestLimit,
+    Team,
+    TeamMember,
+)
 
 
 class OrgRepository:
@@ -26,6 +33,9 @@ class OrgRepository:
 
     async def org(self, org_id: uuid.UUID) -> Organization | None:
         return await self.session.get(Organization, org_id)
+
+    async def request_limit(self, org_id: uuid.UUID) -> OrgRequestLimit | None:
+        return await self.session.get(OrgRequestLimit, org_id)
 
     async def membership(self, org_id: uuid.UUID, user_id: uuid.UUID) -> Membership | None:
         return await self.session.scalar(
@@ -125,3 +135,20 @@ class OrgRepository:
             self.session, stmt, [Invitation.id], page, self._cursors, scope=f"invitations:{org_id}"
         )
         return [r[0] for r in rows], cursor
+
+
+async def request_budget(session: AsyncSession, org: str) -> tuple[int | None, int | None] | None:
+    """The budgets the organization named by ``org`` (its slug, or its id as an API key's
+    organization is named) set itself; None when it set none. A Core select: every request
+    of an organization not in the cache asks."""
+    try:
+        named = Organization.id == uuid.UUID(org)
+    except ValueError:
+        named = Organization.slug == org
+    query = (
+        select(OrgRequestLimit.reads_per_minute, OrgRequestLimit.writes_per_minute)
+        .join(Organization, Organization.id == OrgRequestLimit.org_id)
+        .where(named)
+    )
+    row = (await session.execute(query)).first()
+    return (row.reads_per_minute, row.writes_per_minute) if row is not None else None

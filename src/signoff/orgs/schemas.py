@@ -124,3 +124,27 @@ class InvitationAccept(BaseModel):
 class InvitationAccepted(BaseModel):
     org: OrgRead
     role: RoleName
+
+
+# An organization may allow itself at most this many requests a minute of each kind: above
+# any server's budget, so it never stands in the way of one, and a bound on input.
+MAX_PER_MINUTE = 1_000_000
+PerMinute = Annotated[int | None, Field(ge=1, le=MAX_PER_MINUTE)]
+
+
+class RequestLimitsBody(BaseModel):
+    reads_per_minute: PerMinute = Field(
+        description="Reads (GET, HEAD, OPTIONS) a minute by all the organization's callers "
+        "together; `null`: none of its own."
+    )
+    writes_per_minute: PerMinute = Field(
+        description="Writes a minute by all its callers together; `null`: none of its own."
+    )
+
+
+class RequestLimitsRead(RequestLimitsBody):
+    server_reads: str = Field(
+        description="The server's budget of reads per organization (`limits` notation; empty: "
+        "none), which applies as well: the organization's own can only tighten it."
+    )
+    server_writes: str = Field(description="The server's budget of writes per organization.")

@@ -12,15 +12,19 @@ import json
 import time
 from typing import Any
 
+from opentelemetry.trace import SpanKind
+
 from signoff.core.config import NatsSettings
 from signoff.core.events import OutboxEvent
 from signoff.core.logging import get_logger
+from signoff.core.tracecontext import NOT_TRACED, Continuation, trace_headers
 
 log = get_logger("signoff.outbox")
 
 
 class JetStreamPublisher:
-    def __init__(self, settings: NatsSettings) -> None:
+    def __init__(self, settings: NatsSettings, spans: Continuation = NOT_TRACED) -> None:
+        self._spans = spans
         assert settings.url is not None
         self._url = settings.url.get_secret_value()
         self._stream = settings.stream
@@ -50,18 +54,30 @@ class JetStreamPublisher:
         return True
 
     async def publish(self, event: OutboxEvent) -> None:
+        """Publish ``event``, continuing the trace of the write that recorded it; the message
+        carries the publish span's ``traceparent`` to consumers."""
+        subject = self.subject(event)
         payload = json.dumps(event.envelope(), separators=(",", ":"), ensure_ascii=False)
-        try:
-            await self._js.publish(
-                self.subject(event),
-                payload.encode(),
-                timeout=self._timeout,
-                # JetStream drops a second message with the same id (within its window).
-                headers={"Nats-Msg-Id": str(event.id)},
-            )
-        except Exception:
-            await self.close()
-            raise
+        attributes = {
+            "messaging.system": "nats",
+            "messaging.destination.name": subject,
+            "messaging.message.id": str(event.id),
+        }
+        with self._spans.span(
+            f"publish {event.type}",
+            event.traceparent,
+            kind=SpanKind.PRODUCER,
+            attributes=attributes,
+        ):
+            # JetStream drops a second message with the same id (within its window).
+            headers = {"Nats-Msg-Id": str(event.id), **trace_headers(event.traceparent)}
+            try:
+                await self._js.publish(
+                    subject, payload.encode(), timeout=self._timeout, headers=headers
+                )
+            except Exception:
+                await self.close()
+                raise
 
     async def close(self) -> None:
         nc, self._nc, self._js = self._nc, None, None

@@ -74,7 +74,7 @@ ANY_ITEM = {
 }
 
 
-def get_registers(
+async def get_registers(
     request: Request, session: DbSession, documents: Documents, clock: ClockDep
 ) -> RegisterService:
     return RegisterService(session, documents, clock, Services.of(request.app).cursors)

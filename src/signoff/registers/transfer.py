@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from pydantic import ValidationError
 
+from signoff.core.cpu import CpuPool
 from signoff.documents.reader import DocumentRef
 from signoff.documents.service.documents import DocumentService
 from signoff.exchange import Finding, ImportRejected, madr
@@ -136,9 +137,12 @@ class _HeadSection(Protocol):
 
 
 class TransferService:
-    def __init__(self, registers: RegisterService, documents: DocumentService) -> None:
+    def __init__(
+        self, registers: RegisterService, documents: DocumentService, cpu: CpuPool
+    ) -> None:
         self._registers = registers
         self._documents = documents
+        self._cpu = cpu
 
     async def _head(
         self, access: OrgAccess, ref: str
@@ -221,6 +225,11 @@ class TransferService:
         design sections are its DESIGN_SECTIONS, else the document's section that its
         ReqIF chapter names (by number or by title)."""
         _, sections = await self._head(access, ref)
+        # Reading ReqIF XML (schema objects, defusedxml) takes seconds for a large file: in
+        # the CPU pool, like every heavy parse (ADR 0014), not on the event loop.
+        requirements = await self._cpu.run(
+            reqif_codec.import_reqif, data, size=len(data), what="reading the ReqIF file"
+        )
         return [
             Incoming(
                 {
@@ -233,7 +242,7 @@ class TransferService:
                 },
                 path=f"SPEC-OBJECT[ReqIF.ForeignID='{r.requirement_id}']",
             )
-            for r in reqif_codec.import_reqif(data)
+            for r in requirements
         ]
 
     async def export_reqif(self, access: OrgAccess, ref: str) -> str:

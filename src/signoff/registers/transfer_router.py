@@ -16,7 +16,7 @@ from signoff.core.permissions import Action
 from signoff.core.problems import problems
 from signoff.core.routing import signoff_router
 from signoff.documents.body import media_type
-from signoff.documents.deps import Documents
+from signoff.documents.deps import Documents, get_cpu
 from signoff.documents.errors import DocumentArchived, DocumentNotFound
 from signoff.exchange import ImportRejected
 from signoff.exchange.sheets import XLSX, read_xlsx, to_csv, to_xlsx
@@ -43,8 +43,10 @@ RegisterParam = Literal[
 T = TypeVar("T")
 
 
-def get_transfer(registers: Registers, documents: Documents) -> TransferService:
-    return TransferService(registers, documents)
+async def get_transfer(
+    request: Request, registers: Registers, documents: Documents
+) -> TransferService:
+    return TransferService(registers, documents, get_cpu(request))
 
 
 Transfer = Annotated[TransferService, Depends(get_transfer)]

@@ -20,6 +20,7 @@ from signoff.documents.reader import (
     SectionRef,
 )
 from signoff.documents.service.writer import RevisionWriter
+from signoff.review.metrics import ApprovalMetrics
 from signoff.review.models import Review, ReviewPolicy, ReviewRound
 from signoff.review.ownership import OwnerRule, owned_sections
 from signoff.review.repository import ReviewRepository
@@ -88,10 +89,12 @@ class Rounds:
         repo: ReviewRepository,
         events: EventRecorder,
         clock: Clock,
+        approvals: ApprovalMetrics,
     ) -> None:
         self.repo = repo
         self._events = events
         self._clock = clock
+        self._approvals = approvals
         self._writer = RevisionWriter.of_session(repo.session, repo.cursors, events, clock)
 
     async def policy(self, org_id: uuid.UUID) -> Policy:
@@ -107,7 +110,9 @@ class Rounds:
         await self.repo.session.flush()
         sections = await self.head_sections(document)
         policy = await self.policy(document.org_id)
-        owners = owned_sections(policy.owners, [(s.section_id, s.number) for s in sections])
+        owners = owned_sections(
+            policy.owners, [(s.section_id, s.number, s.template_number) for s in sections]
+        )
         users, teams = await self.repo.reviewers(document)
         members = await self.repo.team_members(document.org_id, sorted(set(owners) | set(teams)))
         reviews = await self.repo.reviews(round_.id) if round_ else []
@@ -165,6 +170,7 @@ class Rounds:
             approvals=approvals,
             teams=list(judged.evaluation.satisfied_teams),
         )
+        self._approvals.approved(self.repo.session, now - round_.opened_at)
         return True
 
     async def dismiss_stale(

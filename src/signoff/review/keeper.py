@@ -12,15 +12,22 @@ from signoff.core.pagination import CursorCodec
 from signoff.documents.reader import DocumentReader, LockedDocument
 from signoff.documents.service.writer import Saved
 from signoff.review.engine import Rounds
+from signoff.review.metrics import ApprovalMetrics
 from signoff.review.repository import ReviewRepository
 
 
 class ReviewKeeper:
     def __init__(
-        self, session: AsyncSession, events: EventRecorder, clock: Clock, *, cursors: CursorCodec
+        self,
+        session: AsyncSession,
+        events: EventRecorder,
+        clock: Clock,
+        *,
+        cursors: CursorCodec,
+        approvals: ApprovalMetrics,
     ) -> None:
         self._session = session
-        self._rounds = Rounds(ReviewRepository(session, cursors), events, clock)
+        self._rounds = Rounds(ReviewRepository(session, cursors), events, clock, approvals)
 
     async def __call__(self, document: LockedDocument, saved: Saved) -> None:
         round_ = await self._rounds.repo.open_round(document.id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signoff.core.pagination import CursorCodec, PageRequest, keyset_page
@@ -171,3 +171,40 @@ class ReviewRepository:
     async def expiring_policies(self) -> list[ReviewPolicy]:
         query = select(ReviewPolicy).where(ReviewPolicy.approval_expiry_days.is_not(None))
         return list(await self.session.scalars(query))
+
+    async def open_threads_containing(
+        self, org_id: uuid.UUID, text: str, limit: int
+    ) -> list[CommentThread]:
+        """Unresolved threads whose opening comment or a reply contains ``text`` (any case),
+        newest first: the candidates a caller then matches exactly."""
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        replied = select(CommentReply.thread_id).where(
+            CommentReply.body.ilike(pattern, escape="\\")
+        )
+        query = (
+            select(CommentThread)
+            .where(
+                CommentThread.org_id == org_id,
+                CommentThread.resolved_at.is_(None),
+                or_(CommentThread.body.ilike(pattern, escape="\\"), CommentThread.id.in_(replied)),
+            )
+            .order_by(CommentThread.created_at.desc(), CommentThread.id.desc())
+            .limit(limit)
+        )
+        return list(await self.session.scalars(query))
+
+    async def reviews_by(
+        self, org_id: uuid.UUID, reviewer_id: uuid.UUID, outcome: str
+    ) -> list[tuple[Review, ReviewRound]]:
+        """A person's verdicts in the organization's rounds with this outcome, oldest first."""
+        query = (
+            select(Review, ReviewRound)
+            .join(ReviewRound, ReviewRound.id == Review.round_id)
+            .where(
+                Review.org_id == org_id,
+                Review.reviewer_id == reviewer_id,
+                ReviewRound.outcome == outcome,
+            )
+            .order_by(Review.created_at, Review.id)
+        )
+        return [(r, round_) for r, round_ in (await self.session.execute(query)).all()]

@@ -21,6 +21,7 @@ from signoff.documents.errors import DocumentArchived, DocumentNotFound
 from signoff.orgs.deps import MemberServiceDep, requires
 from signoff.orgs.errors import InsufficientRole, InsufficientScope, OrgNotFound
 from signoff.orgs.service import OrgAccess
+from signoff.review.attention import AttentionService
 from signoff.review.comments import CommentService, thread_etag
 from signoff.review.errors import (
     AlreadyApproved,
@@ -39,6 +40,7 @@ from signoff.review.errors import (
     UnknownSection,
 )
 from signoff.review.filters import ThreadFilter
+from signoff.review.metrics import ApprovalMetrics
 from signoff.review.ownership import OwnerRule
 from signoff.review.repository import ReviewRepository
 from signoff.review.schemas import (
@@ -80,25 +82,27 @@ PRECONDITIONS = (PreconditionFailedError, PreconditionRequiredError)
 BASE = "/orgs/{org}/documents/{doc}"
 
 
-def get_review_repo(request: Request, session: DbSession) -> ReviewRepository:
+async def get_review_repo(request: Request, session: DbSession) -> ReviewRepository:
     return ReviewRepository(session, Services.of(request.app).cursors)
 
 
-def get_reviews(
+async def get_reviews(
     repo: Annotated[ReviewRepository, Depends(get_review_repo)],
     documents: Documents,
     reading: Reading,
     members: MemberServiceDep,
     events: Events,
     clock: ClockDep,
+    request: Request,
 ) -> ReviewService:
-    return ReviewService(repo, documents, reading, members, events, clock)
+    approvals = Services.of(request.app).part(ApprovalMetrics)
+    return ReviewService(repo, documents, reading, members, events, clock, approvals)
 
 
 Reviews = Annotated[ReviewService, Depends(get_reviews)]
 
 
-def get_comments(
+async def get_comments(
     repo: Annotated[ReviewRepository, Depends(get_review_repo)],
     documents: Documents,
     reviews: Reviews,
@@ -109,6 +113,15 @@ def get_comments(
 
 
 Comments = Annotated[CommentService, Depends(get_comments)]
+
+
+async def get_attention(
+    repo: Annotated[ReviewRepository, Depends(get_review_repo)], clock: ClockDep
+) -> AttentionService:
+    return AttentionService(repo, clock)
+
+
+Attention = Annotated[AttentionService, Depends(get_attention)]
 
 
 @router.get("/orgs/{org}/section-owners", responses=problems(*DENIED))

@@ -21,8 +21,9 @@ Verdict = Literal["approve", "request_changes", "comment"]
 class OwnerRuleBody(BaseModel):
     pattern: str = Field(
         min_length=1,
-        max_length=64,
-        description="Section numbers: `7.*` (§7 and everything under it), `7.2`, `*.1`, `*`.",
+        max_length=255,
+        description="Section numbers: `7.*` (§7 and everything under it), `7.2`, `*.1`, `*`; "
+        "or, in a template without numbers, heading paths: `/design-details/*`, `/summary`.",
         examples=["7.*"],
     )
     team: str = Field(min_length=1, max_length=63, description="A team's slug.")

@@ -30,6 +30,7 @@ from signoff.review.errors import (
     UnknownRevision,
     UnknownSection,
 )
+from signoff.review.metrics import ApprovalMetrics
 from signoff.review.models import Review, ReviewPolicy, ReviewRound
 from signoff.review.ownership import OwnerRule, valid_pattern
 from signoff.review.repository import ReviewRepository
@@ -80,6 +81,7 @@ class ReviewService:
         members: MemberService,
         events: EventRecorder,
         clock: Clock,
+        approvals: ApprovalMetrics,
     ) -> None:
         self._repo = repo
         self._documents = documents
@@ -87,7 +89,7 @@ class ReviewService:
         self._members = members
         self._events = events
         self._clock = clock
-        self.rounds = Rounds(repo, events, clock)
+        self.rounds = Rounds(repo, events, clock, approvals)
 
     # --- the organization's policy -----------------------------------------------------
 

@@ -4,6 +4,7 @@ round that approved it, the approvers' teams and the audit entry of the approval
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from signoff.audit.service import position
 from signoff.core.cpu import CpuPool
@@ -13,6 +14,13 @@ from signoff.exchange.pdf import Approval, SignoffPage, render_pdf
 from signoff.orgs.service import OrgAccess
 from signoff.review.errors import NotApproved
 from signoff.review.repository import ReviewRepository
+
+
+@dataclass(frozen=True)
+class PrintJob:
+    version: str
+    html: str
+    page: SignoffPage
 
 
 class SignoffSheets:
@@ -28,8 +36,9 @@ class SignoffSheets:
         self._reading = reading
         self._cpu = cpu
 
-    async def pdf(self, access: OrgAccess, ref: str, version: str | None) -> tuple[str, bytes]:
-        """(version, PDF bytes) of ``version``, or of the last approved version."""
+    async def prepare(self, access: OrgAccess, ref: str, version: str | None) -> PrintJob:
+        """Everything the PDF of ``version`` (or of the last approved version) needs from the
+        database, as plain values: rendering it then needs no connection."""
         document = await self._documents.get(access, ref)
         if version is None:
             last = await self._repo.last_round(document.id, "approved")
@@ -77,16 +86,18 @@ class SignoffSheets:
             audit_seq=entry.seq if entry else None,
             audit_hash=entry.hash if entry else None,
         )
-        html = body.decode("utf-8")
-        pdf = await self._cpu.run(
+        return PrintJob(snap.revision.version, body.decode("utf-8"), page)
+
+    async def render(self, job: PrintJob) -> bytes:
+        """The PDF: seconds of layout, in the CPU pool (call it with no transaction open)."""
+        return await self._cpu.run(
             render_pdf,
-            html,
-            page,
-            size=len(body),
+            job.html,
+            job.page,
+            size=len(job.html),
             what="rendering the PDF",
             budget=("SIGNOFF_CPU__PDF_BUDGET_S", self._cpu.settings.pdf_budget_s),
         )
-        return snap.revision.version, pdf
 
 
 def _uuid(text: str) -> uuid.UUID:

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel, Field
 
 from signoff.core.access import PUBLIC
@@ -132,7 +132,8 @@ async def get_metrics(request: Request) -> Response:
     """Metrics in the Prometheus text exposition format."""
     metrics = Services.of(request.app).metrics
     await metrics.refresh()
-    return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    body, media_type = metrics.exposition()
+    return Response(body, media_type=media_type)
 
 
 def redis_check(url: str) -> Check:

@@ -22,6 +22,7 @@ from signoff.inbound.throttle import InboundThrottle
 from signoff.registers.projection import Projector
 from signoff.registers.summary import register_counts
 from signoff.review.keeper import ReviewKeeper
+from signoff.review.metrics import ApprovalMetrics
 from signoff.traceability.links import LinkKeeper
 
 if TYPE_CHECKING:
@@ -46,6 +47,7 @@ def build_services(
     cursors = CursorCodec(secret)
     # Who may do what, cached per process; changes to it invalidate it when they commit.
     access_cache = AccessCache(settings.auth.access_cache_ttl_s)
+    approvals = ApprovalMetrics(metrics.registry)
     return Services(
         settings=settings,
         db=db,
@@ -64,7 +66,8 @@ def build_services(
         tracer_provider=tracer_provider,
         parts=parts(
             *runtimes,
-            documents_runtime(settings, cursors),
+            approvals,
+            documents_runtime(settings, cursors, approvals),
             InboundThrottle(settings.throttle, secret, settings.redis),
         ),
     )
@@ -75,7 +78,9 @@ def parts(*runtimes: object) -> dict[type[Any], object]:
     return {type(runtime): runtime for runtime in runtimes}
 
 
-def documents_runtime(settings: Settings, cursors: CursorCodec) -> DocumentsRuntime:
+def documents_runtime(
+    settings: Settings, cursors: CursorCodec, approvals: ApprovalMetrics
+) -> DocumentsRuntime:
     return DocumentsRuntime(
         RenderCache(settings.documents.render_cache_bytes),
         # Kept in step with each new revision: the registers and trace links (projections of
@@ -86,7 +91,11 @@ def documents_runtime(settings: Settings, cursors: CursorCodec) -> DocumentsRunt
             # Trace links read the requirement rows the projector has just written.
             Listener("trace_links", LinkKeeper, after=("registers",)),
             # The round reads the blocking questions (a register).
-            Listener("review", partial(ReviewKeeper, cursors=cursors), after=("registers",)),
+            Listener(
+                "review",
+                partial(ReviewKeeper, cursors=cursors, approvals=approvals),
+                after=("registers",),
+            ),
         ),
         # What a document's JSON shows besides its own fields, by name.
         {"registers": register_counts},

@@ -15,22 +15,31 @@ yet (the event loop was busy): those clients saw their connection close without 
    request that had already arrived is read and answered (503) rather than cut;
 4. requests in progress finish (their connection closes after the response), within
    ``SIGNOFF_SERVER__GRACEFUL_SHUTDOWN_S``; then the app shuts down and the process exits.
+
+With several worker processes, their metrics are shared through a directory made fresh for
+each start and removed at the end (core/metrics.py); a worker that ends, however it ends,
+has its live gauges (requests in flight, pool connections) struck out of the sum.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import shutil
 import socket
 import struct
-from collections.abc import Generator
+import tempfile
+from collections.abc import Generator, Iterator
 from typing import Any
 
 import uvicorn
+from prometheus_client.multiprocess import mark_process_dead
 from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.supervisors import multiprocess
 
 from signoff.core.logging import flush_logging
+from signoff.core.metrics import MULTIPROCESS_ENV, multiprocess_dir
 from signoff.core.problems import send_problem
 
 # How often the drain looks at the connections, and for how many looks in a row a
@@ -164,13 +173,34 @@ class _DrainingProcess(multiprocess.Process):
             self._server = DrainingServer(config=self.config)
         return self._server
 
+    def join(self) -> None:
+        # The supervisor joins every worker that ended: stopped, restarted or crashed.
+        super().join()
+        shared = multiprocess_dir()
+        if self.pid is not None and shared is not None:
+            mark_process_dead(self.pid, shared)  # type: ignore[no-untyped-call]
+
+
+@contextlib.contextmanager
+def shared_metrics() -> Iterator[str]:
+    """A fresh directory for the workers' metrics, named in the environment they inherit.
+    Never one left by an earlier start: its counters would be added to the new ones."""
+    path = tempfile.mkdtemp(prefix="signoff-metrics-")
+    os.environ[MULTIPROCESS_ENV] = path
+    try:
+        yield path
+    finally:
+        os.environ.pop(MULTIPROCESS_ENV, None)
+        shutil.rmtree(path, ignore_errors=True)
+
 
 def run(config: uvicorn.Config) -> None:
     """What ``uvicorn.run`` does, with the draining server in each process."""
     if config.workers > 1:
         # uvicorn's supervisor makes its worker processes' servers itself; it is given ours.
         multiprocess.Process = _DrainingProcess  # type: ignore[misc]
-        multiprocess.Multiprocess(config, sockets=[config.bind_socket()]).run()
+        with shared_metrics():
+            multiprocess.Multiprocess(config, sockets=[config.bind_socket()]).run()
         return
     server = DrainingServer(config=config)
     server.run()

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
+from opentelemetry.trace import TracerProvider
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signoff.accounts.runtime import AccountsRuntime
@@ -26,6 +27,7 @@ from signoff.core.db import Database
 from signoff.core.idempotency_records import purge_expired
 from signoff.core.logging import get_logger
 from signoff.core.metrics import Metrics
+from signoff.core.tracecontext import Continuation
 from signoff.delivery.engine import Engine, Pace, each
 from signoff.delivery.retention import purge_settled_events
 from signoff.migrations.runner import head_revision, schema_behind, schema_revision
@@ -190,15 +192,18 @@ class Background:
         accounts: AccountsRuntime,
         webhooks: WebhooksRuntime,
         extra_jobs: list[Job] | None = None,
+        tracer: TracerProvider | None = None,
     ) -> Background:
         transact = Transactions(db)
+        # Deliveries continue the trace of the write that recorded their event.
+        spans = Continuation(tracer, "signoff.outbox")
         webhook_metrics = WebhookMetrics(metrics.registry)
         metrics.before_scrape(outbox_gauges(db, metrics, clock))
         metrics.before_scrape(webhook_metrics.circuit_refresher(db))
         hooks = settings.webhooks
         client = webhook_client(webhooks.policy, hooks.timeout_s, max_connections=hooks.concurrency)
         queue = DeliveryQueue(webhooks)
-        sender = Sender(client, clock, hooks.timeout_s)
+        sender = Sender(client, clock, hooks.timeout_s, spans)
         # Up to ``concurrency`` attempts at once, each its own round.
         pace = Pace("webhooks", hooks.concurrency, 1, hooks.poll_interval_s, hooks.timeout_s)
         engine = DeliveryEngine(
@@ -207,7 +212,7 @@ class Background:
         destinations: list[Destination] = [queue.fan_out]
         notices = None
         if settings.smtp.enabled:
-            notice_queue, notices = email_notices(settings, db, clock, metrics)
+            notice_queue, notices = email_notices(settings, db, clock, metrics, spans)
             destinations.append(notice_queue.fan_out)
 
         def fanned_out() -> None:
@@ -219,7 +224,7 @@ class Background:
             transact,
             clock,
             destinations,
-            stream=JetStreamPublisher(settings.nats) if settings.nats.url else None,
+            stream=JetStreamPublisher(settings.nats, spans) if settings.nats.url else None,
             batch_size=settings.worker.outbox_batch,
             poll_s=settings.worker.outbox_poll_s,
             metrics=metrics,
@@ -286,7 +291,7 @@ async def _revision(db: Database) -> str | None:
 
 
 def email_notices(
-    settings: Settings, db: Database, clock: Clock, metrics: Metrics
+    settings: Settings, db: Database, clock: Clock, metrics: Metrics, spans: Continuation
 ) -> tuple[NoticeQueue, NoticeEngine]:
     """The email destination and its sender, when an SMTP server is configured."""
     smtp = settings.smtp
@@ -295,7 +300,7 @@ def email_notices(
     queue = NoticeQueue(smtp, Links(settings.server.public_url or ""))
     # One round at a time, over one connection: what SMTP servers like.
     pace = Pace("notify", 1, smtp.batch, smtp.poll_interval_s, smtp.timeout_s)
-    mailer = Mailer(smtp, clock)
+    mailer = Mailer(smtp, clock, spans)
     engine = NoticeEngine(Transactions(db), queue, mailer.send, clock, pace, notice_metrics.observe)
     return queue, engine
 
@@ -307,9 +312,14 @@ async def run_worker(settings: Settings) -> None:
     # Every model, as in the app: a foreign key's column type comes from the table it
     # references, so a table whose model was never imported would leave it untyped.
     import signoff.migrations.metadata  # noqa: F401
+    from signoff.core import tracing
     from signoff.core.clock import SystemClock
 
     db = Database.from_settings(settings.database)
+    # Its deliveries continue the traces of the writes that caused them (design §13.3).
+    tracer = tracing.tracer_provider(settings.tracing)
+    if tracer is not None:
+        tracing.instrument_outgoing_http(tracer)
     accounts = AccountsRuntime.from_settings(settings)
     metrics = Metrics()
     extra = []
@@ -317,7 +327,9 @@ async def run_worker(settings: Settings) -> None:
         extra.append(_serve_metrics(settings, metrics))
     clock = SystemClock()
     webhooks = WebhooksRuntime.from_settings(settings)
-    background = Background.build(settings, db, clock, metrics, accounts, webhooks, extra)
+    background = Background.build(
+        settings, db, clock, metrics, accounts, webhooks, extra, tracer=tracer
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -345,6 +357,8 @@ async def run_worker(settings: Settings) -> None:
         await background.stop()
         await accounts.close()
         await db.dispose()
+        if tracer is not None:
+            tracer.shutdown()  # exports the spans still in its batch
         log.info("worker.stopped")
 
 

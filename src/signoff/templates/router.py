@@ -1,10 +1,13 @@
-"""Templates: built-in ones for everyone, org templates for their organization."""
+"""Templates: built-in ones for everyone, org templates for their organization.
+
+Registering one (`POST /orgs/{org}/templates`) is in `documents.router_templates`: a
+template may be inferred from a document, and documents sit above templates."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Query, Request, Response
+from fastapi import Depends, Query, Response
 
 from signoff.core.access import AUTHENTICATED
 from signoff.core.bounds import DB_INT_MAX
@@ -17,8 +20,8 @@ from signoff.orgs.deps import requires
 from signoff.orgs.errors import InsufficientRole, InsufficientScope, OrgNotFound
 from signoff.orgs.service import OrgAccess
 from signoff.templates import service
-from signoff.templates.errors import InvalidTemplate, TemplateNotFound
-from signoff.templates.schemas import TemplateCreate, TemplateRead, TemplateSummary, full, summary
+from signoff.templates.errors import TemplateNotFound
+from signoff.templates.schemas import TemplateRead, TemplateSummary, full, summary
 from signoff.templates.service import TemplateService
 
 router = signoff_router(tags=["templates"])
@@ -27,7 +30,7 @@ DENIED = (OrgNotFound, InsufficientRole, InsufficientScope)
 CACHEABLE = "private, max-age=3600"
 
 
-def get_templates(session: DbSession, events: Events, clock: ClockDep) -> TemplateService:
+async def get_templates(session: DbSession, events: Events, clock: ClockDep) -> TemplateService:
     return TemplateService(session, events, clock)
 
 
@@ -56,24 +59,6 @@ async def list_org_templates(
     """Templates documents in this organization can use: built-in ones and the org's own."""
     own = await templates.org_templates(access.org_id)
     return [summary(t) for t in [*service.builtins(), *own]]
-
-
-@router.post("/orgs/{org}/templates", status_code=201, responses=problems(*DENIED, InvalidTemplate))
-async def create_org_template(
-    body: TemplateCreate,
-    access: Annotated[OrgAccess, requires(Action.POLICY_MANAGE)],
-    templates: Templates,
-    request: Request,
-    response: Response,
-) -> TemplateRead:
-    """Register a template from Markdown; registering a slug again makes a new version."""
-    loaded = await templates.register(
-        access.org_id, body.slug, body.name, body.markdown, access.principal.user_id
-    )
-    response.headers["Location"] = (
-        f"/v1/orgs/{access.org.slug}/templates/{loaded.ref.slug}?version={loaded.ref.version}"
-    )
-    return full(loaded)
 
 
 @router.get("/orgs/{org}/templates/{template}", responses=problems(*DENIED, TemplateNotFound))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from signoff.docformat import BlockSpec, SectionSpec
 from signoff.orgs.schemas import Slug
@@ -25,6 +25,13 @@ class BlockSpecRead(BaseModel):
 
 class SectionSpecRead(BaseModel):
     number: str | None
+    key: str = Field(
+        description="What a document section that matches it records as its "
+        "`template_number`: the number, or the heading path (`/proposal/user-stories`) of "
+        "an unnumbered section."
+    )
+    optional: bool = Field(description="Absent, it is no lint finding (`(Optional)`).")
+    repeats: bool = Field(description="Documents may have it any number of times.")
     title: str
     level: int
     guidance: str
@@ -50,10 +57,43 @@ class TemplateRead(TemplateSummary):
     sections: list[SectionSpecRead]
 
 
-class TemplateCreate(BaseModel):
+class _TemplateNaming(BaseModel):
     slug: Slug
     name: str = Field(min_length=1, max_length=200)
-    markdown: str = Field(min_length=1, max_length=512 * 1024)
+
+
+_MAX_MARKDOWN = 512 * 1024
+
+
+class TemplateCreate(_TemplateNaming):
+    """A template from Markdown (the web UI's upload)."""
+
+    markdown: str = Field(min_length=1, max_length=_MAX_MARKDOWN)
+
+
+class TemplateRegister(_TemplateNaming):
+    """A template from Markdown, or inferred from a document (`POST .../templates`)."""
+
+    markdown: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=_MAX_MARKDOWN,
+        description="The template's Markdown; give this or `from_document`.",
+    )
+    from_document: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=40,
+        description="A document's key (`DD-12`): the template is inferred from its head "
+        "revision's outline (headings, tables and their columns, repeating sections).",
+        examples=["DD-12"],
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> TemplateRegister:
+        if (self.markdown is None) == (self.from_document is None):
+            raise ValueError("give exactly one of `markdown` and `from_document`")
+        return self
 
 
 def summary(t: LoadedTemplate) -> TemplateSummary:
@@ -79,6 +119,9 @@ def _block(b: BlockSpec) -> BlockSpecRead:
 def _section(s: SectionSpec) -> SectionSpecRead:
     return SectionSpecRead(
         number=s.number,
+        key=s.key,
+        optional=s.optional,
+        repeats=s.repeats,
         title=s.title,
         level=s.level,
         guidance=s.guidance,

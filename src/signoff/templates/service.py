@@ -128,8 +128,10 @@ class TemplateService:
                     {"pointer": "/markdown", "detail": str(exc), "code": exc.code, "line": exc.line}
                 ],
             ) from exc
-        if not any(s.number for s in parsed.walk()):
-            raise InvalidTemplate("A template needs at least one numbered section heading.")
+        if not parsed.sections:
+            raise InvalidTemplate(
+                "A template needs at least one section heading (`## Summary` or `## 1. Summary`)."
+            )
         current = await self._session.scalar(
             select(func.max(OrgTemplate.version)).where(
                 OrgTemplate.org_id == org_id, OrgTemplate.slug == slug

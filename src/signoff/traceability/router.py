@@ -6,7 +6,6 @@ import uuid
 from typing import Annotated, Literal
 
 from fastapi import Depends, Request, Response
-from sqlalchemy import select
 
 from signoff.core.errors import UnsupportedMediaTypeError
 from signoff.core.inputs import checked_text
@@ -33,11 +32,11 @@ from signoff.traceability.errors import (
     LinkKindNotAllowed,
     LinkNotFound,
 )
-from signoff.traceability.models import TraceLink
 from signoff.traceability.schemas import (
     MatrixRead,
     RunAttachedRead,
     SpecAttachedRead,
+    TraceLinkConfirm,
     TraceLinkCreate,
     TraceLinkRead,
     link_read,
@@ -63,7 +62,7 @@ SPEC_TYPES = (
 REPORT_TYPES = ("application/xml", "text/xml", "application/junit+xml")
 
 
-def get_trace(
+async def get_trace(
     request: Request, session: DbSession, documents: Documents, events: Events, clock: ClockDep
 ) -> TraceService:
     return TraceService(session, documents, events, clock, Services.of(request.app).cursors)
@@ -176,10 +175,15 @@ async def delete_trace_link(doc: str, link_id: uuid.UUID, access: Writer, trace:
     responses=problems(*DENIED, LinkNotFound, LinkEndMissing, DocumentArchived),
 )
 async def confirm_trace_link(
-    doc: str, link_id: uuid.UUID, access: Writer, trace: Trace
+    doc: str,
+    link_id: uuid.UUID,
+    access: Writer,
+    trace: Trace,
+    body: TraceLinkConfirm | None = None,
 ) -> TraceLinkRead:
     """Say the link still holds after a change at either end: it is no longer suspect."""
-    return link_read(await trace.confirm(access, doc, link_id))
+    note = body.note if body is not None else None
+    return link_read(await trace.confirm(access, doc, link_id, note))
 
 
 @router.get(
@@ -203,21 +207,12 @@ async def get_traceability(
     request: Request,
     access: Reader,
     trace: Trace,
-    documents: Documents,
-    session: DbSession,
     format: Literal["json", "markdown", "csv", "xlsx"] | None = None,
 ) -> Response | MatrixRead:
     """Requirements against sections, operations and tests, with coverage figures:
     requirements without a section, referenced sections that do not exist, operations not
     described in §4.3, requirements without a passing test, suspect links."""
-    document = await documents.get(access, doc)
-    _, sections = await documents.head(document)
-    ends = await trace.ends(document)
-    links = list(
-        await session.scalars(select(TraceLink).where(TraceLink.document_id == document.id))
-    )
-    endpoints = next((s.body for s in sections if s.template_number == "4.3"), "")
-    matrix = matrices.build(ends, links, endpoints)
+    document, matrix = await trace.matrix(access, doc)
     fmt = format or _negotiate(request.headers.get("accept", "*/*"))
     if fmt == "markdown":
         return Response(matrices.as_markdown(matrix), media_type="text/markdown; charset=utf-8")

@@ -45,6 +45,12 @@ class RunAttachedRead(BaseModel):
     suspected: int
 
 
+class TraceLinkConfirm(BaseModel):
+    note: str | None = Field(
+        default=None, max_length=2000, description="Why the link still holds (kept with it)."
+    )
+
+
 class TraceLinkCreate(BaseModel):
     source_kind: Literal["requirement", "section", "operation"]
     source: str = Field(
@@ -66,6 +72,7 @@ class TraceLinkRead(BaseModel):
     suspect_since: datetime | None
     confirmed_at: datetime | None
     confirmed_by: str | None
+    confirmation_note: str | None
     created_at: datetime
 
 

@@ -16,6 +16,7 @@ from signoff.documents.reader import DocumentRef
 from signoff.documents.service.documents import DocumentService
 from signoff.orgs.service import OrgAccess
 from signoff.traceability import ends as ends_module
+from signoff.traceability import matrix as matrices
 from signoff.traceability.ends import ALLOWED, Ends
 from signoff.traceability.errors import (
     InvalidReport,
@@ -35,6 +36,7 @@ from signoff.traceability.formats import (
     parse_openapi,
 )
 from signoff.traceability.links import LinkKeeper, record_link_event
+from signoff.traceability.matrix import Matrix
 from signoff.traceability.models import ApiOperation, ApiSpec, TestResult, TestRun, TraceLink
 from signoff.traceability.requirements import report_requirements, spec_requirements
 
@@ -74,6 +76,20 @@ class TraceService:
     async def ends(self, document: DocumentRef) -> Ends:
         _, sections = await self._documents.head(document)
         return await ends_module.load(self._session, document, sections)
+
+    async def matrix(self, access: OrgAccess, ref: str) -> tuple[DocumentRef, Matrix]:
+        """The document's requirements against sections, operations and tests (the API's
+        traceability route and the traceability page both show this)."""
+        document = await self._documents.get(access, ref)
+        _, sections = await self._documents.head(document)
+        ends = await ends_module.load(self._session, document, sections)
+        links = list(
+            await self._session.scalars(
+                select(TraceLink).where(TraceLink.document_id == document.id)
+            )
+        )
+        endpoints = next((s.body for s in sections if s.template_number == "4.3"), "")
+        return document, matrices.build(ends, links, endpoints)
 
     async def _suspects(self, document: DocumentRef) -> int:
         count = await self._session.scalar(
@@ -277,8 +293,10 @@ class TraceService:
         await self._session.delete(link)
         await self._session.flush()
 
-    async def confirm(self, access: OrgAccess, ref: str, link_id: uuid.UUID) -> TraceLink:
-        """Someone looked at both ends and says the link still holds."""
+    async def confirm(
+        self, access: OrgAccess, ref: str, link_id: uuid.UUID, note: str | None = None
+    ) -> TraceLink:
+        """Someone looked at both ends and says the link still holds (and, with a note, why)."""
         document = await self._documents.writable(access, ref)
         _, link = await self.get(access, ref, link_id)
         ends = await self.ends(document)
@@ -290,8 +308,11 @@ class TraceService:
         link.source_hash, link.target_hash = source.hash, target.hash
         link.suspect, link.suspect_reason, link.suspect_since = False, None, None
         link.confirmed_at, link.confirmed_by = now, access.principal.key
+        link.confirmation_note = note or None
         await self._session.flush()
-        await self._record(document, "trace_links.confirmed", link)
+        await record_link_event(
+            self._events, document, "trace_links.confirmed", link, note=link.confirmation_note
+        )
         return link
 
     async def _record(self, document: DocumentRef, type: str, link: TraceLink) -> None:

@@ -12,11 +12,22 @@ from starlette.responses import RedirectResponse, Response
 from signoff.core.config import Settings
 from signoff.web import docs
 from signoff.web.assets import IMMUTABLE, PREFIX, Assets
-from signoff.web.pages import auth, documents, edit, inbox, reader, registers, review, settings
+from signoff.web.pages import (
+    auth,
+    documents,
+    edit,
+    inbox,
+    oidc,
+    reader,
+    registers,
+    review,
+    settings,
+)
 from signoff.web.render import environment
 
 AREAS: tuple[APIRouter, ...] = (
     auth.router,
+    oidc.router,
     inbox.router,
     documents.router,
     # Before the reader: `/documents/new` is not a document.

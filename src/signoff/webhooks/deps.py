@@ -14,12 +14,12 @@ from signoff.webhooks.runtime import WebhooksRuntime
 from signoff.webhooks.service import WebhookService
 
 
-def get_runtime(request: Request) -> WebhooksRuntime:
+async def get_runtime(request: Request) -> WebhooksRuntime:
     runtime: WebhooksRuntime = Services.of(request.app).part(WebhooksRuntime)
     return runtime
 
 
-def get_webhook_service(
+async def get_webhook_service(
     request: Request,
     session: DbSession,
     runtime: Annotated[WebhooksRuntime, Depends(get_runtime)],

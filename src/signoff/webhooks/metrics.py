@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from signoff.core.db import Database
 from signoff.core.logging import get_logger
-from signoff.core.metrics import RefreshHook
+from signoff.core.metrics import SCRAPED, RefreshHook
 from signoff.delivery.metrics import Outcomes
 from signoff.delivery.outcome import Outcome
 from signoff.webhooks.models import CIRCUIT_STATES, Webhook
@@ -45,6 +45,7 @@ class WebhookMetrics:
             "Webhook endpoints by circuit-breaker state.",
             ["state"],
             registry=registry,
+            multiprocess_mode=SCRAPED,
         )
 
     def observe(self, job: Job, result: AttemptResult, outcome: Outcome) -> None:

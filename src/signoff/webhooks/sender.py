@@ -6,9 +6,12 @@ import asyncio
 import time
 
 import httpx
+from opentelemetry.trace import SpanKind
+from opentelemetry.util.types import AttributeValue
 
 from signoff.core.clock import Clock
 from signoff.core.logging import get_logger
+from signoff.core.tracecontext import NOT_TRACED, Continuation, trace_headers
 from signoff.webhooks import signing
 from signoff.webhooks.policies import is_success
 from signoff.webhooks.queue import AttemptResult, Job
@@ -20,13 +23,37 @@ EXCERPT_BYTES = 1024
 
 
 class Sender:
-    def __init__(self, client: httpx.AsyncClient, clock: Clock, timeout_s: float) -> None:
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        clock: Clock,
+        timeout_s: float,
+        spans: Continuation = NOT_TRACED,
+    ) -> None:
         self._client = client
         self._clock = clock
         self._timeout = timeout_s
+        self._spans = spans
 
     async def send(self, job: Job) -> AttemptResult:
-        """Make the attempt and say how it went; never raises."""
+        """Make the attempt and say how it went; never raises. The attempt continues the
+        trace of the write that recorded the event."""
+        attributes: dict[str, AttributeValue] = {
+            "signoff.event.id": str(job.event_id),
+            "signoff.delivery.id": str(job.delivery_id),
+            "signoff.webhook.id": str(job.webhook_id),
+            "signoff.attempt": job.attempt,
+        }
+        with self._spans.span(
+            "webhook deliver", job.traceparent, kind=SpanKind.PRODUCER, attributes=attributes
+        ) as span:
+            result = await self._attempt(job)
+            span.set_attribute("signoff.result", result.kind)
+            if result.status_code is not None:
+                span.set_attribute("http.response.status_code", result.status_code)
+            return result
+
+    async def _attempt(self, job: Job) -> AttemptResult:
         attempted_at = self._clock.now()
         timestamp = int(attempted_at.timestamp())
         headers = {
@@ -34,6 +61,9 @@ class Sender:
             # Raw bytes are read for the excerpt: no decompressing what a receiver sends.
             "Accept-Encoding": "identity",
             **signing.headers(job.secrets, str(job.event_id), timestamp, job.body),
+            # The receiver may continue the trace (httpx's instrumentation, when on, puts
+            # its own client span's here instead).
+            **trace_headers(job.traceparent),
         }
         began = time.perf_counter()
         status: int | None = None

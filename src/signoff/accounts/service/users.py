@@ -161,6 +161,18 @@ class UserService:
             LoginFailed(org_id=None, subject=subject, user_id=user.id if user else None)
         )
 
+    async def sign_in_external(self, claims: ExternalIdentityClaims) -> User:
+        """A browser's sign-in with the identity provider: the user behind the verified
+        id_token, as for the provider's API tokens, and the sign-in in the audit log."""
+        user = await self.from_external(claims)
+        await self._events.record(
+            "auth.login_succeeded",
+            org_id=None,
+            subject=f"users/{user.id}",
+            data={"user_id": str(user.id), "method": "oidc", "issuer": claims.issuer},
+        )
+        return user
+
     async def from_external(self, claims: ExternalIdentityClaims) -> User:
         """The user behind an external identity: linked before, linked now by verified
         email, or created."""

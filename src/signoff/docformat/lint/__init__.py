@@ -1,6 +1,6 @@
 """Lint: findings and a completeness score for a document against its template."""
 
-from signoff.docformat.lint.engine import RULES, lint
+from signoff.docformat.lint.engine import RULES, completeness, lint
 from signoff.docformat.lint.model import (
     DEFAULT_SEVERITIES,
     RULE_IDS,
@@ -18,5 +18,6 @@ __all__ = [
     "LintConfig",
     "LintReport",
     "Severity",
+    "completeness",
     "lint",
 ]

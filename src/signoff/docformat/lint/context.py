@@ -133,7 +133,7 @@ class LintContext:
         self.today = today
         self.placeholders = Placeholders.from_template(template)
         self.numbers = self.doc.numbers()
-        specs = {s.number: s for s in template.walk() if s.number is not None}
+        specs = {s.key: s for s in template.walk()}
         sections = self.doc.sections
         self.views = [
             SectionView(s, specs.get(s.template_number or ""), _has_children(sections, i))

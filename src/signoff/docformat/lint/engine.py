@@ -1,7 +1,8 @@
 """`lint`: run every rule, score completeness, apply the configuration.
 
 Completeness score: the template sections that expect content of their own (those with
-a non-empty template body, or with no subsections) and have a number are *scored*; one
+a non-empty template body, or with no subsections) are *scored*, except optional ones that
+are absent (an optional section is no gap); one
 is *complete* when a document section matches it and that section has no
 `empty-section`, `guidance-left`, `placeholder` or `empty-table` issue. The score is
 `100 * complete // scored` (100 when nothing is scored), so it only reaches 100 when every
@@ -70,13 +71,31 @@ def lint(
         for issue in found
     ]
     findings.sort(key=lambda f: (f.line is not None, f.line or 0))
-    scored, complete = _completeness(ctx, issues)
-    score = 100 * complete // scored if scored else 100
+    score, scored, complete = _score(ctx, issues)
     return LintReport(tuple(findings), score, scored, complete)
 
 
+def completeness(doc: ParsedDocument, template: Template, *, today: date) -> int:
+    """The completeness score `lint` gives (0-100), from the rules that decide it only: a
+    list of documents shows it without linting each one in full."""
+    ctx = LintContext(doc, template, today)
+    score, _, _ = _score(ctx, {rule: list(RULES[rule](ctx)) for rule in _INCOMPLETE})
+    return score
+
+
+def _score(ctx: LintContext, issues: Mapping[str, list[Issue]]) -> tuple[int, int, int]:
+    scored, complete = _completeness(ctx, issues)
+    return (100 * complete // scored if scored else 100), scored, complete
+
+
 def _number(issue: Issue) -> str | None:
-    return issue.section.number if issue.section is not None else None
+    """The section's number; in an unnumbered template, the heading path it matched."""
+    if issue.section is None:
+        return None
+    matched = issue.section.template_number
+    if issue.section.number is None and matched is not None and matched.startswith("/"):
+        return matched
+    return issue.section.number
 
 
 def _completeness(ctx: LintContext, issues: Mapping[str, list[Issue]]) -> tuple[int, int]:
@@ -88,9 +107,9 @@ def _completeness(ctx: LintContext, issues: Mapping[str, list[Issue]]) -> tuple[
     }
     matched = {v.section.template_number for v in ctx.views} - {None}
     scored = [
-        spec.number
+        spec.key
         for spec in ctx.template.walk()
-        if spec.number is not None and (spec.body or not spec.children)
+        if (spec.body or not spec.children) and (spec.key in matched or not spec.optional)
     ]
     complete = [n for n in scored if n in matched and n not in flawed]
     return len(scored), len(complete)

@@ -21,16 +21,25 @@ _NEAR = 0.9
 
 
 def missing_section(ctx: LintContext) -> Iterator[Issue]:
-    """A numbered template section no document section matched (top-most one only)."""
+    """A template section no document section matched (top-most one only).
+
+    An optional one (marked `(Optional)`, or inside one) is no gap when absent: an
+    enhancement-proposal template's optional stories would otherwise flood the findings.
+    """
     present = {v.section.template_number for v in ctx.views} - {None}
     parents = ctx.template.parents()
     for spec in ctx.template.walk():
-        if spec.number is None or spec.number in present:
+        if spec.key in present or spec.optional:
             continue
-        parent = parents.get(spec.number)
+        parent = parents.get(spec.key)
         if parent is None or parent in present:
-            name = heading_text(spec.number, spec.title)
-            yield Issue(None, f"section {name} of the template is missing")
+            yield Issue(None, f"section {_name(spec)} of the template is missing")
+
+
+def _name(spec: SectionSpec) -> str:
+    if spec.number is not None:
+        return heading_text(spec.number, spec.title)
+    return f"{spec.title!r} ({spec.path})"
 
 
 def empty_section(ctx: LintContext) -> Iterator[Issue]:
@@ -50,10 +59,10 @@ def guidance_left(ctx: LintContext) -> Iterator[Issue]:
     """Template guidance sentences still present verbatim or nearly (ratio ≥ 0.9)."""
     cache: dict[str, set[str]] = {}
     for view in ctx.views:
-        if view.spec is None or view.spec.number is None:
+        if view.spec is None:
             continue
         template_sentences = _sentences(parse_body(view.spec.body))
-        guidance = cache.setdefault(view.spec.number, {key for key, _, _ in template_sentences})
+        guidance = cache.setdefault(view.spec.key, {key for key, _, _ in template_sentences})
         hits = [hit for hit in _sentences(view.tokens) if _is_guidance(hit[0], guidance)]
         if hits:
             _, sentence, line = hits[0]

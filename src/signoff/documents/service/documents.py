@@ -147,11 +147,19 @@ class DocumentService:
         assert revision is not None
         return revision, await self._repo.sections_of(revision.id)
 
-    async def parse(self, text: str) -> ParsedDocument:
-        """Parse Markdown a client sent, in a worker process when it is large (core/cpu.py)."""
+    async def parse(self, text: str, template: Template | None = None) -> ParsedDocument:
+        """Parse Markdown a client sent, in a worker process when it is large (core/cpu.py).
+
+        Only a template whose sections are `#` headings changes how the text is read."""
+        shaped = template if template is not None and template.h1_sections else None
         try:
             return await self._cpu.run(
-                work.parse, text, self.limits, size=len(text), what="parsing the document"
+                work.parse,
+                text,
+                self.limits,
+                shaped,
+                size=len(text),
+                what="parsing the document",
             )
         except DocFormatError as exc:
             raise from_docformat(exc) from exc
@@ -180,9 +188,19 @@ class DocumentService:
             access, loaded, document_from_template(loaded.parsed, title=title)
         )
 
-    async def import_markdown(self, access: OrgAccess, text: str) -> Change:
-        parsed = _titled(await self.parse(text))
-        loaded = await self._templates.resolve(access.org_id, parsed.control.template)
+    async def import_markdown(
+        self, access: OrgAccess, text: str, title: str | None = None, template: str | None = None
+    ) -> Change:
+        """Import Markdown on ``template`` (default: the front matter's `template`, else the
+        built-in); ``title``, when given, is the title (RFC-style documents have none)."""
+        parsed = await self.parse(text)
+        loaded = await self._templates.resolve(access.org_id, template or parsed.control.template)
+        if loaded.parsed.h1_sections:
+            parsed = await self.parse(text, loaded.parsed)
+        if title is not None and title.strip():
+            control = dataclasses.replace(parsed.control, title=" ".join(title.split()))
+            parsed = dataclasses.replace(parsed, control=control)
+        parsed = _titled(parsed)
         return await self._create(access, loaded, match_template(parsed, loaded.parsed))
 
     async def _create(
@@ -224,7 +242,7 @@ class DocumentService:
         document = await self.writable(access, ref)
         require_current(document, if_match)
         loaded = await self._templates.resolve(access.org_id, template_name(document))
-        parsed = match_template(_titled(await self.parse(text)), loaded.parsed)
+        parsed = match_template(_titled(await self.parse(text, loaded.parsed)), loaded.parsed)
         revision, previous = await self.head(document)
         authors, warnings = await self._authors_named(access, parsed.control.authors)
         if not authors:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gzip
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -107,6 +109,11 @@ class ReadingService:
             raise DocumentNotFound(f"No document {ref}.")
         return document
 
+    async def page(
+        self, access: OrgAccess, page: PageRequest, filters: dict[str, object]
+    ) -> tuple[list[Document], str | None]:
+        return await self._repo.page(access.org_id, page, filters)
+
     async def head_row(self, access: OrgAccess, ref: str) -> Row[Any]:
         row = await self._repo.document_row(access.org_id, ref)
         if row is None:
@@ -139,6 +146,14 @@ class ReadingService:
         )
         self._cache.put(key, body)
         return body
+
+    async def outline_template(self, access: OrgAccess, ref: str) -> str:
+        """Template Markdown inferred from the outline of a document's head revision."""
+        snap = await self.snapshot(await self.document(access, ref))
+        parsed = snap.parsed()
+        return await self._cpu.run(
+            work.infer, parsed, size=work.size_of(parsed), what="inferring a template"
+        )
 
     async def revisions(
         self, document: Document, page: PageRequest
@@ -180,6 +195,29 @@ class ReadingService:
 
     def today(self) -> date:
         return self._clock.now().date()
+
+    async def completeness(
+        self, access: OrgAccess, documents: Sequence[Document]
+    ) -> dict[uuid.UUID, int]:
+        """Each document's completeness at its head, as its lint report scores it (the
+        reader shows that score), loaded in one batch for a list of documents."""
+        heads = await self._repo.heads_with_sections(documents)
+        scores: dict[uuid.UUID, int] = {}
+        for document in documents:
+            if document.id not in heads:
+                continue
+            snap = Snapshot(document, *heads[document.id])
+            loaded = await self._templates.resolve(access.org_id, snap.template)
+            parsed = snap.parsed()
+            scores[document.id] = await self._cpu.run(
+                work.completeness_parsed,
+                parsed,
+                loaded.parsed,
+                self.today(),
+                size=work.size_of(parsed),
+                what="scoring the document's completeness",
+            )
+        return scores
 
     async def search(
         self, access: OrgAccess, query: str, limit: int, offset: int = 0

@@ -7,16 +7,17 @@ from typing import Annotated
 from fastapi import Query, Request
 from starlette.responses import RedirectResponse, Response
 
-from signoff.accounts.deps import UserServiceDep
+from signoff.accounts.deps import Runtime, UserServiceDep
 from signoff.accounts.errors import SignupClosed
 from signoff.core.errors import SignoffError
 from signoff.core.pagination import PageRequest
 from signoff.core.principal import Principal
 from signoff.core.transaction import UoW
 from signoff.core.web import ClientAddress, SettingsDep
-from signoff.orgs.deps import OrgServiceDep
-from signoff.orgs.schemas import SignupCreate
+from signoff.orgs.deps import InvitationServiceDep, OrgServiceDep
+from signoff.orgs.schemas import InvitationAccept, SignupCreate
 from signoff.web.forms import parse, safe_next, text
+from signoff.web.pages.oidc import sign_in_context
 from signoff.web.render import html
 from signoff.web.routing import SIGN_IN, refused, web_router
 from signoff.web.session import COOKIE, BrowserDep, cookie_header, sessions_for
@@ -43,13 +44,14 @@ async def home(request: Request, browser: BrowserDep, orgs: OrgServiceDep) -> Re
 
 @router.get("/ui/sign-in")
 async def sign_in_page(
-    request: Request, browser: BrowserDep, settings: SettingsDep, next_: Next = None
+    request: Request,
+    browser: BrowserDep,
+    settings: SettingsDep,
+    runtime: Runtime,
+    next_: Next = None,
 ) -> Response:
-    return html(
-        request,
-        "auth/sign_in.html",
-        {"next": safe_next(next_), "email": "", "signup": settings.signup_open},
-    )
+    context = sign_in_context(runtime, safe_next(next_), "", settings)
+    return html(request, "auth/sign_in.html", context)
 
 
 @router.post("/ui/sign-in")
@@ -59,12 +61,13 @@ async def sign_in(
     users: UserServiceDep,
     uow: UoW,
     settings: SettingsDep,
+    runtime: Runtime,
     address: ClientAddress,
 ) -> Response:
     form = await request.form()
     target = safe_next(text(form, "next", required=False, max_length=2000))
     email = text(form, "email", required=False, max_length=320)
-    context = {"next": target, "email": email, "signup": settings.signup_open}
+    context = sign_in_context(runtime, target, email, settings)
     try:
         user = await users.sign_in(email, text(form, "password", required=False), address)
     except SignoffError as exc:
@@ -114,3 +117,29 @@ async def sign_up(
         raise refused(request, exc, "auth/sign_up.html", context) from exc
     # The same answer whether the email had an account (the API's rule): go and sign in.
     return RedirectResponse(f"{SIGN_IN}?next=/ui/orgs/{values['org_slug']}/inbox", status_code=303)
+
+
+@router.get("/ui/invitations/accept")
+async def accept_invitation_page(request: Request, browser: BrowserDep) -> Response:
+    if _principal(request) is None:
+        return RedirectResponse(f"{SIGN_IN}?next=/ui/invitations/accept", status_code=303)
+    return html(request, "auth/accept.html", {})
+
+
+@router.post("/ui/invitations/accept")
+async def accept_invitation(
+    request: Request, browser: BrowserDep, invitations: InvitationServiceDep
+) -> Response:
+    """Join an organization with an invitation's token, as ``POST /v1/invitations/accept``."""
+    principal = _principal(request)
+    if principal is None:
+        return RedirectResponse(SIGN_IN, status_code=303)
+    form = await request.form()
+    try:
+        body = parse(InvitationAccept, {"token": text(form, "token", required=False)})
+        accepted = await invitations.accept(principal, body.token)
+    except SignoffError as exc:
+        # The service answers every bad token with one 404: shown beside the field.
+        exc.errors = exc.errors or [{"field": "token", "message": exc.detail}]
+        raise refused(request, exc, "auth/accept.html", {}) from exc
+    return RedirectResponse(f"/ui/orgs/{accepted.org.slug}/inbox", status_code=303)

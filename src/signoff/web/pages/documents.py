@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import Query, Request
@@ -11,8 +12,12 @@ from starlette.responses import RedirectResponse, Response
 from signoff.core.errors import SignoffError
 from signoff.core.inputs import checked_text
 from signoff.core.pagination import PageRequest
+from signoff.core.services import Services
 from signoff.documents.deps import Documents, Reading, Templates
 from signoff.documents.errors import NotUtf8
+from signoff.documents.models import Document
+from signoff.documents.rendering import RenderCache
+from signoff.documents.runtime import DocumentsRuntime
 from signoff.documents.schemas import DocumentCreate, document_read, search_hit, summary
 from signoff.documents.service.reading import FORMATS
 from signoff.templates import service as builtin_templates
@@ -44,10 +49,12 @@ async def list_documents(
     q = q.strip()
     hits = [search_hit(r) for r in await reading.search(access, q, PAGE)] if q else []
     items, next_cursor = [], None
+    scores: dict[str, int] = {}
     if not q:
         filters: dict[str, object] = {"status": status} if status in STATUSES else {}
         found, next_cursor = await documents.page(access, PageRequest(PAGE, cursor), filters)
         items = [summary(d) for d in found]
+        scores = await _completeness(request, access, reading, found)
     return html(
         request,
         "documents/list.html",
@@ -58,8 +65,33 @@ async def list_documents(
             "status": status,
             "statuses": STATUSES,
             "next_cursor": next_cursor,
+            "completeness": scores if not q else {},
         },
     )
+
+
+async def _completeness(
+    request: Request, access: OrgReader, reading: Reading, found: Sequence[Document]
+) -> dict[str, int]:
+    """The reader's completeness score of each listed document's head, kept in the render
+    cache by revision (a revision's text never changes); the ones not cached are scored in
+    one batch (ReadingService.completeness: two queries for the whole page)."""
+    cache: RenderCache = Services.of(request.app).part(DocumentsRuntime).render_cache
+    scores: dict[str, int] = {}
+    missing = []
+    for document in found:
+        cached = cache.get((document.id, document.head_revision, "completeness"))
+        if cached is None:
+            missing.append(document)
+        else:
+            scores[document.key] = int(cached)
+    fresh = await reading.completeness(access, missing)
+    for document in missing:
+        if document.id in fresh:
+            scores[document.key] = fresh[document.id]
+            key = (document.id, document.head_revision, "completeness")
+            cache.put(key, str(fresh[document.id]).encode())
+    return scores
 
 
 async def _templates(access: OrgReader, templates: Templates) -> list[object]:

@@ -1,8 +1,12 @@
-"""My inbox: reviews waiting for me or my teams (oldest first, with their age), and my drafts.
+"""My inbox: reviews waiting for me or my teams (oldest first, with their age), my drafts,
+open threads that mention me, overdue open questions I own, and my approvals that were
+dismissed or expire soon.
 
 Built from the services the API has (documents by status, the approval view with what is
 missing, teams and their members); what waits for me is what the approval view says is
-missing from me or a team I am in: the same rule as ``GET .../approval``.
+missing from me or a team I am in: the same rule as ``GET .../approval``. Mentions and
+approvals come from ``AttentionService``; questions from the organization's questions
+register, owned by me when the owner column is my email or my name.
 """
 
 from __future__ import annotations
@@ -20,7 +24,10 @@ from signoff.documents.deps import Documents
 from signoff.documents.schemas import DocumentSummary, summary
 from signoff.orgs.deps import TeamServiceDep
 from signoff.orgs.service import OrgAccess
-from signoff.review.router import Reviews
+from signoff.registers.kinds import QUESTIONS
+from signoff.registers.router import Registers
+from signoff.registers.service import OrgItemFilter
+from signoff.review.router import Attention, Reviews
 from signoff.review.schemas import MissingRead, approval_read
 from signoff.web.access import OrgReader
 from signoff.web.render import html
@@ -63,10 +70,13 @@ async def inbox(
     documents: Documents,
     reviews: Reviews,
     teams: TeamServiceDep,
+    attention: Attention,
+    registers: Registers,
     clock: ClockDep,
 ) -> Response:
     assert browser.active is not None  # org_page has refused anyone else
     me = browser.active.user_id
+    email, name = browser.active.user_email, browser.active.user_name
     my_teams = await _my_teams(access, teams, me)
     in_review, more = await documents.page(access, PageRequest(LIMIT), {"status": "in_review"})
     now = clock.now()
@@ -79,6 +89,9 @@ async def inbox(
             waiting.append(Waiting(summary(document), since, (now - since).days, asks))
     waiting.sort(key=lambda w: w.since)
     drafts, _ = await documents.page(access, PageRequest(LIMIT), {"status": "draft", "author": me})
+    overdue, _ = await registers.org_page(
+        access, QUESTIONS, PageRequest(LIMIT), OrgItemFilter(overdue=True, owners=(email, name))
+    )
     return html(
         request,
         "inbox/inbox.html",
@@ -87,5 +100,10 @@ async def inbox(
             "more": more is not None,
             "drafts": [summary(d) for d in drafts],
             "teams": sorted(my_teams),
+            "mentions": await attention.mentions(access, email),
+            "questions": overdue,
+            "dismissed": await attention.dismissed(access, me),
+            "expiring": await attention.expiring(access, me),
+            "now": now,
         },
     )

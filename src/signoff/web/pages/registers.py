@@ -1,8 +1,8 @@
 """A document's registers (requirements with their trace status, decisions, risks, questions,
 glossary) and its traceability matrix, where a suspect link can be confirmed.
 
-Rows come from the register service and the matrix from the traceability route's own
-assembly, as ``/v1`` answers them; sorting and filtering are of the rows on screen.
+Rows come from the register service and the matrix from ``TraceService.matrix``, as
+``/v1`` answers them; sorting and filtering are of the rows on screen.
 """
 
 from __future__ import annotations
@@ -19,15 +19,14 @@ from starlette.responses import RedirectResponse, Response
 
 from signoff.core.errors import NotFoundError, SignoffError
 from signoff.core.pagination import MAX_LIMIT, PageRequest
-from signoff.core.transaction import DbSession
 from signoff.documents.deps import Documents
 from signoff.documents.schemas import summary
 from signoff.orgs.service import OrgAccess
 from signoff.registers.kinds import KINDS, Column, Kind
 from signoff.registers.router import Registers
 from signoff.registers.schemas import INPUTS, RegisterItemRead, read
-from signoff.traceability.router import Trace, get_traceability
-from signoff.traceability.schemas import MatrixRead, MatrixRowRead, link_read
+from signoff.traceability.router import Trace
+from signoff.traceability.schemas import MatrixRead, MatrixRowRead, link_read, matrix_read
 from signoff.web.access import OrgReader, OrgWriter
 from signoff.web.forms import parse, text
 from signoff.web.render import html
@@ -115,17 +114,9 @@ def _trace_status(row: MatrixRowRead | None) -> TraceStatus | None:
     )
 
 
-async def _matrix(
-    request: Request,
-    doc: str,
-    access: OrgAccess,
-    trace: Trace,
-    documents: Documents,
-    session: DbSession,
-) -> MatrixRead:
-    matrix = await get_traceability(doc, request, access, trace, documents, session, "json")
-    assert isinstance(matrix, MatrixRead)
-    return matrix
+async def _matrix(access: OrgAccess, doc: str, trace: Trace) -> MatrixRead:
+    _, matrix = await trace.matrix(access, doc)
+    return matrix_read(matrix)
 
 
 async def _section_numbers(documents: Documents, access: OrgAccess, doc: str) -> dict[str, str]:
@@ -152,14 +143,12 @@ def _sorted(
 
 
 async def _register_context(
-    request: Request,
     register: str,
     doc: str,
     access: OrgAccess,
     registers: Registers,
     documents: Documents,
     trace: Trace,
-    session: DbSession,
     sort: str = "",
     q: str = "",
     values: dict[str, Any] | None = None,
@@ -172,10 +161,7 @@ async def _register_context(
     columns = kind.headers([i.text for i in items])
     status: dict[str, TraceStatus | None] = {}
     if kind.name == "requirements":
-        rows = {
-            r.requirement.ref: r
-            for r in (await _matrix(request, doc, access, trace, documents, session)).rows
-        }
+        rows = {r.requirement.ref: r for r in (await _matrix(access, doc, trace)).rows}
         status = {str(i.id): _trace_status(rows.get(str(i.id))) for i in items}
     numbers = await _section_numbers(documents, access, doc)
     return {
@@ -214,12 +200,11 @@ async def register_page(
     registers: Registers,
     documents: Documents,
     trace: Trace,
-    session: DbSession,
     sort: Annotated[str, Query(max_length=40)] = "",
     q: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
     context = await _register_context(
-        request, register, doc, access, registers, documents, trace, session, sort, q.strip()
+        register, doc, access, registers, documents, trace, sort, q.strip()
     )
     return html(request, "registers/register.html", context)
 
@@ -234,7 +219,6 @@ async def add_row(
     registers: Registers,
     documents: Documents,
     trace: Trace,
-    session: DbSession,
 ) -> Response:
     """Add a row, as ``POST /v1/.../{register}``: written into the document's table."""
     kind = _kind(register)
@@ -245,7 +229,7 @@ async def add_row(
         await registers.create(access, doc, kind, body)
     except SignoffError as exc:
         context = await _register_context(
-            request, register, doc, access, registers, documents, trace, session, values=raw
+            register, doc, access, registers, documents, trace, values=raw
         )
         raise refused(request, exc, "registers/register.html", context) from exc
     return RedirectResponse(
@@ -254,15 +238,13 @@ async def add_row(
 
 
 async def _trace_context(
-    request: Request,
     doc: str,
     access: OrgAccess,
     trace: Trace,
     documents: Documents,
-    session: DbSession,
 ) -> dict[str, Any]:
     document = await documents.get(access, doc)
-    matrix = await _matrix(request, doc, access, trace, documents, session)
+    matrix = await _matrix(access, doc, trace)
     _, suspects, more = await trace.links(access, doc, PageRequest(MAX_LIMIT), True)
     return {
         "document": summary(document),
@@ -283,9 +265,8 @@ async def traceability_page(
     access: OrgReader,
     trace: Trace,
     documents: Documents,
-    session: DbSession,
 ) -> Response:
-    context = await _trace_context(request, doc, access, trace, documents, session)
+    context = await _trace_context(doc, access, trace, documents)
     return html(request, "registers/traceability.html", context)
 
 
@@ -298,13 +279,14 @@ async def confirm_link(
     access: OrgWriter,
     trace: Trace,
     documents: Documents,
-    session: DbSession,
 ) -> Response:
     """Both ends were looked at and the link still holds: it is no longer suspect."""
+    form = await request.form()
     try:
-        await trace.confirm(access, doc, link_id)
+        note = text(form, "note", required=False, max_length=2000)
+        await trace.confirm(access, doc, link_id, note or None)
     except SignoffError as exc:
-        context = await _trace_context(request, doc, access, trace, documents, session)
+        context = await _trace_context(doc, access, trace, documents)
         raise refused(request, exc, "registers/traceability.html", context) from exc
     return RedirectResponse(
         f"/ui/orgs/{access.org.slug}/documents/{doc}/traceability#suspects", status_code=303

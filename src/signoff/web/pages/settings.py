@@ -6,13 +6,18 @@ Each page needs the action the API's routes need (another organization's setting
 404, a member who may not manage them gets a 403), and calls the services those routes
 call. A secret (API key, client secret, webhook secret, invitation token) is in the answer
 to the form that made it, once, never in a page that can be loaded again.
+
+Each area's page and forms take one dependency, the area (``MembersArea``...: a dataclass
+of the request, the access check and the services), which also renders the area's page
+and runs its forms.
 """
 
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Annotated, Any
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar
 
-from fastapi import Request
+from fastapi import Depends, Request
 from pydantic import BaseModel, Field
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import RedirectResponse, Response
@@ -46,7 +51,6 @@ from signoff.web.access import org_page
 from signoff.web.forms import FieldMissing, parse, text
 from signoff.web.render import html
 from signoff.web.routing import refused, web_router
-from signoff.web.session import BrowserDep
 from signoff.webhooks.deps import WebhookServiceDep
 from signoff.webhooks.schemas import DeliveryRead, WebhookCreate, WebhookRead
 from signoff.webhooks.service import webhook_etag
@@ -86,227 +90,160 @@ def _beside(exc: SignoffError, field: str) -> SignoffError:
     return exc
 
 
-async def _page(
-    request: Request,
-    access: OrgAccess,
-    template: str,
-    context: Callable[[], Awaitable[dict[str, Any]]],
-    extra: Mapping[str, Any] | None = None,
-    status: int = 200,
-) -> Response:
-    return html(
-        request,
-        template,
-        {"sections": SECTIONS, "values": {}, **await context(), **(extra or {})},
-        status=status,
-    )
+class Area:
+    """One settings area's dependencies (a dataclass per area, resolved by FastAPI as one
+    dependency): its page, and the forms that act on it and show it again when refused."""
 
+    template: ClassVar[str]
+    request: Request
+    access: OrgAccess
 
-async def _act(
-    request: Request,
-    template: str,
-    context: Callable[[], Awaitable[dict[str, Any]]],
-    run: Callable[[], Awaitable[Any]],
-    back: str,
-    field: str | None = None,
-    values: Mapping[str, Any] | None = None,
-) -> Response:
-    """Do one admin action through its service, then go back to ``back`` (or show the page
-    again with the refusal beside ``field``, the transaction rolled back)."""
-    try:
-        await run()
-    except SignoffError as exc:
-        cause = _beside(exc, field) if field else exc
-        raise await _refused(request, cause, template, context, values) from exc
-    return RedirectResponse(back, status_code=303)
+    async def context(self) -> dict[str, Any]:
+        raise NotImplementedError
 
+    def url(self, rest: str = "") -> str:
+        return f"/ui/orgs/{self.access.org.slug}/settings{rest}"
 
-async def _refused(
-    request: Request,
-    exc: SignoffError,
-    template: str,
-    context: Callable[[], Awaitable[dict[str, Any]]],
-    values: Mapping[str, Any] | None,
-) -> SignoffError:
-    """The form's page again, with the refusal and the values as sent."""
-    page = {"sections": SECTIONS, "values": dict(values or {}), **await context()}
-    return refused(request, exc, template, page)
+    async def page(self, extra: Mapping[str, Any] | None = None, status: int = 200) -> Response:
+        context = {"sections": SECTIONS, "values": {}, **await self.context(), **(extra or {})}
+        return html(self.request, self.template, context, status=status)
 
+    async def refused(
+        self, exc: SignoffError, values: Mapping[str, Any] | None = None
+    ) -> SignoffError:
+        """The form's page again, with the refusal and the values as sent."""
+        context = {"sections": SECTIONS, "values": dict(values or {}), **await self.context()}
+        return refused(self.request, exc, self.template, context)
 
-def _url(access: OrgAccess, rest: str = "") -> str:
-    return f"/ui/orgs/{access.org.slug}/settings{rest}"
+    async def act(
+        self,
+        run: Callable[[], Awaitable[Any]],
+        back: str,
+        field: str | None = None,
+        values: Mapping[str, Any] | None = None,
+    ) -> Response:
+        """Do one admin action through its service, then go back to ``back`` (or show the
+        page again with the refusal beside ``field``, the transaction rolled back)."""
+        try:
+            await run()
+        except SignoffError as exc:
+            raise await self.refused(_beside(exc, field) if field else exc, values) from exc
+        return RedirectResponse(self.url(back), status_code=303)
 
 
 @router.get(BASE)
-async def settings_home(browser: BrowserDep, access: MembersAdmin) -> Response:
-    return RedirectResponse(_url(access, "/members"), status_code=303)
+async def settings_home(access: MembersAdmin) -> Response:
+    return RedirectResponse(f"/ui/orgs/{access.org.slug}/settings/members", status_code=303)
 
 
 # Members and invitations -----------------------------------------------------------------
 
 
-def _members_context(
-    access: OrgAccess, members: MemberServiceDep, invitations: InvitationServiceDep
-) -> Callable[[], Awaitable[dict[str, Any]]]:
-    async def build() -> dict[str, Any]:
-        found, more = await members.page(access, ALL)
-        pending, _ = await invitations.pending(access, ALL)
+@dataclass
+class MembersArea(Area):
+    template: ClassVar[str] = "settings/members.html"
+    request: Request
+    access: MembersAdmin
+    members: MemberServiceDep
+    invitations: InvitationServiceDep
+
+    async def context(self) -> dict[str, Any]:
+        found, more = await self.members.page(self.access, ALL)
+        pending, _ = await self.invitations.pending(self.access, ALL)
         return {
             "members": [(m, member_etag(m.membership)) for m in found],
             "more": more is not None,
             "invitations": pending,
             "roles": ROLES,
-            "my_id": access.principal.user_id,
+            "my_id": self.access.principal.user_id,
         }
 
-    return build
+
+Members = Annotated[MembersArea, Depends()]
 
 
 @router.get(BASE + "/members")
-async def members_page(
-    request: Request,
-    browser: BrowserDep,
-    access: MembersAdmin,
-    members: MemberServiceDep,
-    invitations: InvitationServiceDep,
-) -> Response:
-    return await _page(
-        request, access, "settings/members.html", _members_context(access, members, invitations)
-    )
+async def members_page(area: Members) -> Response:
+    return await area.page()
 
 
 @router.post(BASE + "/members")
-async def invite(
-    request: Request,
-    browser: BrowserDep,
-    access: MembersAdmin,
-    members: MemberServiceDep,
-    invitations: InvitationServiceDep,
-) -> Response:
+async def invite(area: Members) -> Response:
     """Invite a person with a role, as ``POST /v1/orgs/{org}/members``: the answer shows the
     invitation's token once, for the admin to pass on."""
-    form = await request.form()
+    form = await area.request.form()
     values = {
         "email": text(form, "email", required=False, max_length=320),
         "role": form.get("role"),
     }
-    context = _members_context(access, members, invitations)
     try:
         body = parse(InvitationCreate, values)
-        issued = await invitations.invite(access, body.email, Role.parse(body.role))
+        issued = await area.invitations.invite(area.access, body.email, Role.parse(body.role))
     except SignoffError as exc:
-        cause = _beside(exc, "email")
-        raise await _refused(request, cause, "settings/members.html", context, values) from exc
-    return await _page(
-        request, access, "settings/members.html", context, {"issued": issued}, status=201
-    )
+        raise await area.refused(_beside(exc, "email"), values) from exc
+    return await area.page({"issued": issued}, status=201)
 
 
 @router.post(BASE + "/invitations/{invitation_id}/revoke")
-async def revoke_invitation(
-    request: Request,
-    invitation_id: uuid.UUID,
-    browser: BrowserDep,
-    access: MembersAdmin,
-    members: MemberServiceDep,
-    invitations: InvitationServiceDep,
-) -> Response:
-    return await _act(
-        request,
-        "settings/members.html",
-        _members_context(access, members, invitations),
-        lambda: invitations.revoke(access, invitation_id),
-        _url(access, "/members#invitations"),
+async def revoke_invitation(invitation_id: uuid.UUID, area: Members) -> Response:
+    return await area.act(
+        lambda: area.invitations.revoke(area.access, invitation_id), "/members#invitations"
     )
 
 
 @router.post(BASE + "/members/{user_id}/role")
-async def change_role(
-    request: Request,
-    user_id: uuid.UUID,
-    browser: BrowserDep,
-    access: MembersAdmin,
-    members: MemberServiceDep,
-    invitations: InvitationServiceDep,
-) -> Response:
+async def change_role(user_id: uuid.UUID, area: Members) -> Response:
     """Change a member's role, on the version of the membership the admin had on screen."""
-    form = await request.form()
+    form = await area.request.form()
 
     async def run() -> None:
         body = parse(MemberUpdate, {"role": form.get("role")})
         etag = text(form, "etag", max_length=200)
-        await members.change_role(access, user_id, Role.parse(body.role), etag)
+        await area.members.change_role(area.access, user_id, Role.parse(body.role), etag)
 
-    return await _act(
-        request,
-        "settings/members.html",
-        _members_context(access, members, invitations),
-        run,
-        _url(access, "/members"),
-    )
+    return await area.act(run, "/members")
 
 
 @router.post(BASE + "/members/{user_id}/remove")
-async def remove_member(
-    request: Request,
-    user_id: uuid.UUID,
-    browser: BrowserDep,
-    access: MembersAdmin,
-    members: MemberServiceDep,
-    invitations: InvitationServiceDep,
-) -> Response:
-    return await _act(
-        request,
-        "settings/members.html",
-        _members_context(access, members, invitations),
-        lambda: members.remove(access, user_id),
-        _url(access, "/members"),
-    )
+async def remove_member(user_id: uuid.UUID, area: Members) -> Response:
+    return await area.act(lambda: area.members.remove(area.access, user_id), "/members")
 
 
 # Teams -----------------------------------------------------------------------------------
 
 
-def _teams_context(
-    access: OrgAccess, teams: TeamServiceDep, members: MemberServiceDep
-) -> Callable[[], Awaitable[dict[str, Any]]]:
-    async def build() -> dict[str, Any]:
-        found, more = await teams.page(access, ALL)
-        people, _ = await members.page(access, ALL)
+@dataclass
+class TeamsArea(Area):
+    template: ClassVar[str] = "settings/teams.html"
+    request: Request
+    access: TeamsAdmin
+    teams: TeamServiceDep
+    members: MemberServiceDep
+
+    async def context(self) -> dict[str, Any]:
+        found, more = await self.teams.page(self.access, ALL)
+        people, _ = await self.members.page(self.access, ALL)
         names = {m.user.id: m.user for m in people}
         return {
             "teams": [
-                (t, [names[i] for i in await teams.member_ids(t) if i in names]) for t in found
+                (t, [names[i] for i in await self.teams.member_ids(t) if i in names]) for t in found
             ],
             "more": more is not None,
             "people_of_org": [m.user for m in people],
         }
 
-    return build
+
+Teams = Annotated[TeamsArea, Depends()]
 
 
 @router.get(BASE + "/teams")
-async def teams_page(
-    request: Request,
-    browser: BrowserDep,
-    access: TeamsAdmin,
-    teams: TeamServiceDep,
-    members: MemberServiceDep,
-) -> Response:
-    return await _page(
-        request, access, "settings/teams.html", _teams_context(access, teams, members)
-    )
+async def teams_page(area: Teams) -> Response:
+    return await area.page()
 
 
 @router.post(BASE + "/teams")
-async def create_team(
-    request: Request,
-    browser: BrowserDep,
-    access: TeamsAdmin,
-    teams: TeamServiceDep,
-    members: MemberServiceDep,
-) -> Response:
-    form = await request.form()
+async def create_team(area: Teams) -> Response:
+    form = await area.request.form()
     values = {
         "slug": text(form, "slug", required=False, max_length=63),
         "name": text(form, "name", required=False, max_length=200),
@@ -314,62 +251,29 @@ async def create_team(
 
     async def run() -> None:
         body = parse(TeamCreate, values)
-        await teams.create(access, body.slug, body.name)
+        await area.teams.create(area.access, body.slug, body.name)
 
-    return await _act(
-        request,
-        "settings/teams.html",
-        _teams_context(access, teams, members),
-        run,
-        _url(access, "/teams"),
-        field="slug",
-        values=values,
-    )
+    return await area.act(run, "/teams", field="slug", values=values)
 
 
 @router.post(BASE + "/teams/{team}/members")
-async def add_team_member(
-    request: Request,
-    team: str,
-    browser: BrowserDep,
-    access: TeamsAdmin,
-    teams: TeamServiceDep,
-    members: MemberServiceDep,
-) -> Response:
-    form = await request.form()
+async def add_team_member(team: str, area: Teams) -> Response:
+    form = await area.request.form()
 
     async def run() -> None:
         try:
             user_id = uuid.UUID(text(form, "user_id", max_length=36))
         except ValueError:
             raise FieldMissing("Choose a member.", errors=[{"field": "user_id"}]) from None
-        await teams.add_member(access, team, user_id)
+        await area.teams.add_member(area.access, team, user_id)
 
-    return await _act(
-        request,
-        "settings/teams.html",
-        _teams_context(access, teams, members),
-        run,
-        _url(access, f"/teams#team-{team}"),
-    )
+    return await area.act(run, f"/teams#team-{team}")
 
 
 @router.post(BASE + "/teams/{team}/members/{user_id}/remove")
-async def remove_team_member(
-    request: Request,
-    team: str,
-    user_id: uuid.UUID,
-    browser: BrowserDep,
-    access: TeamsAdmin,
-    teams: TeamServiceDep,
-    members: MemberServiceDep,
-) -> Response:
-    return await _act(
-        request,
-        "settings/teams.html",
-        _teams_context(access, teams, members),
-        lambda: teams.remove_member(access, team, user_id),
-        _url(access, f"/teams#team-{team}"),
+async def remove_team_member(team: str, user_id: uuid.UUID, area: Teams) -> Response:
+    return await area.act(
+        lambda: area.teams.remove_member(area.access, team, user_id), f"/teams#team-{team}"
     )
 
 
@@ -380,44 +284,37 @@ class OwnerRules(BaseModel):
     rules: list[OwnerRuleBody] = Field(max_length=200)
 
 
-def _owners_context(
-    access: OrgAccess, reviews: Reviews, teams: TeamServiceDep
-) -> Callable[[], Awaitable[dict[str, Any]]]:
-    async def build() -> dict[str, Any]:
-        policy = await reviews.policy(access)
-        found, _ = await teams.page(access, ALL)
+@dataclass
+class OwnersArea(Area):
+    template: ClassVar[str] = "settings/owners.html"
+    request: Request
+    access: PolicyAdmin
+    reviews: Reviews
+    teams: TeamServiceDep
+
+    async def context(self) -> dict[str, Any]:
+        policy = await self.reviews.policy(self.access)
+        found, _ = await self.teams.page(self.access, ALL)
         return {
             "rules": policy.owners,
             "etag": owners_etag(policy),
             "team_slugs": [t.slug for t in found],
         }
 
-    return build
+
+Owners = Annotated[OwnersArea, Depends()]
 
 
 @router.get(BASE + "/section-owners")
-async def owners_page(
-    request: Request,
-    browser: BrowserDep,
-    access: PolicyAdmin,
-    reviews: Reviews,
-    teams: TeamServiceDep,
-) -> Response:
-    context = _owners_context(access, reviews, teams)
-    return await _page(request, access, "settings/owners.html", context)
+async def owners_page(area: Owners) -> Response:
+    return await area.page()
 
 
 @router.post(BASE + "/section-owners")
-async def put_owners(
-    request: Request,
-    browser: BrowserDep,
-    access: PolicyAdmin,
-    reviews: Reviews,
-    teams: TeamServiceDep,
-) -> Response:
+async def put_owners(area: Owners) -> Response:
     """Replace the rules, one a line (``7.*  security``), on the rules the admin had on
     screen (their ETag): the same as ``PUT /v1/orgs/{org}/section-owners``."""
-    form = await request.form()
+    form = await area.request.form()
     lines = text(form, "rules", required=False, max_length=20_000)
 
     async def run() -> None:
@@ -430,35 +327,33 @@ async def put_owners(
             )
         body = parse(OwnerRules, {"rules": [{"pattern": p, "team": t} for p, t in pairs]})
         etag = text(form, "etag", max_length=200)
-        await reviews.put_owners(access, [OwnerRule(r.pattern, r.team) for r in body.rules], etag)
+        rules = [OwnerRule(r.pattern, r.team) for r in body.rules]
+        await area.reviews.put_owners(area.access, rules, etag)
 
-    return await _act(
-        request,
-        "settings/owners.html",
-        _owners_context(access, reviews, teams),
-        run,
-        _url(access, "/section-owners"),
-        field="rules",
-        values={"rules": lines},
-    )
+    return await area.act(run, "/section-owners", field="rules", values={"rules": lines})
 
 
 # API keys and service accounts -----------------------------------------------------------
 
 
-def _credentials_context(
-    access: OrgAccess, credentials: CredentialServiceDep
-) -> Callable[[], Awaitable[dict[str, Any]]]:
-    async def build() -> dict[str, Any]:
-        keys, _ = await credentials.api_keys(access.org_id, ALL)
-        accounts, _ = await credentials.service_accounts(access.org_id, ALL)
+@dataclass
+class CredentialsArea(Area):
+    template: ClassVar[str] = "settings/api_keys.html"
+    request: Request
+    access: CredentialsAdmin
+    credentials: CredentialServiceDep
+
+    async def context(self) -> dict[str, Any]:
+        keys, _ = await self.credentials.api_keys(self.access.org_id, ALL)
+        accounts, _ = await self.credentials.service_accounts(self.access.org_id, ALL)
         return {
             "keys": [ApiKeyRead.model_validate(k) for k in keys],
             "accounts": [ServiceAccountRead.model_validate(a) for a in accounts],
             "scopes": SCOPES,
         }
 
-    return build
+
+Credentials = Annotated[CredentialsArea, Depends()]
 
 
 def _scopes(form: FormData) -> list[str]:
@@ -466,25 +361,14 @@ def _scopes(form: FormData) -> list[str]:
 
 
 @router.get(BASE + "/api-keys")
-async def api_keys_page(
-    request: Request,
-    browser: BrowserDep,
-    access: CredentialsAdmin,
-    credentials: CredentialServiceDep,
-) -> Response:
-    context = _credentials_context(access, credentials)
-    return await _page(request, access, "settings/api_keys.html", context)
+async def api_keys_page(area: Credentials) -> Response:
+    return await area.page()
 
 
 @router.post(BASE + "/api-keys")
-async def create_api_key(
-    request: Request,
-    browser: BrowserDep,
-    access: CredentialsAdmin,
-    credentials: CredentialServiceDep,
-) -> Response:
+async def create_api_key(area: Credentials) -> Response:
     """Create an API key: its secret is in this answer only."""
-    form = await request.form()
+    form = await area.request.form()
     expires = text(form, "expires_at", required=False, max_length=40)
     values = {
         "name": text(form, "name", required=False, max_length=100),
@@ -492,142 +376,121 @@ async def create_api_key(
         # A date picked in the form: the end of that day, UTC.
         "expires_at": f"{expires}T23:59:59Z" if expires else None,
     }
-    context = _credentials_context(access, credentials)
+    access = area.access
     try:
         body = parse(ApiKeyCreate, values)
-        issued = await credentials.create_api_key(
+        issued = await area.credentials.create_api_key(
             access.org_id, body.name, list(body.scopes), body.expires_at, access.principal.user_id
         )
     except SignoffError as exc:
-        cause, shown_values = _beside(exc, "expires_at"), values | {"expires_at": expires}
-        raise await _refused(
-            request, cause, "settings/api_keys.html", context, shown_values
-        ) from exc
+        shown_values = values | {"expires_at": expires}
+        raise await area.refused(_beside(exc, "expires_at"), shown_values) from exc
     shown = {"issued_key": ApiKeyRead.model_validate(issued.credential), "secret": issued.secret}
-    return await _page(request, access, "settings/api_keys.html", context, shown, status=201)
+    return await area.page(shown, status=201)
 
 
 @router.post(BASE + "/api-keys/{key_id}/revoke")
-async def revoke_api_key(
-    request: Request,
-    key_id: uuid.UUID,
-    browser: BrowserDep,
-    access: CredentialsAdmin,
-    credentials: CredentialServiceDep,
-) -> Response:
-    return await _act(
-        request,
-        "settings/api_keys.html",
-        _credentials_context(access, credentials),
-        lambda: credentials.revoke_api_key(access.org_id, key_id),
-        _url(access, "/api-keys"),
+async def revoke_api_key(key_id: uuid.UUID, area: Credentials) -> Response:
+    return await area.act(
+        lambda: area.credentials.revoke_api_key(area.access.org_id, key_id), "/api-keys"
     )
 
 
 @router.post(BASE + "/service-accounts")
-async def create_service_account(
-    request: Request,
-    browser: BrowserDep,
-    access: CredentialsAdmin,
-    credentials: CredentialServiceDep,
-) -> Response:
+async def create_service_account(area: Credentials) -> Response:
     """Create a service account: its client secret is in this answer only."""
-    form = await request.form()
+    form = await area.request.form()
     values = {
         "sa_name": text(form, "sa_name", required=False, max_length=100),
         "sa_scopes": _scopes(form),
     }
-    context = _credentials_context(access, credentials)
+    access = area.access
     try:
         body = parse(
             ServiceAccountCreate, {"name": values["sa_name"], "scopes": values["sa_scopes"]}
         )
-        issued = await credentials.create_service_account(
+        issued = await area.credentials.create_service_account(
             access.org_id, body.name, list(body.scopes), access.principal.user_id
         )
     except SignoffError as exc:
         for e in exc.errors or []:
             if e.get("field") in ("name", "scopes"):
                 e["field"] = "sa_" + e["field"]  # type: ignore[index]
-        raise await _refused(request, exc, "settings/api_keys.html", context, values) from exc
+        raise await area.refused(exc, values) from exc
     shown = {
         "issued_account": ServiceAccountRead.model_validate(issued.credential),
         "secret": issued.secret,
     }
-    return await _page(request, access, "settings/api_keys.html", context, shown, status=201)
+    return await area.page(shown, status=201)
 
 
 @router.post(BASE + "/service-accounts/{account_id}/revoke")
-async def revoke_service_account(
-    request: Request,
-    account_id: uuid.UUID,
-    browser: BrowserDep,
-    access: CredentialsAdmin,
-    credentials: CredentialServiceDep,
-) -> Response:
-    return await _act(
-        request,
-        "settings/api_keys.html",
-        _credentials_context(access, credentials),
-        lambda: credentials.revoke_service_account(access.org_id, account_id),
-        _url(access, "/api-keys#accounts"),
+async def revoke_service_account(account_id: uuid.UUID, area: Credentials) -> Response:
+    return await area.act(
+        lambda: area.credentials.revoke_service_account(area.access.org_id, account_id),
+        "/api-keys#accounts",
     )
 
 
 # Webhooks and their delivery log ---------------------------------------------------------
 
 
-def _webhooks_context(
-    access: OrgAccess, webhooks: WebhookServiceDep
-) -> Callable[[], Awaitable[dict[str, Any]]]:
-    async def build() -> dict[str, Any]:
-        found, more = await webhooks.page(access.org_id, ALL)
+@dataclass
+class WebhooksArea(Area):
+    template: ClassVar[str] = "settings/webhooks.html"
+    request: Request
+    access: WebhooksAdmin
+    webhooks: WebhookServiceDep
+
+    async def context(self) -> dict[str, Any]:
+        found, more = await self.webhooks.page(self.access.org_id, ALL)
         return {"webhooks": [WebhookRead.of(w) for w in found], "more": more is not None}
 
-    return build
+
+Webhooks = Annotated[WebhooksArea, Depends()]
 
 
 @router.get(BASE + "/webhooks")
-async def webhooks_page(
-    request: Request, browser: BrowserDep, access: WebhooksAdmin, webhooks: WebhookServiceDep
-) -> Response:
-    context = _webhooks_context(access, webhooks)
-    return await _page(request, access, "settings/webhooks.html", context)
+async def webhooks_page(area: Webhooks) -> Response:
+    return await area.page()
 
 
 @router.post(BASE + "/webhooks")
-async def create_webhook(
-    request: Request, browser: BrowserDep, access: WebhooksAdmin, webhooks: WebhookServiceDep
-) -> Response:
+async def create_webhook(area: Webhooks) -> Response:
     """Subscribe a URL to events: the signing secret is in this answer only."""
-    form = await request.form()
+    form = await area.request.form()
     events = text(form, "event_types", required=False, max_length=2000)
     values = {
         "url": text(form, "url", required=False, max_length=2000),
         "event_types": [e for e in events.replace(",", " ").split() if e] or ["*"],
         "description": text(form, "description", required=False, max_length=500),
     }
-    context = _webhooks_context(access, webhooks)
     try:
         body = parse(WebhookCreate, values)
-        issued = await webhooks.create(
-            access.org_id, body.url, body.event_types, body.description, body.active
+        issued = await area.webhooks.create(
+            area.access.org_id, body.url, body.event_types, body.description, body.active
         )
     except SignoffError as exc:
-        cause, shown_values = _beside(exc, "url"), values | {"event_types": events}
-        raise await _refused(
-            request, cause, "settings/webhooks.html", context, shown_values
-        ) from exc
+        shown_values = values | {"event_types": events}
+        raise await area.refused(_beside(exc, "url"), shown_values) from exc
     shown = {"issued": WebhookRead.of(issued.webhook), "secret": issued.secret}
-    return await _page(request, access, "settings/webhooks.html", context, shown, status=201)
+    return await area.page(shown, status=201)
 
 
-def _webhook_context(
-    access: OrgAccess, webhooks: WebhookServiceDep, webhook_id: uuid.UUID
-) -> Callable[[], Awaitable[dict[str, Any]]]:
-    async def build() -> dict[str, Any]:
-        webhook = await webhooks.get(access.org_id, webhook_id)
-        found, more = await webhooks.deliveries(access.org_id, webhook_id, PageRequest(50), None)
+@dataclass
+class WebhookArea(Area):
+    """One subscription and its delivery log, newest first, with every attempt."""
+
+    template: ClassVar[str] = "settings/webhook.html"
+    request: Request
+    access: WebhooksAdmin
+    webhooks: WebhookServiceDep
+    webhook_id: uuid.UUID
+
+    async def context(self) -> dict[str, Any]:
+        org_id, webhook_id = self.access.org_id, self.webhook_id
+        webhook = await self.webhooks.get(org_id, webhook_id)
+        found, more = await self.webhooks.deliveries(org_id, webhook_id, PageRequest(50), None)
         return {
             "webhook": WebhookRead.of(webhook),
             "etag": webhook_etag(webhook),
@@ -635,110 +498,70 @@ def _webhook_context(
             "more": more is not None,
         }
 
-    return build
+
+Webhook = Annotated[WebhookArea, Depends()]
 
 
 @router.get(BASE + "/webhooks/{webhook_id}")
-async def webhook_page(
-    request: Request,
-    webhook_id: uuid.UUID,
-    browser: BrowserDep,
-    access: WebhooksAdmin,
-    webhooks: WebhookServiceDep,
-) -> Response:
-    """One subscription and its delivery log, newest first, with every attempt."""
-    context = _webhook_context(access, webhooks, webhook_id)
-    return await _page(request, access, "settings/webhook.html", context)
+async def webhook_page(area: Webhook) -> Response:
+    return await area.page()
 
 
 @router.post(BASE + "/webhooks/{webhook_id}/delete")
-async def delete_webhook(
-    request: Request,
-    webhook_id: uuid.UUID,
-    browser: BrowserDep,
-    access: WebhooksAdmin,
-    webhooks: WebhookServiceDep,
-) -> Response:
-    return await _act(
-        request,
-        "settings/webhook.html",
-        _webhook_context(access, webhooks, webhook_id),
-        lambda: webhooks.delete(access.org_id, webhook_id),
-        _url(access, "/webhooks"),
+async def delete_webhook(area: Webhook) -> Response:
+    return await area.act(
+        lambda: area.webhooks.delete(area.access.org_id, area.webhook_id), "/webhooks"
     )
 
 
 @router.post(BASE + "/webhooks/{webhook_id}/active")
-async def set_webhook_active(
-    request: Request,
-    webhook_id: uuid.UUID,
-    browser: BrowserDep,
-    access: WebhooksAdmin,
-    webhooks: WebhookServiceDep,
-) -> Response:
+async def set_webhook_active(area: Webhook) -> Response:
     """Pause or resume a subscription, on the version the admin had on screen."""
-    form = await request.form()
+    form = await area.request.form()
 
     async def run() -> None:
         etag = text(form, "etag", max_length=200)
-        await webhooks.update(
-            access.org_id, webhook_id, etag, {"active": form.get("active") == "true"}
-        )
+        active = {"active": form.get("active") == "true"}
+        await area.webhooks.update(area.access.org_id, area.webhook_id, etag, active)
 
-    return await _act(
-        request,
-        "settings/webhook.html",
-        _webhook_context(access, webhooks, webhook_id),
-        run,
-        _url(access, f"/webhooks/{webhook_id}"),
-    )
+    return await area.act(run, f"/webhooks/{area.webhook_id}")
 
 
 @router.post(BASE + "/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver")
-async def redeliver(
-    request: Request,
-    webhook_id: uuid.UUID,
-    delivery_id: uuid.UUID,
-    browser: BrowserDep,
-    access: WebhooksAdmin,
-    webhooks: WebhookServiceDep,
-) -> Response:
-    return await _act(
-        request,
-        "settings/webhook.html",
-        _webhook_context(access, webhooks, webhook_id),
-        lambda: webhooks.redeliver(access.org_id, webhook_id, delivery_id),
-        _url(access, f"/webhooks/{webhook_id}#d-{delivery_id}"),
+async def redeliver(delivery_id: uuid.UUID, area: Webhook) -> Response:
+    return await area.act(
+        lambda: area.webhooks.redeliver(area.access.org_id, area.webhook_id, delivery_id),
+        f"/webhooks/{area.webhook_id}#d-{delivery_id}",
     )
 
 
 # Templates -------------------------------------------------------------------------------
 
 
-def _templates_context(
-    access: OrgAccess, templates: Templates
-) -> Callable[[], Awaitable[dict[str, Any]]]:
-    async def build() -> dict[str, Any]:
-        own = await templates.org_templates(access.org_id)
+@dataclass
+class TemplatesArea(Area):
+    template: ClassVar[str] = "settings/templates.html"
+    request: Request
+    access: PolicyAdmin
+    templates: Templates
+
+    async def context(self) -> dict[str, Any]:
+        own = await self.templates.org_templates(self.access.org_id)
         return {"templates": [summary(t) for t in [*builtin_templates.builtins(), *own]]}
 
-    return build
+
+TemplatesPage = Annotated[TemplatesArea, Depends()]
 
 
 @router.get(BASE + "/templates")
-async def templates_page(
-    request: Request, browser: BrowserDep, access: PolicyAdmin, templates: Templates
-) -> Response:
-    context = _templates_context(access, templates)
-    return await _page(request, access, "settings/templates.html", context)
+async def templates_page(area: TemplatesPage) -> Response:
+    return await area.page()
 
 
 @router.post(BASE + "/templates")
-async def register_template(
-    request: Request, browser: BrowserDep, access: PolicyAdmin, templates: Templates
-) -> Response:
+async def register_template(area: TemplatesPage) -> Response:
     """Register a template from a Markdown file (the same slug again: a new version)."""
-    form = await request.form()
+    form = await area.request.form()
     upload = form.get("file")
     values = {
         "slug": text(form, "slug", required=False, max_length=63),
@@ -755,27 +578,25 @@ async def register_template(
                 "The file is not UTF-8 text.", errors=[{"field": "file"}]
             ) from None
         body = parse(TemplateCreate, {**values, "markdown": markdown})
-        await templates.register(
-            access.org_id, body.slug, body.name, body.markdown, access.principal.user_id
+        await area.templates.register(
+            area.access.org_id, body.slug, body.name, body.markdown, area.access.principal.user_id
         )
 
-    return await _act(
-        request,
-        "settings/templates.html",
-        _templates_context(access, templates),
-        run,
-        _url(access, "/templates"),
-        field="file",
-        values=values,
-    )
+    return await area.act(run, "/templates", field="file", values=values)
 
 
 # Lint policy -----------------------------------------------------------------------------
 
 
-def _lint_context(access: OrgAccess, policies: Policies) -> Callable[[], Awaitable[dict[str, Any]]]:
-    async def build() -> dict[str, Any]:
-        policy = await policies.get(access)
+@dataclass
+class LintArea(Area):
+    template: ClassVar[str] = "settings/lint_policy.html"
+    request: Request
+    access: PolicyAdmin
+    policies: Policies
+
+    async def context(self) -> dict[str, Any]:
+        policy = await self.policies.get(self.access)
         read = policy_read(policy, LINT_DEFAULTS)
         return {
             "policy": read,
@@ -784,24 +605,20 @@ def _lint_context(access: OrgAccess, policies: Policies) -> Callable[[], Awaitab
             "rule_ids": sorted(read.rules),
         }
 
-    return build
+
+Lint = Annotated[LintArea, Depends()]
 
 
 @router.get(BASE + "/lint-policy")
-async def lint_policy_page(
-    request: Request, browser: BrowserDep, access: PolicyAdmin, policies: Policies
-) -> Response:
-    context = _lint_context(access, policies)
-    return await _page(request, access, "settings/lint_policy.html", context)
+async def lint_policy_page(area: Lint) -> Response:
+    return await area.page()
 
 
 @router.post(BASE + "/lint-policy")
-async def put_lint_policy(
-    request: Request, browser: BrowserDep, access: PolicyAdmin, policies: Policies
-) -> Response:
+async def put_lint_policy(area: Lint) -> Response:
     """Which rules run, at which severity, and which severities block a submission; on the
     policy the admin had on screen, as ``PUT /v1/orgs/{org}/lint-policy``."""
-    form = await request.form()
+    form = await area.request.form()
 
     async def run() -> None:
         rules = sorted(LINT_DEFAULTS)
@@ -822,8 +639,8 @@ async def put_lint_policy(
                 "blocking_severities": form.getlist("blocking"),
             },
         )
-        await policies.put(
-            access,
+        await area.policies.put(
+            area.access,
             text(form, "etag", max_length=200),
             enabled=body.enabled,
             disabled=body.disabled,
@@ -831,11 +648,4 @@ async def put_lint_policy(
             blocking=list(body.blocking_severities),
         )
 
-    return await _act(
-        request,
-        "settings/lint_policy.html",
-        _lint_context(access, policies),
-        run,
-        _url(access, "/lint-policy"),
-        field="blocking",
-    )
+    return await area.act(run, "/lint-policy", field="blocking")

@@ -1,0 +1,70 @@
+"""The documents list's completeness column: the score the reader shows, for every listed
+document, loaded in a batch (the statements of a page do not grow with its documents)."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.documents.conftest import docs_url, filled, import_md
+from tests.documents.test_hot_statements import counted
+from tests.support.identity import Actor, sign_up
+from tests.web.pages import Person
+
+__all__ = ["filled"]
+
+_READER_SCORE = re.compile(r"Completeness <strong>(\d+)%</strong>")
+
+
+async def _documents(client: httpx.AsyncClient, owner: Actor, filled: str, blank: int) -> None:
+    assert (await import_md(client, owner, filled)).status_code == 201
+    for n in range(blank):
+        created = await client.post(
+            docs_url(owner), json={"title": f"Blank {n}"}, headers=owner.headers
+        )
+        assert created.status_code == 201, created.text
+
+
+def _listed(page: str) -> dict[str, str]:
+    rows = re.findall(
+        r'<td data-label="Key">(DD-\d+)</td>.*?data-label="Complete">([^<]*)</td>', page, re.S
+    )
+    return dict(rows)
+
+
+async def test_the_list_shows_the_readers_completeness(
+    client: httpx.AsyncClient, person: Person, filled: str
+) -> None:
+    owner = await sign_up(client)
+    await _documents(client, owner, filled, blank=1)
+    await person.sign_in(owner.email)
+    listed = _listed((await person.get(f"/ui/orgs/{owner.orgs[0]}/documents")).text)
+    assert set(listed) == {"DD-1", "DD-2"}
+    for key, shown in listed.items():
+        reader = await person.get(f"/ui/orgs/{owner.orgs[0]}/documents/{key}")
+        found = _READER_SCORE.search(reader.text)
+        assert found is not None, reader.text[:2000]
+        assert shown == f"{found.group(1)}%"
+    assert listed["DD-1"] != listed["DD-2"]  # a filled document and a blank one differ
+    # Cached by revision: listed again, the same figures.
+    assert _listed((await person.get(f"/ui/orgs/{owner.orgs[0]}/documents")).text) == listed
+
+
+async def test_the_completeness_column_is_loaded_in_a_batch(
+    client: httpx.AsyncClient, person: Person, engine: AsyncEngine, filled: str
+) -> None:
+    """One document or five: the same number of statements for the first (uncached) list.
+    (A first list warms what is loaded once per process, such as the built-in template.)"""
+    counts = []
+    for blank in (0, 0, 4):
+        owner = await sign_up(client)
+        await _documents(client, owner, filled, blank)
+        await person.sign_in(owner.email)
+        with counted(engine) as statements:
+            page = await person.get(f"/ui/orgs/{owner.orgs[0]}/documents")
+        assert len(_listed(page.text)) == blank + 1
+        assert all(v.endswith("%") for v in _listed(page.text).values())
+        counts.append(statements)
+    assert len(counts[1]) == len(counts[2]), counts
