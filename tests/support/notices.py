@@ -26,7 +26,9 @@ def fast_smtp(server: MailServer, **overrides: Any) -> SmtpSettings:
         "port": server.port,
         "starttls": False,
         "sender": "Signoff <signoff@signoff.test>",
-        "timeout_s": 2.0,
+        # Generous: a loaded CI machine once kept the in-process server from answering for
+        # 2 s (a retry where the test wanted a send). Tests of timeouts set their own.
+        "timeout_s": 30.0,
         "retry_schedule_s": [0.01, 0.02, 0.04],
         "retry_jitter": 0.1,
         "poll_interval_s": 0.02,

@@ -64,6 +64,11 @@ class KeyRing:
         self._box = SecretBox(kek, "signing-keys")
         self._loaded: _Loaded | None = None
         self._static = settings.signing_key is not None
+        # Keys this process made, with when. A load that ran while such a key's transaction
+        # was still open did not see it, and would keep refusing tokens signed with it for
+        # RELOAD_INTERVAL_S: an unknown kid that is one of these is always worth a reload
+        # (an attacker cannot name one, so this is no way around the interval).
+        self._made: dict[str, float] = {}
 
     @property
     def _retention(self) -> timedelta:
@@ -77,6 +82,7 @@ class KeyRing:
         # if that transaction fails, the next request must not sign with a key nobody saved.
         kid, private = await self._create(session, now)
         self._loaded = None
+        self._made[kid] = time.monotonic()
         return kid, private
 
     async def rotate_if_due(self, session: AsyncSession, now: datetime) -> str | None:
@@ -94,7 +100,10 @@ class KeyRing:
     ) -> Ed25519PublicKey | None:
         loaded = await self._current(session, now)
         key = loaded.verifiers.get(kid)
-        if key is None and time.monotonic() - loaded.loaded_at > RELOAD_INTERVAL_S:
+        if key is None and (
+            time.monotonic() - loaded.loaded_at > RELOAD_INTERVAL_S
+            or self._made.get(kid, -1.0) >= loaded.loaded_at - RELOAD_INTERVAL_S
+        ):
             key = (await self._load(session, now)).verifiers.get(kid)
         return key
 
@@ -110,6 +119,7 @@ class KeyRing:
             row.retired_at = now
         kid, _ = await self._create(session, now)
         self._loaded = None
+        self._made[kid] = time.monotonic()
         return kid
 
     async def _current(self, session: AsyncSession, now: datetime) -> _Loaded:

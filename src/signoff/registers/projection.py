@@ -105,22 +105,37 @@ class Projector:
         touched = {c["section_id"] for c in saved.changes}
         first = saved.revision.number == 1
         by_template = {s.template_number: s for s in saved.sections if s.template_number}
+        due: list[tuple[Kind, SectionRef | None]] = []
         for number, kind in BY_SECTION.items():
             section = by_template.get(number)
             was_touched = section is not None and section.section_id in touched
             removed = section is None and any(c["change"] == "removed" for c in saved.changes)
             if first or was_touched or removed:
-                await self.sync(document, kind, section)
-
-    async def sync(self, document: DocumentRef, kind: Kind, section: SectionRef | None) -> None:
-        rows = read_rows(kind, section.body) if section is not None else []
-        old = list(
-            await self._session.scalars(
+                due.append((kind, section))
+        # One select for every register due (none for a new document: it has no items yet),
+        # not one per register: each is a round trip on every write.
+        existing: dict[str, list[RegisterItem]] = {}
+        if due and not first:
+            for item in await self._session.scalars(
                 select(RegisterItem)
-                .where(RegisterItem.document_id == document.id, RegisterItem.kind == kind.name)
-                .order_by(RegisterItem.position)
-            )
-        )
+                .where(
+                    RegisterItem.document_id == document.id,
+                    RegisterItem.kind.in_([kind.name for kind, _ in due]),
+                )
+                .order_by(RegisterItem.kind, RegisterItem.position)
+            ):
+                existing.setdefault(item.kind, []).append(item)
+        for kind, held_by in due:
+            await self._sync(document, kind, held_by, existing.get(kind.name, []))
+
+    async def _sync(
+        self,
+        document: DocumentRef,
+        kind: Kind,
+        section: SectionRef | None,
+        old: list[RegisterItem],
+    ) -> None:
+        rows = read_rows(kind, section.body) if section is not None else []
         now = self._clock.now()
         kept: set[uuid.UUID] = set()
         for position, (row, item) in enumerate(zip(rows, _match(old, rows, kind), strict=True)):
