@@ -4,7 +4,7 @@ One ``Services`` instead of attributes on ``app.state``: what a request, the wor
 NATS consumer reads has a type mypy checks, and a missing one fails at the place it is
 read with its name. Core knows no domain, so a domain's own runtime (``AccountsRuntime``,
 ``DocumentsRuntime``...) is a *part*, found by its class: ``services.part(AccountsRuntime)``.
-No web framework here: the worker builds one too (ADR 0022).
+No web framework here: the worker builds one too (ADR 0023).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The one place the process's ``Services`` are built, for ``create_app`` and for the worker
-alone: both then read the same typed parts (ADR 0022)."""
+alone: both then read the same typed parts (ADR 0023)."""
 
 from __future__ import annotations
 
