@@ -18,7 +18,7 @@ trace:  ## Signoff's own traceability over docs/design.md (after test)
 proof:  ## the long property and model runs (random, seed printed; SEED=... to repeat)
 	$(PYTHON) scripts/dev.py proof
 
-lock:   ## re-pin constraints.txt from the virtualenv
+lock:   ## re-pin constraints.txt (run time) and constraints-dev.txt from the virtualenv
 	$(PYTHON) scripts/dev.py lock
 
 bench:  ## the HTTP stack benchmark (see bench/README.md)

@@ -85,7 +85,7 @@ from signoff.core.db import Database
 from signoff.core.logging import configure_logging
 from signoff.core.permissions import Action
 from signoff.core.routing import signoff_router
-from signoff.dbmigrate import upgrade_on
+from signoff.core.services import Services
 from signoff.docformat import (
     ParsedDocument,
     parse_document,
@@ -95,6 +95,7 @@ from signoff.docformat import (
 )
 from signoff.docformat import match_template as match_to_template
 from signoff.documents.deps import Documents
+from signoff.migrations.runner import upgrade_on
 from signoff.orgs.deps import requires
 from signoff.orgs.service import OrgAccess
 from signoff.templates import service as templates
@@ -332,7 +333,7 @@ class Stack:
 
     @property
     def db(self) -> Database:
-        db: Database = self.app.state.db
+        db: Database = Services.of(self.app).db
         return db
 
     async def request(
@@ -386,7 +387,7 @@ async def stack(url: str) -> AsyncIterator[Stack]:
     devnull = quiet_logs()
     app = create_app(settings)
     add_bulk_route(app)
-    db: Database = app.state.db
+    db: Database = Services.of(app).db
     assert isinstance(db.primary, AsyncEngine)
     async with db.primary.begin() as conn:
         await conn.run_sync(upgrade_on)

@@ -40,7 +40,8 @@ from signoff.core.config import (
 )
 from signoff.core.db import Database
 from signoff.core.logging import configure_logging
-from signoff.dbmigrate import upgrade_on
+from signoff.core.services import Services
+from signoff.migrations.runner import upgrade_on
 
 HERE = Path(__file__).resolve().parent
 DESIGN = HERE.parent / "docs" / "design.md"
@@ -114,7 +115,7 @@ async def run(url: str, repeat: int) -> list[tuple[str, float, float]]:
         server=ServerSettings(request_timeout_s=300),
     )
     app = create_app(settings)
-    db: Database = app.state.db
+    db: Database = Services.of(app).db
     assert isinstance(db.primary, AsyncEngine)
     async with db.primary.begin() as conn:
         await conn.run_sync(upgrade_on)

@@ -6,9 +6,11 @@
     python3 scripts/dev.py check   # ruff, ruff format, mypy --strict, import-linter
     python3 scripts/dev.py trace   # Signoff's own traceability over docs/design.md (after test)
     python3 scripts/dev.py proof   # the long property and model runs, from a printed seed
-    python3 scripts/dev.py lock    # re-pin constraints.txt from the current virtualenv
+    python3 scripts/dev.py lock    # re-pin constraints*.txt from the current virtualenv
 
-Dependencies are pinned by constraints.txt, so every machine installs what CI installed.
+Dependencies are pinned by constraints.txt (what the server needs at run time: the container
+image installs from it alone) and constraints-dev.txt (the tools and test libraries on top),
+so every machine installs what CI installed.
 Uses only the standard library: it runs before anything is installed.
 """
 
@@ -29,6 +31,7 @@ VENV = Path(os.environ.get("SIGNOFF_VENV", ROOT / ".venv"))
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 STAMP = VENV / ".signoff-installed"
 BUILD = ROOT / "build"
+CONSTRAINTS = ("constraints.txt", "constraints-dev.txt")  # run time; and dev on top
 DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 START_POSTGRES = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
 
@@ -79,7 +82,8 @@ def setup() -> None:
         "--disable-pip-version-check",
     ]
     run(*pip, "--upgrade", "pip")
-    run(*pip, "-c", ROOT / "constraints.txt", "-e", f"{ROOT}[dev]")
+    constraints = [arg for name in CONSTRAINTS for arg in ("-c", ROOT / name)]
+    run(*pip, *constraints, "-e", f"{ROOT}[dev]")
     STAMP.write_text(wanted)
 
 
@@ -134,7 +138,7 @@ def pdf_libraries() -> None:
 
 def _fingerprint() -> str:
     digest = hashlib.sha256()
-    for name in ("pyproject.toml", "constraints.txt"):
+    for name in ("pyproject.toml", *CONSTRAINTS):
         digest.update((ROOT / name).read_bytes())
     return digest.hexdigest()
 
@@ -273,10 +277,57 @@ def lock() -> None:
         (line for line in frozen.splitlines() if line and not line.startswith(("-e", "#"))),
         key=str.lower,
     )
+    runtime = set(
+        subprocess.run(
+            [BIN / "python", "-c", RUNTIME_CLOSURE], capture_output=True, text=True, check=True
+        ).stdout.split()
+    )
+    needed = [p for p in pins if _canonical(p.split("==")[0]) in runtime]
+    rest = [p for p in pins if p not in needed]
     header = "# Pinned by `python3 scripts/dev.py lock`; used as pip constraints everywhere.\n"
-    (ROOT / "constraints.txt").write_text(header + "\n".join(pins) + "\n")
+    (ROOT / "constraints.txt").write_text(
+        header
+        + "# What Signoff needs at run time (the container image installs only these).\n"
+        + "\n".join(needed)
+        + "\n"
+    )
+    (ROOT / "constraints-dev.txt").write_text(
+        header
+        + "# The development tools and test libraries, on top of constraints.txt.\n"
+        + "\n".join(rest)
+        + "\n"
+    )
     STAMP.write_text(_fingerprint())
-    say(f"constraints.txt: {len(pins)} pins")
+    say(f"constraints.txt: {len(needed)} pins; constraints-dev.txt: {len(rest)}")
+
+
+def _canonical(name: str) -> str:
+    return "".join("-" if c in "_." else c for c in name.lower())
+
+
+# Run in the virtualenv: the names of every distribution signoff needs without its extras.
+RUNTIME_CLOSURE = """
+import importlib.metadata as md
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+seen, todo = set(), [(canonicalize_name("signoff"), ("",))]
+while todo:
+    name, extras = todo.pop()
+    try:
+        dist = md.distribution(name)
+    except md.PackageNotFoundError:
+        continue  # a marker excluded it from this platform
+    for text in dist.requires or []:
+        req = Requirement(text)
+        if req.marker is not None and not any(req.marker.evaluate({"extra": e}) for e in extras):
+            continue
+        key = canonicalize_name(req.name)
+        wanted = ("", *sorted(req.extras))
+        if (key, wanted) not in seen:
+            seen.add((key, wanted))
+            todo.append((key, wanted))
+print(*sorted({k for k, _ in seen}), sep="\\n")
+"""
 
 
 COMMANDS = {

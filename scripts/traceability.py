@@ -36,7 +36,8 @@ from signoff.core.config import (
     WorkerSettings,
 )
 from signoff.core.logging import configure_logging
-from signoff.dbmigrate import upgrade
+from signoff.core.services import Services
+from signoff.migrations.runner import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "traceability-check-" + "x" * 12
@@ -116,7 +117,7 @@ async def trace(database: DatabaseSettings, report: bytes) -> tuple[dict[str, An
         markdown = fail_on_error(
             await http.get(f"{base}/traceability", headers=auth | {"Accept": "text/markdown"})
         ).text
-    await app.state.db.dispose()
+    await Services.of(app).db.dispose()
     return {"operations": spec["operations"], "outcomes": run["outcomes"]} | coverage, markdown
 
 

@@ -31,7 +31,7 @@ from signoff.core.config import (
 )
 from signoff.core.db import Database, create_engine
 from signoff.core.logging import configure_logging
-from signoff.dbmigrate import upgrade_on
+from signoff.migrations.runner import upgrade_on
 from tests.support.databases import (
     backend_of,
     create_postgres_database,

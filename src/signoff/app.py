@@ -14,39 +14,32 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 
 import signoff
-from signoff import api, health
+from signoff import api
 from signoff.accounts.authenticator import AccountsAuthenticator
 from signoff.accounts.runtime import AccountsRuntime
-from signoff.audit.service import append as audit_append
 from signoff.core import cpu, tracing
-from signoff.core.access_cache import AccessCache
-from signoff.core.auth import Authenticator
+from signoff.core.authenticator import Authenticator
 from signoff.core.clock import Clock, SystemClock
 from signoff.core.config import Environment, Settings, load_settings
-from signoff.core.cpu import CpuPool
 from signoff.core.db import Database
 from signoff.core.idempotency import install_idempotency
 from signoff.core.logging import configure_logging, get_logger
 from signoff.core.metrics import Metrics
 from signoff.core.middleware import BodyLimitMiddleware, EdgeMiddleware, TimeoutMiddleware
 from signoff.core.openapi import install_openapi, openapi_document, operation_id
-from signoff.core.pagination import CursorCodec
 from signoff.core.problems import install_problem_handlers
 from signoff.core.requestlimit import LimitedAuthenticator, RequestLimiter
-from signoff.dbmigrate import head_revision
-from signoff.documents.rendering import RenderCache
-from signoff.inbound.consumer import InboundConsumer, asgi_handler
-from signoff.inbound.throttle import InboundThrottle
+from signoff.core.services import Check, Services
+from signoff.inbound.consumer import InboundConsumer
+from signoff.migrations.runner import head_revision
 from signoff.orgs.service.request_limits import OrgBudgetCache
-from signoff.registers.projection import Projector
-from signoff.registers.summary import register_counts
-from signoff.review.keeper import ReviewKeeper
-from signoff.review.metrics import ApprovalMetrics
-from signoff.serving import DrainMiddleware
-from signoff.traceability.links import LinkKeeper
+from signoff.runtime import health
+from signoff.runtime.inbound import inbound_handler
+from signoff.runtime.services import build_services
+from signoff.runtime.serving import DrainMiddleware
+from signoff.runtime.worker import Background, Transactions
 from signoff.web.assembly import install_web
 from signoff.webhooks.runtime import WebhooksRuntime
-from signoff.worker import Background
 
 log = get_logger("signoff.app")
 
@@ -117,56 +110,34 @@ def create_app(
         redirect_slashes=False,
         generate_unique_id_function=operation_id,
     )
-    app.state.settings = settings
-    app.state.db = db
-    app.state.clock = clock
-    app.state.metrics = metrics
-    app.state.accounts = accounts
-    app.state.inbound_throttle = InboundThrottle(
-        settings.throttle, settings.secret_key.get_secret_value(), settings.redis
-    )
-    app.state.webhooks = webhooks
-    app.state.background = background
-    # Events committed by a request wake the in-process relay (a no-op when it is not running).
-    app.state.events_committed = background.relay.wake
     # Every authenticated request is counted against the caller's request limits (§10.5),
     # the server's and those its organization set itself.
-    app.state.org_budgets = OrgBudgetCache()
-    app.state.authenticator = LimitedAuthenticator(
+    org_budgets = OrgBudgetCache()
+    limited = LimitedAuthenticator(
         authenticator or AccountsAuthenticator(accounts),
         RequestLimiter(
             settings.request_limits,
             settings.redis,
             settings.secret_key.get_secret_value(),
             metrics,
-            app.state.org_budgets,
+            org_budgets,
         ),
     )
-    # Who may do what, cached per process; changes to it invalidate it when they commit.
-    app.state.access_cache = AccessCache(settings.auth.access_cache_ttl_s)
-    # Every recorded event is also appended to the audit log, in the same transaction.
-    app.state.event_listeners = (audit_append, app.state.access_cache.listener())
-    cursors = CursorCodec(settings.secret_key.get_secret_value())
-    # Kept in step with each new revision: the registers and trace links (projections of the
-    # text), then the open review round (stale approvals dismissed, completion checked).
-    # Order matters: trace links read the requirement rows the projector has just written,
-    # and the round reads the blocking questions.
-    app.state.review_metrics = ApprovalMetrics(metrics.registry)
-    app.state.revision_listeners = (
-        Projector,
-        LinkKeeper,
-        partial(ReviewKeeper, cursors=cursors, approvals=app.state.review_metrics),
+    services = build_services(
+        settings,
+        db,
+        clock,
+        metrics,
+        events_committed=background.relay.wake,
+        runtimes=(accounts, webhooks, background, org_budgets),
+        authenticator=limited,
+        readiness_checks=readiness_checks(settings, db),
+        tracer_provider=tracer,
     )
-    # What a document's JSON shows besides its own fields, by name.
-    app.state.document_summaries = {"registers": register_counts}
-    app.state.cursors = cursors
-    app.state.render_cache = RenderCache(settings.documents.render_cache_bytes)
-    app.state.cpu = CpuPool(settings.cpu)
-    app.state.readiness_checks = readiness_checks(settings, db)
+    app.state.services = services
 
     if settings.nats.url is not None and settings.nats.inbound_subject is not None:
-        handle, close = asgi_handler(app)
-        background.add(InboundConsumer(settings.nats, handle), close)
+        background.add(InboundConsumer(settings.nats, inbound_handler(services, Transactions(db))))
 
     install_problem_handlers(app)
     install_idempotency(app)
@@ -179,11 +150,10 @@ def create_app(
     _add_middleware(app, settings, metrics)
     if tracer is not None:
         tracing.instrument(app, db.engines(), tracer)
-    app.state.tracer_provider = tracer
     return app
 
 
-def readiness_checks(settings: Settings, db: Database) -> dict[str, health.Check]:
+def readiness_checks(settings: Settings, db: Database) -> dict[str, Check]:
     checks = {
         "database": health.database_check(db),
         "migrations": health.migrations_check(db, head_revision()),
@@ -240,6 +210,7 @@ def app_from_environment() -> FastAPI:
     settings = load_settings()
     configure_logging(settings.log.level, settings.log_format, debug=settings.debug)
     app = create_app(settings)
-    if app.state.tracer_provider is not None:
-        tracing.instrument_outgoing_http(app.state.tracer_provider)
+    tracer = Services.of(app).tracer_provider
+    if tracer is not None:
+        tracing.instrument_outgoing_http(tracer)
     return app

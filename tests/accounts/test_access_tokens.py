@@ -13,10 +13,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 from pydantic import SecretStr
 
+from signoff.accounts.runtime import AccountsRuntime
 from signoff.app import create_app
 from signoff.core.clock import FrozenClock
 from signoff.core.config import AuthSettings, Settings
 from signoff.core.db import Database
+from signoff.core.services import Services
 from tests.support.fixtures import assert_problem
 from tests.support.identity import sign_up
 
@@ -95,9 +97,9 @@ async def test_wrong_claims_are_refused(
     claims = claims_of(owner.token) | change
     kid = jwt.get_unverified_header(owner.token)["kid"]
     # Sign properly with the server's own key: only the claims are wrong.
-    keys = app.state.accounts.keys
-    async with app.state.db.session() as session:
-        signing_kid, key = await keys.signer(session, app.state.clock.now())
+    keys = Services.of(app).part(AccountsRuntime).keys
+    async with Services.of(app).db.session() as session:
+        signing_kid, key = await keys.signer(session, Services.of(app).clock.now())
     assert signing_kid == kid
     body = await refused(
         client, jwt.encode(claims, key, algorithm="EdDSA", headers={"kid": kid, "typ": "at+jwt"})
@@ -109,8 +111,9 @@ async def test_missing_required_claim_is_refused(client: httpx.AsyncClient, app:
     owner = await sign_up(client)
     claims = claims_of(owner.token)
     del claims["jti"]
-    async with app.state.db.session() as session:
-        kid, key = await app.state.accounts.keys.signer(session, app.state.clock.now())
+    services = Services.of(app)
+    async with services.db.session() as session:
+        kid, key = await services.part(AccountsRuntime).keys.signer(session, services.clock.now())
     await refused(
         client, jwt.encode(claims, key, algorithm="EdDSA", headers={"kid": kid, "typ": "at+jwt"})
     )
@@ -134,7 +137,7 @@ async def test_rotation_keeps_tokens_of_the_previous_key_valid(
         owner = await sign_up(c)
         old_kid = jwt.get_unverified_header(owner.token)["kid"]
         async with db.session() as session:
-            new_kid = await app.state.accounts.keys.rotate(session, clock.now())
+            new_kid = await Services.of(app).part(AccountsRuntime).keys.rotate(session, clock.now())
             await session.commit()
         assert new_kid != old_kid
         jwks = {k["kid"] for k in (await c.get("/.well-known/jwks.json")).json()["keys"]}
@@ -149,7 +152,8 @@ async def test_rotation_keeps_tokens_of_the_previous_key_valid(
         assert jwt.get_unverified_header(fresh["access_token"])["kid"] == new_kid
         # Once every token the old key signed has expired, it is no longer published.
         clock.advance(timedelta(seconds=900 + 31))
-        app.state.accounts.keys._loaded = None  # the cache would otherwise serve it for 60 s
+        # The cache would otherwise serve it for 60 s.
+        Services.of(app).part(AccountsRuntime).keys._loaded = None
         jwks = {k["kid"] for k in (await c.get("/.well-known/jwks.json")).json()["keys"]}
         assert jwks == {new_kid}
 
@@ -159,7 +163,7 @@ async def test_scheduled_rotation_rotates_only_when_due(settings: Settings, db: 
 
     clock = FrozenClock(dt.datetime.now(dt.UTC))
     app = create_app(settings, database=db, clock=clock)
-    keys = app.state.accounts.keys
+    keys = Services.of(app).part(AccountsRuntime).keys
     async with db.session() as session:
         first = await keys.rotate_if_due(session, clock.now())  # no key yet: make one
         assert first is not None

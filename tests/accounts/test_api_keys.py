@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from signoff.accounts.models import ApiKey
 from signoff.core.access_cache import CREDENTIALS
+from signoff.core.services import Services
 from tests.support.fixtures import assert_problem
 from tests.support.identity import sign_up
 
@@ -120,7 +121,7 @@ async def test_expired_and_forged_keys_are_refused(
     )
     # The row was changed behind the server's back, as no request changes a credential: say
     # so to the access cache, as an event committing would (core/access_cache.py).
-    app.state.access_cache.bump(CREDENTIALS, None)
+    Services.of(app).access_cache.bump(CREDENTIALS, None)
     assert_problem(
         await client.get("/v1/me", headers={"Authorization": f"Bearer {expired['secret']}"}),
         401,

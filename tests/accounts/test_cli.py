@@ -13,7 +13,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from signoff.__main__ import cli
+from signoff.cli.main import cli
 from tests.support.identity import sign_up
 from tests.support.server import REPO
 

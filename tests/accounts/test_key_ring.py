@@ -12,7 +12,7 @@ import pytest
 from signoff.accounts.keys import KeyRing
 from signoff.core.config import DatabaseSettings, Settings
 from signoff.core.db import Database
-from signoff.dbmigrate import upgrade
+from signoff.migrations.runner import upgrade
 
 pytestmark = pytest.mark.requirement("REQ-014")
 

@@ -11,9 +11,11 @@ from contextlib import asynccontextmanager
 import httpx
 import pytest
 
+from signoff.accounts.runtime import AccountsRuntime
 from signoff.app import create_app
 from signoff.core.config import RedisSettings, Settings
 from signoff.core.db import Database
+from signoff.core.services import Services
 from tests.support.fixtures import assert_problem
 from tests.support.identity import sign_in, sign_up
 from tests.support.server import free_port
@@ -117,7 +119,7 @@ async def instance(
         ) as client:
             yield client
     finally:
-        await app.state.accounts.close()
+        await Services.of(app).part(AccountsRuntime).close()
 
 
 async def test_a_restarted_instance_remembers_revoked_sessions(
@@ -141,7 +143,7 @@ async def test_every_instance_refuses_at_once_through_redis(
         assert_revoked(await me(two, actor.token))
         transport = two._transport
         assert isinstance(transport, httpx.ASGITransport)
-        assert transport.app.state.accounts.refresh.revocations.shared  # type: ignore[attr-defined]
+        assert Services.of(transport.app).part(AccountsRuntime).refresh.revocations.shared
 
 
 async def test_without_redis_revocation_still_works_in_the_process(

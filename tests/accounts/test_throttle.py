@@ -6,9 +6,11 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from signoff.accounts.runtime import AccountsRuntime
 from signoff.app import create_app
 from signoff.core.config import Settings, ThrottleSettings
 from signoff.core.db import Database
+from signoff.core.services import Services
 from tests.support.fixtures import assert_problem
 from tests.support.identity import PASSWORD, sign_up
 
@@ -41,7 +43,7 @@ async def test_throttled_before_hashing_with_retry_after(settings: Settings, db:
         for _ in range(3):
             assert (await attempt(client, owner.email, "wrong")).status_code == 400
         hashed: list[str] = []
-        passwords = app.state.accounts.passwords
+        passwords = Services.of(app).part(AccountsRuntime).passwords
         original = passwords.verify
 
         async def counting(stored: str | None, password: str) -> bool:
@@ -49,7 +51,7 @@ async def test_throttled_before_hashing_with_retry_after(settings: Settings, db:
             result: bool = await original(stored, password)
             return result
 
-        passwords.verify = counting
+        passwords.verify = counting  # type: ignore[method-assign]
         blocked = await attempt(client, owner.email, PASSWORD)  # even the right password
         assert_problem(blocked, 429, "login_throttled")
         assert 1 <= int(blocked.headers["retry-after"]) <= 60

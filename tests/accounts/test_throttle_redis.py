@@ -10,9 +10,11 @@ import pytest
 from fastapi import FastAPI
 from redis.asyncio import Redis
 
+from signoff.accounts.runtime import AccountsRuntime
 from signoff.app import create_app
 from signoff.core.config import RedisSettings, Settings
 from signoff.core.db import Database
+from signoff.core.services import Services
 from tests.accounts.test_throttle import TIGHT, attempt, client_from
 from tests.support.fixtures import assert_problem
 from tests.support.identity import PASSWORD, sign_up
@@ -81,7 +83,8 @@ async def test_sign_in_goes_on_while_redis_is_down(
     async with client_from(app, "203.0.113.71") as client:
         owner = await sign_up(client)
         assert (await attempt(client, owner.email, PASSWORD)).status_code == 200
-        assert not app.state.accounts.throttle.counters.shared  # counting in the process now
+        # Counting in the process now.
+        assert not Services.of(app).part(AccountsRuntime).throttle.counters.shared
         for _ in range(3):
             assert (await attempt(client, owner.email, "wrong")).status_code == 400
         # Still throttled, by this instance's own counts.

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from signoff.__main__ import cli
+from signoff.cli.main import cli
 from tests.documents.conftest import FIXTURES, REPO
 
 pytestmark = pytest.mark.requirement("REQ-020")
@@ -104,8 +104,8 @@ def test_a_file_without_a_title_is_refused_with_the_servers_code(tmp_path: Path)
 
 
 def test_the_cli_names_what_the_libraries_define() -> None:
-    # Written out in cli_docs so that `signoff --help` need not import them.
-    from signoff.cli_docs import DEFAULT_TEMPLATE, FailOn
+    # Written out in cli/docs.py so that `signoff --help` need not import them.
+    from signoff.cli.docs import DEFAULT_TEMPLATE, FailOn
     from signoff.docformat import Severity
     from signoff.templates.service import BUILTIN_SLUG
 

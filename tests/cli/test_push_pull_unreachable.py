@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from signoff.__main__ import cli
+from signoff.cli.main import cli
 from tests.support.server import free_port
 
 pytestmark = pytest.mark.requirement("REQ-020")

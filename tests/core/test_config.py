@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from signoff.__main__ import cli
+from signoff.cli.main import cli
 from signoff.core.config import (
     DEVELOPMENT_SECRET,
     SettingsError,

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from signoff.app import create_app
 from signoff.core.config import DatabaseSettings, NatsSettings, RedisSettings, Settings
 from signoff.core.db import Database
+from signoff.core.services import Services
 from tests.support.tcpproxy import TcpProxy
 
 pytestmark = pytest.mark.requirement("REQ-005")
@@ -114,4 +115,4 @@ async def test_readiness_follows_the_database(database_settings: DatabaseSetting
             back = await client.get("/health/ready")
             assert back.status_code == 200, back.text
         finally:
-            await app.state.db.dispose()
+            await Services.of(app).db.dispose()

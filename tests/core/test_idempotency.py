@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from signoff.core.events import OutboxEvent
 from signoff.core.idempotency_records import IdempotencyRecord
+from signoff.core.services import Services
 from tests.support.fixtures import assert_problem, token_for
 
 pytestmark = pytest.mark.requirement("REQ-006")
@@ -90,7 +91,7 @@ async def test_expired_key_is_forgotten(
     probe_client: httpx.AsyncClient, connection: AsyncConnection, probe: FastAPI
 ) -> None:
     await probe_client.post("/probe/events", json=EVENT, headers=keyed(ALICE, "k-4"))
-    past = probe.state.clock.now() - timedelta(seconds=1)
+    past = Services.of(probe).clock.now() - timedelta(seconds=1)
     await connection.execute(
         update(IdempotencyRecord).where(IdempotencyRecord.key == "k-4").values(expires_at=past)
     )

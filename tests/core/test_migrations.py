@@ -10,8 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from signoff.core.config import DatabaseSettings
 from signoff.core.db import create_engine
-from signoff.dbmigrate import check_on, current_revision, downgrade_on, head_revision, upgrade_on
-from signoff.models import metadata
+from signoff.migrations.metadata import metadata
+from signoff.migrations.runner import (
+    check_on,
+    current_revision,
+    downgrade_on,
+    head_revision,
+    upgrade_on,
+)
 from tests.support.databases import backend_of, create_postgres_database, drop_postgres_database
 
 pytestmark = pytest.mark.requirement("REQ-004")

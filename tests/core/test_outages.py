@@ -15,10 +15,12 @@ import asyncpg
 import httpx
 import pytest
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from signoff.app import create_app
 from signoff.core.config import DatabaseSettings, Settings, WorkerSettings
 from signoff.core.db import Database
+from signoff.core.services import Services
 from tests.conftest import FAST_HASHING, TEST_SECRET
 from tests.support.databases import _dsn, backend_of
 from tests.support.fixtures import assert_problem
@@ -91,7 +93,8 @@ async def test_an_exhausted_pool_is_503_busy_not_500(live_database: DatabaseSett
         transport = client._transport
         assert isinstance(transport, httpx.ASGITransport)
         app = transport.app
-        engine = app.state.db.primary  # type: ignore[attr-defined]
+        engine = Services.of(app).db.primary
+        assert isinstance(engine, AsyncEngine)
         async with engine.connect(), engine.connect():  # every connection is taken
             responses = await asyncio.gather(*(sign_in(client) for _ in range(10)))
             for response in responses:

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from signoff.app import create_app
 from signoff.core.config import CorsSettings, ServerSettings, Settings
 from signoff.core.db import Database
+from signoff.core.services import Services
 from tests.support.fixtures import assert_problem
 from tests.support.probe import probe_app
 
@@ -203,7 +204,7 @@ async def test_a_sampled_access_log_keeps_every_refusal(
     assert refused.status_code == 404
     lines = [r.msg for r in caplog.records if r.name == "signoff.access"]
     assert [line["status"] for line in lines if isinstance(line, dict)] == [404]
-    counted = app.state.metrics.registry.get_sample_value(
+    counted = Services.of(app).metrics.registry.get_sample_value(
         "signoff_http_requests_total",
         {"method": "GET", "route": "/health/live", "status": "200"},
     )

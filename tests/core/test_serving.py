@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from signoff.serving import _accept_queue
+from signoff.runtime.serving import _accept_queue
 
 pytestmark = pytest.mark.requirement("REQ-010")
 

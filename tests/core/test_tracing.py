@@ -18,6 +18,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 
 from signoff.core.config import DatabaseSettings, Settings, TracingSettings
+from signoff.core.services import Services
 from tests.support.identity import sign_up
 from tests.support.livedb import serving
 
@@ -75,7 +76,7 @@ async def test_an_incoming_traceparent_is_continued_and_logged(
 async def test_no_spans_and_no_trace_ids_unless_configured(
     client: httpx.AsyncClient, app: FastAPI, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert app.state.tracer_provider is None
+    assert Services.of(app).tracer_provider is None
     capsys.readouterr()
     await client.get("/v1/me", headers={"traceparent": TRACEPARENT})
     lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line]
@@ -119,7 +120,9 @@ async def test_spans_are_exported_over_otlp_http_to_a_real_receiver(
         async with serving(traced, live_database) as (client, app):
             response = await client.get("/v1/orgs/x", headers={"traceparent": TRACEPARENT})
             assert response.status_code == 401
-            assert app.state.tracer_provider.force_flush(10_000)
+            provider = Services.of(app).tracer_provider
+            assert provider is not None
+            assert provider.force_flush(10_000)
     finally:
         server.shutdown()
     spans = [

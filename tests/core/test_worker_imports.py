@@ -10,7 +10,8 @@ import sys
 
 def test_the_worker_loads_no_web_framework() -> None:
     probe = (
-        "import sys, signoff.worker, signoff.models; "
+        "import sys, signoff.runtime.worker, signoff.runtime.inbound, signoff.runtime.services, "
+        "signoff.migrations.metadata; "
         "print(sorted(m for m in ('fastapi', 'starlette') if m in sys.modules))"
     )
     done = subprocess.run(

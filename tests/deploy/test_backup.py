@@ -15,9 +15,11 @@ import pytest
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
-from signoff import backup
-from signoff.__main__ import cli
+from signoff.cli.main import cli
 from signoff.core.config import DatabaseSettings, Settings, env_name
+from signoff.core.services import Services
+from signoff.runtime import backup
+from signoff.runtime.worker import Background
 from tests.review.support import walk_a_review
 from tests.support.databases import backend_of, create_postgres_database, drop_postgres_database
 from tests.support.livedb import serving
@@ -59,7 +61,7 @@ async def test_a_restored_backup_reads_back_the_same(
 ) -> None:
     async with serving(settings, live_database) as (client, app):
         review = await walk_a_review(client)
-        relayed = await app.state.background.relay.run_once()
+        relayed = await Services.of(app).part(Background).relay.run_once()
         assert relayed.dispatched > 0
         before = await what_is_there(client, review)
         assert before["audit"]["valid"] is True
@@ -72,7 +74,7 @@ async def test_a_restored_backup_reads_back_the_same(
 
     async with serving(settings, empty_database) as (client, app):
         after = await what_is_there(client, review)
-        again = await app.state.background.relay.run_once()
+        again = await Services.of(app).part(Background).relay.run_once()
     assert after == before
     sections = before["head"]["sections"]
     assert sections

@@ -10,7 +10,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from signoff import health
+from signoff.runtime import health
 from tests.deploy.manifests import ROOT, is_setting
 
 K8S = ROOT / "deploy" / "k8s"

@@ -15,6 +15,7 @@ import pytest
 from signoff.app import create_app
 from signoff.core.config import CpuSettings, Settings
 from signoff.core.db import Database
+from signoff.core.services import Services
 from tests.support.fixtures import assert_problem
 from tests.support.identity import Actor, sign_up
 
@@ -70,7 +71,7 @@ async def handed_over(client: httpx.AsyncClient) -> None:
     """Wait until the pool holds the work (a busy machine may take a while to get there)."""
     transport = client._transport
     assert isinstance(transport, httpx.ASGITransport)
-    pool = transport.app.state.cpu  # type: ignore[attr-defined]
+    pool = Services.of(transport.app).cpu
     for _ in range(600):
         if pool.accepted:
             return

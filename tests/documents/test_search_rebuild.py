@@ -13,7 +13,7 @@ from sqlalchemy import create_engine
 from signoff.app import create_app
 from signoff.core.config import DatabaseSettings, Settings
 from signoff.core.db import Database
-from signoff.dbmigrate import downgrade, upgrade
+from signoff.migrations.runner import downgrade, upgrade
 from tests.support.identity import Actor, sign_up
 
 pytestmark = pytest.mark.requirement("REQ-019")

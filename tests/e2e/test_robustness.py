@@ -15,8 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from signoff import dbmigrate
 from signoff.core.config import DatabaseSettings
+from signoff.migrations import runner
 from tests.e2e.test_server import database_env
 from tests.support.databases import backend_of
 from tests.support.identity import PASSWORD
@@ -64,7 +64,7 @@ async def test_sigterm_answers_every_request_that_arrived(
     env = server_env(server_database_url, tmp_path) | {"SIGNOFF_LOG__LEVEL": "WARNING"}
     # The person exists before the server starts: the requests below are the first it gets
     # after it is ready (the first requests after a start are where a stall used to be).
-    await asyncio.to_thread(dbmigrate.upgrade, DatabaseSettings(url=env["SIGNOFF_DATABASE__URL"]))
+    await asyncio.to_thread(runner.upgrade, DatabaseSettings(url=env["SIGNOFF_DATABASE__URL"]))
     created = await asyncio.to_thread(
         subprocess.run,
         signoff_command("admin", "create-user", "--email", "drain@example.com", "--name", "Drain"),
@@ -133,7 +133,7 @@ async def test_one_500_does_not_freeze_the_server(tmp_path: Path, server_databas
     port = free_port()
     env = server_env(server_database_url, tmp_path) | {"SIGNOFF_LOG__FORMAT": "console"}
     url = env["SIGNOFF_DATABASE__URL"]
-    await asyncio.to_thread(dbmigrate.upgrade, DatabaseSettings(url=url))
+    await asyncio.to_thread(runner.upgrade, DatabaseSettings(url=url))
     command = [sys.executable, "-m", "tests.support.probe_server", str(port)]
     with running(command, cwd=REPO, env=env, port=port) as (base, process):
         async with httpx.AsyncClient(base_url=base, timeout=30) as client:

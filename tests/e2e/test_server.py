@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from signoff import dbmigrate
 from signoff.core.config import DatabaseSettings
+from signoff.migrations import runner
 from tests.conftest import TEST_SECRET
 from tests.support.databases import backend_of
 from tests.support.server import REPO, free_port, running, signoff_command
@@ -84,7 +84,7 @@ async def test_sigterm_lets_in_flight_requests_finish(
     }
     dbmigrate_env_url = env["SIGNOFF_DATABASE__URL"]
     await asyncio.to_thread(
-        dbmigrate.upgrade,
+        runner.upgrade,
         DatabaseSettings(url=dbmigrate_env_url),
     )
     command = [sys.executable, "-m", "tests.support.probe_server", str(port)]

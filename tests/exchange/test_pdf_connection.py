@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import event
 
 from signoff.core.config import CpuSettings, DatabaseSettings, Settings
+from signoff.core.services import Services
 from signoff.exchange import pdf as pdf_codec
 from signoff.review import signoff_sheet
 from tests.review.support import cast, import_filled, ok, set_reviewers, verdict
@@ -30,10 +31,10 @@ async def test_no_connection_is_held_while_the_pdf_renders(
         }
     )
     async with serving(on_loop, live_database) as (client, app):
-        engines = [engine for _, engine in app.state.db.engines()]
+        engines = [engine for _, engine in Services.of(app).db.engines()]
 
         def checked_out() -> int:
-            return sum(engine.pool.checkedout() for engine in engines)
+            return sum(engine.pool.checkedout() for engine in engines)  # type: ignore[attr-defined]
 
         people = await cast(client)
         key = await import_filled(client, people)

@@ -1,5 +1,5 @@
 """Inbound requirement events consumed from the real NATS JetStream on 127.0.0.1:4222,
-through the same handler as the HTTP route."""
+applied by the same service as the HTTP route."""
 
 from __future__ import annotations
 
@@ -13,7 +13,10 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 
 from signoff.core.config import NatsSettings
-from signoff.inbound.consumer import InboundConsumer, asgi_handler
+from signoff.core.services import Services
+from signoff.inbound.consumer import InboundConsumer
+from signoff.runtime.inbound import inbound_handler
+from signoff.runtime.worker import Transactions
 from tests.documents.conftest import docs_url, import_md
 from tests.inbound.support import event, upstream
 from tests.support.identity import Actor
@@ -44,7 +47,8 @@ async def test_events_from_nats_apply_once_and_refusals_are_not_redelivered(
 ) -> None:
     key = (await import_md(client, owner, filled)).json()["key"]
     jama = await upstream(client, owner)
-    handle, close = asgi_handler(app)
+    services = Services.of(app)
+    handle = inbound_handler(services, Transactions(services.db))
     calls = {"n": 0}
 
     async def flaky(org: str, headers: dict[str, str], body: bytes) -> tuple[int, str]:
@@ -82,7 +86,6 @@ async def test_events_from_nats_apply_once_and_refusals_are_not_redelivered(
         assert "TRK-041" not in rows.text
     finally:
         await consumer.close()
-        await close()
         await jetstream.delete_stream(nats_settings.inbound_stream)
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from signoff.core.clock import FrozenClock
 from signoff.core.db import Database
+from signoff.core.services import Services
 from signoff.delivery.outcome import Outcome
 from signoff.notify.models import EmailNotice
 from tests.notify.conftest import AppFactory
@@ -29,7 +30,7 @@ async def errors(db: Database) -> set[str]:
 
 
 def sample(app: FastAPI, name: str, **labels: str) -> float:
-    return app.state.metrics.registry.get_sample_value(name, labels) or 0.0
+    return Services.of(app).metrics.registry.get_sample_value(name, labels) or 0.0
 
 
 async def test_a_mail_server_that_refuses_connections_gets_every_notice_once_back(
@@ -43,7 +44,7 @@ async def test_a_mail_server_that_refuses_connections_gets_every_notice_once_bac
     people, _ = await submitted(mail_client)
     assert await deliver(mail_app) == [Outcome.RETRYING] * 3
     assert await deliver(mail_app) == []  # not due yet: the retry time is in the database
-    await mail_app.state.metrics.refresh()
+    await Services.of(mail_app).metrics.refresh()
     assert sample(mail_app, "signoff_email_notices_pending") == 3
 
     mail.start()
@@ -62,7 +63,7 @@ async def test_a_mail_server_that_refuses_connections_gets_every_notice_once_bac
         assert sent == ("sent", None)
     clock.advance(timedelta(hours=1))
     assert await deliver(mail_app) == []  # sent stays sent
-    await mail_app.state.metrics.refresh()
+    await Services.of(mail_app).metrics.refresh()
     assert sample(mail_app, "signoff_email_notices_pending") == 0
     assert sample(mail_app, "signoff_email_notices_total", outcome="retrying") == 3
     assert sample(mail_app, "signoff_email_notices_total", outcome="sent") == 3

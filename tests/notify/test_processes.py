@@ -19,7 +19,7 @@ from signoff.app import create_app
 from signoff.core.clock import SystemClock
 from signoff.core.config import DatabaseSettings
 from signoff.delivery.outcome import Outcome
-from signoff.worker import Transactions
+from signoff.runtime.worker import Transactions
 from tests.support.notices import (
     notice_log,
     notice_states,

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from signoff.core.clock import FrozenClock
 from signoff.core.db import Database
+from signoff.core.services import Services
 from signoff.delivery.outcome import Outcome
 from tests.support.notices import deliver, notice_states, submitted
 from tests.support.smtp import MailServer
@@ -32,7 +33,7 @@ async def test_an_event_stays_until_its_notices_are_sent_then_goes_with_them(
     mail.stop()
     await submitted(mail_client)
     assert await deliver(mail_app) == [Outcome.RETRYING] * 3
-    retention = mail_app.state.settings.worker.event_retention_days
+    retention = Services.of(mail_app).settings.worker.event_retention_days
     clock.advance(timedelta(days=retention + 1))
     assert await purge(mail_app) > 0  # the sign-ups' and the edits' events: nobody is owed
     assert set((await notice_states(db)).values()) == {"pending"}

@@ -17,7 +17,7 @@ from signoff.core.db import Database
 from signoff.core.events import OutboxEvent
 from signoff.outbox.jetstream import JetStreamPublisher
 from signoff.outbox.relay import OutboxRelay
-from signoff.worker import Transactions
+from signoff.runtime.worker import Transactions
 from tests.support.jetstream import jetstream
 from tests.support.tcpproxy import TcpProxy
 from tests.support.webhooks import record_events, wait_until

@@ -15,7 +15,7 @@ from signoff.core.db import Database
 from signoff.core.events import EventRecorder, OutboxEvent
 from signoff.core.metrics import Metrics
 from signoff.outbox.relay import OutboxRelay
-from signoff.worker import Transactions
+from signoff.runtime.worker import Transactions
 from tests.support.webhooks import record_events
 
 pytestmark = pytest.mark.requirement("REQ-008", "REQ-024")

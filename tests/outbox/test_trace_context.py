@@ -26,7 +26,7 @@ from signoff.core.tracecontext import Continuation
 from signoff.delivery.outcome import Outcome
 from signoff.outbox.jetstream import JetStreamPublisher
 from signoff.outbox.relay import OutboxRelay
-from signoff.worker import Transactions
+from signoff.runtime.worker import Transactions
 from tests.support.identity import sign_up
 from tests.support.jetstream import jetstream
 from tests.support.receiver import Receiver, running_receiver

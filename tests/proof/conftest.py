@@ -16,8 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from signoff import dbmigrate
 from signoff.core.config import DatabaseSettings
+from signoff.migrations import runner
 from tests.e2e.test_robustness import server_env
 from tests.support.identity import Actor, sign_up
 from tests.support.proof import sized
@@ -74,7 +74,7 @@ def server_database_url(live_database: DatabaseSettings) -> str:
 @pytest.fixture
 async def served(server_database_url: str, tmp_path: Path) -> AsyncIterator[Served]:
     url = proof_env(server_database_url, tmp_path)["SIGNOFF_DATABASE__URL"]
-    await asyncio.to_thread(dbmigrate.upgrade, DatabaseSettings(url=url))
+    await asyncio.to_thread(runner.upgrade, DatabaseSettings(url=url))
     # Blocks this test's loop while the server starts: nothing else runs on it yet.
     with serve(server_database_url, tmp_path) as server:
         yield server

@@ -15,6 +15,7 @@ from signoff.core.clock import FrozenClock
 from signoff.core.config import Settings
 from signoff.core.db import Database
 from signoff.core.events import after_commit
+from signoff.core.services import Services
 from tests.review.support import cast, head, import_filled, ok, set_reviewers, verdict
 
 NAME = "signoff_review_time_to_approval_seconds"
@@ -38,7 +39,7 @@ async def timed(timed_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 def sample(app: FastAPI, suffix: str, **labels: str) -> float:
-    return app.state.metrics.registry.get_sample_value(NAME + suffix, labels) or 0.0
+    return Services.of(app).metrics.registry.get_sample_value(NAME + suffix, labels) or 0.0
 
 
 async def test_an_approval_observes_the_time_since_submission(

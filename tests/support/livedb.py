@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 
 from signoff.core.config import DatabaseSettings, Settings
 from signoff.core.db import Database, create_engine
-from signoff.dbmigrate import upgrade_on
+from signoff.migrations.runner import upgrade_on
 from tests.support.databases import (
     _dsn,
     backend_of,

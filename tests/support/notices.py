@@ -13,7 +13,7 @@ from signoff.core.config import Settings, SmtpSettings
 from signoff.core.db import Database
 from signoff.delivery.outcome import Outcome
 from signoff.notify.models import EmailAttempt, EmailNotice
-from signoff.worker import NoticeEngine
+from signoff.runtime.worker import NoticeEngine
 from tests.review.support import Cast, cast, import_filled, ok, set_reviewers
 from tests.support.smtp import MailServer
 from tests.support.webhooks import background

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Query, Request, Response
@@ -22,6 +23,7 @@ from signoff.core.idempotency import not_idempotent
 from signoff.core.pagination import Page, PageRequest, keyset_page
 from signoff.core.problems import problems
 from signoff.core.routing import signoff_router
+from signoff.core.services import Services
 from signoff.core.transaction import DbSession, UnitOfWork
 from signoff.core.web import IfMatchHeader, page_request
 
@@ -67,7 +69,7 @@ class Shape(BaseModel):
 
 
 def recorder(session: DbSession, request: Request) -> EventRecorder:
-    return EventRecorder(session, request.app.state.clock)
+    return EventRecorder(session, Services.of(request.app).clock)
 
 
 Recorder = Annotated[EventRecorder, Depends(recorder)]
@@ -108,7 +110,7 @@ async def list_events(
         stmt,
         [OutboxEvent.id],
         page,
-        request.app.state.cursors,
+        Services.of(request.app).cursors,
         scope=f"probe-events:{subject}",
     )
     return Page(items=[EventOut.model_validate(r._mapping) for r in rows], next_cursor=cursor)
@@ -200,6 +202,6 @@ async def big(items: Annotated[int, Query(ge=0, le=100_000)] = 2000) -> list[dic
 
 def probe_app(app: FastAPI) -> FastAPI:
     app.include_router(router)
-    app.state.authenticator = HeaderAuthenticator()
+    app.state.services = replace(Services.of(app), authenticator=HeaderAuthenticator())
     app.openapi_schema = None
     return app

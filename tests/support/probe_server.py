@@ -6,8 +6,8 @@ import sys
 
 from fastapi import FastAPI
 
-from signoff.__main__ import run_uvicorn
 from signoff.app import app_from_environment
+from signoff.cli.main import run_uvicorn
 from signoff.core.config import load_settings
 from tests.support.probe import probe_app
 

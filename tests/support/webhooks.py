@@ -28,7 +28,8 @@ from signoff.core.config import (
 )
 from signoff.core.db import Database
 from signoff.core.events import EventRecorder
-from signoff.worker import Background, Transactions
+from signoff.core.services import Services
+from signoff.runtime.worker import Background, Transactions
 from tests.conftest import FAST_HASHING, TEST_SECRET
 from tests.support.identity import Actor
 from tests.support.server import REPO
@@ -55,7 +56,7 @@ def with_webhooks(settings: Settings, **overrides: Any) -> Settings:
 
 
 def background(app: FastAPI) -> Background:
-    found: Background = app.state.background
+    found: Background = Services.of(app).part(Background)
     return found
 
 
@@ -180,7 +181,7 @@ async def serving(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 def attempts_by(app: FastAPI, result: str) -> float:
-    value = app.state.metrics.registry.get_sample_value(
+    value = Services.of(app).metrics.registry.get_sample_value(
         "signoff_webhook_attempts_total", {"result": result}
     )
     return value or 0.0

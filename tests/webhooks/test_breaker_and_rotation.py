@@ -18,10 +18,10 @@ from signoff.core.db import Database
 from signoff.core.events import EventRecorder
 from signoff.core.pagination import CursorCodec
 from signoff.delivery.outcome import Outcome
+from signoff.runtime.worker import Transactions
 from signoff.webhooks.repository import WebhookRepository
 from signoff.webhooks.runtime import WebhooksRuntime
 from signoff.webhooks.service import WebhookService
-from signoff.worker import Transactions
 from tests.core.test_metrics import samples
 from tests.support.identity import Actor, sign_up
 from tests.support.receiver import Receiver, running_receiver, standard_webhooks_valid

@@ -19,8 +19,8 @@ from signoff.core.db import Database
 from signoff.core.events import OutboxEvent
 from signoff.delivery.outcome import Outcome
 from signoff.delivery.retention import id_floor
+from signoff.runtime.worker import Transactions
 from signoff.webhooks.models import WebhookAttempt
-from signoff.worker import Transactions
 from tests.support.identity import sign_up
 from tests.support.receiver import Receiver
 from tests.support.webhooks import (

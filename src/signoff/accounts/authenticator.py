@@ -21,6 +21,7 @@ from signoff.core.access_cache import CREDENTIALS, AccessCache
 from signoff.core.auth import Principal
 from signoff.core.events import EventContext, EventRecorder
 from signoff.core.permissions import ALL_SCOPES
+from signoff.core.services import Services
 from signoff.core.transaction import UnitOfWork
 
 
@@ -38,7 +39,7 @@ class AccountsAuthenticator:
             return None  # e.g. HTTP Basic client authentication at the token endpoint
         if not token:
             raise InvalidToken("Send 'Authorization: Bearer <token>'.", error="invalid_request")
-        cache: AccessCache = request.app.state.access_cache
+        cache: AccessCache = Services.of(request.app).access_cache
         cached = cache.get(("credential", token))
         if isinstance(cached, Principal):
             if cached.session_id is not None:
@@ -51,7 +52,7 @@ class AccountsAuthenticator:
             principal, expires_at = await self._api_key(request, uow, token)
             expires = None
             if expires_at is not None:  # never cached past the key's expiry
-                left = (expires_at - request.app.state.clock.now()).total_seconds()
+                left = (expires_at - Services.of(request.app).clock.now()).total_seconds()
                 expires = time.monotonic() + left
             cache.put(("credential", token), principal, stamp, org_id=CREDENTIALS, expires=expires)
             return principal
@@ -71,7 +72,7 @@ class AccountsAuthenticator:
     ) -> Principal:
         org_id = _uuid_or_none(claims.get("org"))
         stamp = cache.stamp(org_id, None)
-        now = request.app.state.clock.now()
+        now = Services.of(request.app).clock.now()
         principal = await self._runtime.access.verify(uow.session(), token, now)
         if principal.session_id is not None:
             await self._refuse_revoked(uow, principal.session_id)
@@ -111,7 +112,7 @@ class AccountsAuthenticator:
     async def _external(self, request: Request, uow: UnitOfWork, token: str) -> Principal:
         assert self._runtime.oidc is not None
         claims = await self._runtime.oidc.verify(token)
-        state = request.app.state
+        state = Services.of(request.app)
         async with uow.side_write() as session:
             events = EventRecorder(
                 session,
@@ -137,7 +138,7 @@ class AccountsAuthenticator:
         )
 
     def _credentials(self, request: Request, repo: AccountRepository) -> CredentialService:
-        state = request.app.state
+        state = Services.of(request.app)
         return CredentialService(
             repo,
             EventRecorder(repo.session, state.clock),

@@ -9,12 +9,13 @@ from fastapi import Depends, Request
 from signoff.accounts.repository import AccountRepository
 from signoff.accounts.runtime import AccountsRuntime
 from signoff.accounts.service import CredentialService, GrantService, UserService
+from signoff.core.services import Services
 from signoff.core.transaction import DbSession
 from signoff.core.web import ClockDep, Events
 
 
 async def get_runtime(request: Request) -> AccountsRuntime:
-    runtime: AccountsRuntime = request.app.state.accounts
+    runtime: AccountsRuntime = Services.of(request.app).part(AccountsRuntime)
     return runtime
 
 
@@ -35,7 +36,7 @@ async def get_users(repo: Repo, runtime: Runtime, events: Events, clock: ClockDe
 async def get_credentials(
     request: Request, repo: Repo, runtime: Runtime, events: Events, clock: ClockDep
 ) -> CredentialService:
-    return CredentialService(repo, events, clock, runtime.secret, request.app.state.cursors)
+    return CredentialService(repo, events, clock, runtime.secret, Services.of(request.app).cursors)
 
 
 UserServiceDep = Annotated[UserService, Depends(get_users)]

@@ -14,6 +14,7 @@ from signoff.core.pagination import Page, PageRequest
 from signoff.core.permissions import Action
 from signoff.core.problems import problems
 from signoff.core.routing import signoff_router
+from signoff.core.services import Services
 from signoff.core.transaction import DbSession
 from signoff.core.web import page_request
 from signoff.orgs.deps import requires
@@ -48,7 +49,7 @@ class VerificationRead(BaseModel):
 
 
 async def get_audit(request: Request, session: DbSession) -> AuditService:
-    return AuditService(session, request.app.state.cursors)
+    return AuditService(session, Services.of(request.app).cursors)
 
 
 AuditDep = Annotated[AuditService, Depends(get_audit)]

@@ -76,7 +76,7 @@ T = TypeVar("T")
 class Transact(Protocol):
     """Runs ``work`` in a transaction of its own and commits it.
 
-    The worker's unit of work (``signoff.worker.Transactions``): background code (the relay,
+    The worker's unit of work (``signoff.runtime.worker.Transactions``): background code (the relay,
     webhook deliveries) is handed one and never commits by itself.
     """
 

@@ -22,6 +22,7 @@ from starlette.responses import Response
 from signoff.core.auth import OptionalPrincipal
 from signoff.core.errors import UnprocessableError
 from signoff.core.idempotency_records import IdempotencyRecord
+from signoff.core.services import Services
 from signoff.core.transaction import UoW
 
 TTL = timedelta(hours=24)
@@ -80,7 +81,7 @@ async def idempotency_guard(
     scope = principal.key if principal is not None else "anonymous"
     fingerprint = await _fingerprint(request)
     session = uow.session()
-    now = request.app.state.clock.now()
+    now = Services.of(request.app).clock.now()
     existing = await session.scalar(
         select(IdempotencyRecord).where(
             IdempotencyRecord.scope == scope, IdempotencyRecord.key == idempotency_key

@@ -22,6 +22,7 @@ from starlette.types import Receive, Scope, Send
 from signoff.core.db import DatabaseUnavailableError, classify_db_error
 from signoff.core.errors import SignoffError
 from signoff.core.metrics import Metrics
+from signoff.core.services import Services
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
@@ -149,7 +150,9 @@ async def send_problem(
 
 async def _signoff_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, SignoffError)
-    count_outage(getattr(request.app.state, "metrics", None), exc)
+    # Apps made without create_app (a test's) have no services and count nothing.
+    services = getattr(request.app.state, "services", None)
+    count_outage(services.metrics if isinstance(services, Services) else None, exc)
     return problem_response(
         request,
         exc.status,

@@ -23,7 +23,7 @@ from limits import RateLimitItem, parse_many
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from prometheus_client import Counter
 
-from signoff.core.auth import Authenticator
+from signoff.core.authenticator import Authenticator
 from signoff.core.config import RedisSettings, RequestLimitSettings
 from signoff.core.errors import RateLimitedError
 from signoff.core.metrics import Metrics

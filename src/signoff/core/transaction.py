@@ -121,7 +121,7 @@ class TransactionalRoute(APIRoute):
         handler = self.solved_handler()
 
         async def run_in_transaction(request: Request) -> Response:
-            db: Database = request.app.state.db
+            db = _database(request)
             uow = UnitOfWork(db, read_only=request.method in SAFE_METHODS)
             request.state.uow = uow
             failed = True
@@ -161,3 +161,11 @@ async def get_unit_of_work(request: Request) -> UnitOfWork:
 
 DbSession = Annotated[AsyncSession, Depends(get_session)]
 UoW = Annotated[UnitOfWork, Depends(get_unit_of_work)]
+
+
+def _database(request: Request) -> Database:
+    # Not through ``core.services``, which names the unit of work's type (the
+    # authenticator's): the services' database, checked by its type.
+    db = request.app.state.services.db
+    assert isinstance(db, Database)
+    return db

@@ -12,16 +12,17 @@ from signoff.core.config import Settings
 from signoff.core.events import EventContext, EventRecorder
 from signoff.core.openapi import REQUIRED_MARKER
 from signoff.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
+from signoff.core.services import Services
 from signoff.core.transaction import DbSession
 
 
 async def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
+    settings: Settings = Services.of(request.app).settings
     return settings
 
 
 async def get_clock(request: Request) -> Clock:
-    clock: Clock = request.app.state.clock
+    clock: Clock = Services.of(request.app).clock
     return clock
 
 
@@ -49,10 +50,10 @@ async def get_events(
 ) -> EventRecorder:
     return EventRecorder(
         session,
-        request.app.state.clock,
+        Services.of(request.app).clock,
         context=context,
-        listeners=request.app.state.event_listeners,
-        on_commit=getattr(request.app.state, "events_committed", None),
+        listeners=Services.of(request.app).event_listeners,
+        on_commit=Services.of(request.app).events_committed,
     )
 
 

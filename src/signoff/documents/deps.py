@@ -8,10 +8,12 @@ from fastapi import Depends, Request
 
 from signoff.core.auth import optional_principal
 from signoff.core.cpu import CpuPool
+from signoff.core.services import Services
 from signoff.core.transaction import DbSession, get_session
 from signoff.core.web import ClockDep, Events, SettingsDep, event_context, get_clock, get_events
 from signoff.documents.rendering import RenderCache
 from signoff.documents.repository import DocumentRepository
+from signoff.documents.runtime import DocumentsRuntime
 from signoff.documents.service.documents import DocumentService
 from signoff.documents.service.policy import LintPolicyService
 from signoff.documents.service.reading import ReadingService
@@ -21,12 +23,12 @@ from signoff.templates.service import TemplateService
 
 
 def get_cpu(request: Request) -> CpuPool:
-    cpu: CpuPool = request.app.state.cpu
+    cpu: CpuPool = Services.of(request.app).cpu
     return cpu
 
 
 async def get_repo(request: Request, session: DbSession) -> DocumentRepository:
-    return DocumentRepository(session, request.app.state.cursors)
+    return DocumentRepository(session, Services.of(request.app).cursors)
 
 
 Repo = Annotated[DocumentRepository, Depends(get_repo)]
@@ -49,7 +51,7 @@ async def get_documents(
     teams: TeamServiceDep,
     settings: SettingsDep,
 ) -> DocumentService:
-    listeners = request.app.state.revision_listeners
+    listeners = Services.of(request.app).part(DocumentsRuntime).revision_listeners.factories
     writer = RevisionWriter(repo, events, clock, listeners)
     return DocumentService(
         repo, writer, templates, members, teams, clock, settings.documents, get_cpu(request)
@@ -59,7 +61,7 @@ async def get_documents(
 async def get_reading(
     request: Request, repo: Repo, templates: Templates, clock: ClockDep
 ) -> ReadingService:
-    cache: RenderCache = request.app.state.render_cache
+    cache: RenderCache = Services.of(request.app).part(DocumentsRuntime).render_cache
     return ReadingService(repo, templates, cache, clock, get_cpu(request))
 
 

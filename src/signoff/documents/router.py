@@ -15,6 +15,7 @@ from signoff.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, PageRequest
 from signoff.core.permissions import Action
 from signoff.core.problems import problems
 from signoff.core.routing import lean, signoff_router
+from signoff.core.services import Services
 from signoff.core.web import IfMatchHeader, IfNoneMatchHeader, PageDep
 from signoff.documents.body import body_schema, json_body, markdown_body, media_type
 from signoff.documents.deps import Documents, Reading, reading_for
@@ -30,6 +31,7 @@ from signoff.documents.errors import (
     UnknownReviewer,
     UnsupportedFormat,
 )
+from signoff.documents.runtime import DocumentsRuntime
 from signoff.documents.schemas import (
     VERSION_PATTERN,
     DocumentCreate,
@@ -259,7 +261,7 @@ async def get_document(
     if fmt == "json":
         summaries = {
             name: await summarize(reading.session, document)
-            for name, summarize in request.app.state.document_summaries.items()
+            for name, summarize in Services.of(request.app).part(DocumentsRuntime).summaries.items()
         }
         body = document_read(snap, summaries=summaries).model_dump_json().encode()
     else:

@@ -13,6 +13,7 @@ from signoff.core.pagination import CursorCodec, Page
 from signoff.core.permissions import Action
 from signoff.core.problems import problems
 from signoff.core.routing import signoff_router
+from signoff.core.services import Services
 from signoff.core.web import ClockDep, IfMatchHeader, PageDep
 from signoff.docformat import DEFAULT_SEVERITIES, LintConfig
 from signoff.documents.body import markdown_body
@@ -155,7 +156,7 @@ async def search_documents(
 ) -> Page[SearchHitRead]:
     """Full-text search over titles and sections, best matches first, each with a snippet
     whose matched words are in `<mark>`."""
-    cursors: CursorCodec = request.app.state.cursors
+    cursors: CursorCodec = Services.of(request.app).cursors
     scope = f"search:{access.org_id}:{q}"
     offset = 0
     if cursor is not None:

@@ -1,7 +1,7 @@
-"""Inbound requirement events from NATS JetStream, through the very handler of the HTTP
-route: each message is posted in-process to ``POST /v1/orgs/{org}/inbound/requirements``,
-so signature, idempotency, ordering, the transaction and the audit are the same whichever
-way an event arrives.
+"""Inbound requirement events from NATS JetStream, applied by the same service as
+``POST /v1/orgs/{org}/inbound/requirements`` (``signoff.runtime.inbound``), so signature,
+idempotency, ordering, the transaction and the audit are the same whichever way an event
+arrives.
 
 A message carries the event as its data and the Standard Webhooks headers
 (``webhook-id``, ``webhook-timestamp``, ``webhook-signature``) plus ``Signoff-Org`` (the
@@ -17,8 +17,6 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import httpx
-
 from signoff.core.config import NatsSettings
 from signoff.core.logging import get_logger
 
@@ -27,30 +25,6 @@ log = get_logger("signoff.inbound")
 # (org slug, headers, body) -> (status code, problem code or outcome)
 Handler = Callable[[str, dict[str, str], bytes], Awaitable[tuple[int, str]]]
 FINAL = {400, 401, 404, 413, 415, 422}
-FORWARDED = ("webhook-id", "webhook-timestamp", "webhook-signature")
-
-
-def asgi_handler(app: Any) -> tuple[Handler, Callable[[], Awaitable[None]]]:
-    """The app's own route as a handler, and how to close it."""
-    client = httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://inbound.nats", timeout=60
-    )
-
-    async def handle(org: str, headers: dict[str, str], body: bytes) -> tuple[int, str]:
-        response = await client.post(
-            f"/v1/orgs/{org}/inbound/requirements",
-            content=body,
-            headers={k: v for k, v in headers.items() if k in FORWARDED}
-            | {"Content-Type": "application/json"},
-        )
-        try:
-            found = response.json()
-            label = str(found.get("code") or found.get("outcome") or "")
-        except ValueError:
-            label = ""
-        return response.status_code, label
-
-    return handle, client.aclose
 
 
 class InboundConsumer:

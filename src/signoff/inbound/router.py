@@ -13,6 +13,7 @@ from signoff.core.pagination import Page
 from signoff.core.permissions import Action
 from signoff.core.problems import problems
 from signoff.core.routing import signoff_router
+from signoff.core.services import Services
 from signoff.core.transaction import DbSession
 from signoff.core.web import ClientAddress, ClockDep, Events, PageDep, SettingsDep
 from signoff.documents.deps import Documents
@@ -60,7 +61,7 @@ async def get_receiver(
 
 
 async def get_throttle(request: Request) -> InboundThrottle:
-    throttle: InboundThrottle = request.app.state.inbound_throttle
+    throttle: InboundThrottle = Services.of(request.app).part(InboundThrottle)
     return throttle
 
 

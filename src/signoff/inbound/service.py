@@ -15,6 +15,7 @@ import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 from cryptography.exceptions import InvalidTag
 from pydantic import ValidationError
@@ -31,6 +32,7 @@ from signoff.documents.errors import DocumentNotFound
 from signoff.documents.reader import DocumentReader, DocumentRef
 from signoff.documents.service.documents import DocumentService
 from signoff.inbound.errors import InvalidInboundEvent, InvalidSignature, SourceNotFound
+from signoff.inbound.events import RequirementApplied, SourceChanged
 from signoff.inbound.models import InboundRequirement, InboundSource, InboxEntry
 from signoff.inbound.schemas import RequirementEvent
 from signoff.orgs.reader import organization_by_slug
@@ -68,7 +70,7 @@ class InboundSources:
         )
         self._session.add(source)
         await self._session.flush()
-        await self._record(access, "inbound.source_created", source)
+        await self._record(access, "created", source)
         return source, encode_secret(raw)
 
     async def page(self, access: OrgAccess, page: PageRequest) -> list[InboundSource]:
@@ -85,14 +87,19 @@ class InboundSources:
         if source is None or source.org_id != access.org_id or source.revoked_at is not None:
             raise SourceNotFound()
         source.revoked_at = self._clock.now()
-        await self._record(access, "inbound.source_revoked", source)
+        await self._record(access, "revoked", source)
 
-    async def _record(self, access: OrgAccess, type: str, source: InboundSource) -> None:
-        await self._events.record(
-            type,
-            org_id=access.org_id,
-            subject=f"inbound/{source.id}",
-            data={"source_id": str(source.id), "name": source.name},
+    async def _record(
+        self, access: OrgAccess, change: Literal["created", "revoked"], source: InboundSource
+    ) -> None:
+        await self._events.emit(
+            SourceChanged(
+                org_id=access.org_id,
+                subject=f"inbound/{source.id}",
+                change=change,
+                source_id=source.id,
+                name=source.name,
+            )
         )
 
 
@@ -147,18 +154,17 @@ class InboundReceiver:
         state.retired = event.type == "requirement.retired"
         state.updated_at = self._clock.now()
         await self._inbox(source, event, "applied")
-        await self._events.record(
-            "inbound.requirement_applied",
-            org_id=access.org_id,
-            subject=f"documents/{document.key}",
-            data={
-                "source_id": str(source.id),
-                "event_id": event.id,
-                "type": event.type,
-                "external_id": data.external_id,
-                "document": document.key,
-                "requirement_id": data.requirement_id,
-            },
+        await self._events.emit(
+            RequirementApplied(
+                org_id=access.org_id,
+                subject=f"documents/{document.key}",
+                source_id=source.id,
+                event_id=event.id,
+                type_=event.type,
+                external_id=data.external_id,
+                document=document.key,
+                requirement_id=data.requirement_id,
+            )
         )
         return Applied(
             "applied", event.id, document.key, data.requirement_id, document.head_revision

@@ -1,4 +1,4 @@
-"""Alembic environment: runs on a connection handed over by ``signoff.dbmigrate``."""
+"""Alembic environment: runs on a connection handed over by ``signoff.migrations.runner``."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from sqlalchemy import JSON
 from sqlalchemy.engine import Connection
 
 from signoff.core.types import UTCDateTime
-from signoff.dbmigrate import run_async_migrations
 from signoff.documents.search import UNMODELLED, rebuild_search_index
-from signoff.models import metadata
+from signoff.migrations.metadata import metadata
+from signoff.migrations.runner import run_async_migrations
 
 
 def render_item(kind: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:

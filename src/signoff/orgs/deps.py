@@ -10,6 +10,7 @@ from signoff.accounts.deps import UserServiceDep
 from signoff.core.access import declare
 from signoff.core.auth import CurrentPrincipal, current_principal, optional_principal
 from signoff.core.permissions import Action, Role
+from signoff.core.services import Services
 from signoff.core.transaction import DbSession, get_session
 from signoff.core.web import (
     ClockDep,
@@ -23,11 +24,11 @@ from signoff.core.web import (
 from signoff.orgs.repository import OrgRepository
 from signoff.orgs.service import AccessService, MemberService, OrgAccess, OrgService, TeamService
 from signoff.orgs.service.invitations import InvitationService
-from signoff.orgs.service.request_limits import RequestLimitService
+from signoff.orgs.service.request_limits import OrgBudgetCache, RequestLimitService
 
 
 async def get_repo(request: Request, session: DbSession) -> OrgRepository:
-    return OrgRepository(session, request.app.state.cursors)
+    return OrgRepository(session, Services.of(request.app).cursors)
 
 
 Repo = Annotated[OrgRepository, Depends(get_repo)]
@@ -37,7 +38,7 @@ async def get_access_service(
     request: Request, repo: Repo, clock: ClockDep, settings: SettingsDep
 ) -> AccessService:
     return AccessService(
-        repo, clock, Role.parse(settings.oidc.default_role), request.app.state.access_cache
+        repo, clock, Role.parse(settings.oidc.default_role), Services.of(request.app).access_cache
     )
 
 
@@ -108,7 +109,7 @@ async def get_invitation_service(
 async def get_request_limit_service(
     request: Request, repo: Repo, events: Events, clock: ClockDep
 ) -> RequestLimitService:
-    return RequestLimitService(repo, events, clock, request.app.state.org_budgets)
+    return RequestLimitService(repo, events, clock, Services.of(request.app).part(OrgBudgetCache))
 
 
 OrgServiceDep = Annotated[OrgService, Depends(get_org_service)]

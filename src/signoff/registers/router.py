@@ -14,6 +14,7 @@ from signoff.core.pagination import Page
 from signoff.core.permissions import Action
 from signoff.core.problems import problems
 from signoff.core.routing import signoff_router
+from signoff.core.services import Services
 from signoff.core.transaction import DbSession
 from signoff.core.web import ClockDep, IfMatchHeader, PageDep
 from signoff.documents.deps import Documents
@@ -35,7 +36,7 @@ from signoff.registers.schemas import (
     read,
     validation_errors,
 )
-from signoff.registers.service import RegisterService, item_etag
+from signoff.registers.service import OrgItemFilter, RegisterService, item_etag
 
 router = signoff_router(tags=["registers"])
 Reader = Annotated[OrgAccess, requires(Action.DOCUMENTS_READ)]
@@ -76,7 +77,7 @@ ANY_ITEM = {
 async def get_registers(
     request: Request, session: DbSession, documents: Documents, clock: ClockDep
 ) -> RegisterService:
-    return RegisterService(session, documents, clock, request.app.state.cursors)
+    return RegisterService(session, documents, clock, Services.of(request.app).cursors)
 
 
 Registers = Annotated[RegisterService, Depends(get_registers)]
@@ -218,13 +219,13 @@ async def delete_register_item(
 
 async def _owners(
     owner: str | None, access: OrgAccess, members: MemberServiceDep
-) -> list[str] | None:
+) -> tuple[str, ...]:
     if owner is None:
-        return None
+        return ()
     if owner != "me" or access.principal.user_id is None:
-        return [owner]
+        return (owner,)
     me = await members.get(access, access.principal.user_id)
-    return [me.user.name, me.user.email]
+    return (me.user.name, me.user.email)
 
 
 def _org_read(items: list[Any], today: Any, kind: Any) -> list[OrgRegisterItemRead]:
@@ -251,7 +252,7 @@ async def list_org_questions(
     ] = None,
 ) -> Page[OrgRegisterItemRead]:
     """Open questions across the organization's documents, with overdue ones flagged."""
-    filters = {"status": status, "overdue": overdue, "owner": await _owners(owner, access, members)}
+    filters = OrgItemFilter(status, overdue, await _owners(owner, access, members))
     items, cursor = await registers.org_page(access, QUESTIONS, page, filters)
     return Page(items=_org_read(items, registers.today(), QUESTIONS), next_cursor=cursor)
 
@@ -268,6 +269,6 @@ async def list_org_risks(
     ] = None,
 ) -> Page[OrgRegisterItemRead]:
     """Risks across the organization's documents, highest likelihood x impact first."""
-    filters = {"status": status, "owner": await _owners(owner, access, members)}
+    filters = OrgItemFilter(status, owners=await _owners(owner, access, members))
     items, cursor = await registers.org_page(access, RISKS, page, filters)
     return Page(items=_org_read(items, registers.today(), RISKS), next_cursor=cursor)

@@ -43,6 +43,20 @@ def item_etag(item: RegisterItem | RegisterRow) -> str:
 
 
 @dataclass(frozen=True)
+class OrgItemFilter:
+    """What the organization's questions or risks may be narrowed to."""
+
+    status: str | None = None
+    overdue: bool | None = None  # questions only
+    owners: tuple[str, ...] = ()  # any of these names or emails, case-insensitively
+
+    @property
+    def scope(self) -> str:
+        """The filters a cursor belongs to: a cursor of one list is refused by another."""
+        return f"status={self.status}:overdue={self.overdue}:owners={','.join(self.owners)}"
+
+
+@dataclass(frozen=True)
 class OrgItem:
     item: RegisterItem
     document: DocumentHead
@@ -209,7 +223,7 @@ class RegisterService:
         return item
 
     async def org_page(
-        self, access: OrgAccess, kind: Kind, page: PageRequest, filters: dict[str, Any]
+        self, access: OrgAccess, kind: Kind, page: PageRequest, filters: OrgItemFilter
     ) -> tuple[list[OrgItem], str | None]:
         """Questions or risks across the organization's live documents."""
         stmt: Select[RegisterItem] = select(RegisterItem).where(
@@ -217,16 +231,16 @@ class RegisterService:
             RegisterItem.kind == kind.name,
             RegisterItem.document_id.in_(live_document_ids()),
         )
-        if filters.get("status"):
-            stmt = stmt.where(RegisterItem.status == filters["status"])
-        if filters.get("overdue") is not None:
+        if filters.status:
+            stmt = stmt.where(RegisterItem.status == filters.status)
+        if filters.overdue is not None:
             overdue = (RegisterItem.status == "open") & (RegisterItem.target_date < self.today())
-            stmt = stmt.where(overdue if filters["overdue"] else ~overdue)
-        if filters.get("owner"):
-            names = [name.lower() for name in filters["owner"]]
+            stmt = stmt.where(overdue if filters.overdue else ~overdue)
+        if filters.owners:
+            names = [name.lower() for name in filters.owners]
             stmt = stmt.where(func.lower(RegisterItem.owner).in_(names))
         keys = [RegisterItem.score, RegisterItem.id] if kind.name == "risks" else [RegisterItem.id]
-        scope = f"org-register:{access.org_id}:{kind.name}:{sorted(filters.items())}"
+        scope = f"org-register:{access.org_id}:{kind.name}:{filters.scope}"
         rows, cursor = await keyset_page(
             self._session,
             stmt,

@@ -26,6 +26,7 @@ from signoff.review.errors import (
     TooManyReplies,
     UnknownSection,
 )
+from signoff.review.filters import ThreadFilter
 from signoff.review.models import CommentReply, CommentThread
 from signoff.review.repository import ReviewRepository
 from signoff.review.service import ReviewService, find
@@ -188,15 +189,19 @@ class CommentService:
         return await self._view(document, await self._thread(document, thread_id))
 
     async def page(
-        self, access: OrgAccess, ref: str, page: PageRequest, filters: dict[str, object]
+        self,
+        access: OrgAccess,
+        ref: str,
+        page: PageRequest,
+        filters: ThreadFilter | None = None,
     ) -> tuple[list[ThreadView], str | None]:
         document = await self._documents.get(access, ref)
         head = await self._reviews.rounds.head_sections(document)
-        if filters.get("section") is not None:
-            section = find(head, str(filters["section"]))
-            filters = filters | {
-                "section": section.section_id if section else str(filters["section"])
-            }
+        filters = filters or ThreadFilter()
+        if filters.section is not None:
+            section = find(head, filters.section)
+            if section is not None:
+                filters = filters.at_section(section.section_id)
         threads, cursor = await self._repo.thread_page(document.id, page, filters)
         replies = await self._repo.replies([t.id for t in threads])
         by_id = {s.section_id: s for s in head}

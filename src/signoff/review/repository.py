@@ -13,6 +13,7 @@ from signoff.core.pagination import CursorCodec, PageRequest, keyset_page
 from signoff.documents.reader import DocumentReader, DocumentRef
 from signoff.orgs.reader import TeamReader
 from signoff.registers.reader import RegisterReader
+from signoff.review.filters import ThreadFilter
 from signoff.review.models import CommentReply, CommentThread, Review, ReviewPolicy, ReviewRound
 
 
@@ -134,17 +135,17 @@ class ReviewRepository:
         )
 
     async def thread_page(
-        self, document_id: uuid.UUID, page: PageRequest, filters: dict[str, object]
+        self, document_id: uuid.UUID, page: PageRequest, filters: ThreadFilter
     ) -> tuple[list[CommentThread], str | None]:
         stmt = select(CommentThread).where(CommentThread.document_id == document_id)
-        if filters.get("section") is not None:
-            stmt = stmt.where(CommentThread.section_id == filters["section"])
-        if filters.get("resolved") is not None:
+        if filters.section is not None:
+            stmt = stmt.where(CommentThread.section_id == filters.section)
+        if filters.resolved is not None:
             resolved = CommentThread.resolved_at.is_not(None)
-            stmt = stmt.where(resolved if filters["resolved"] else ~resolved)
-        if filters.get("blocking") is not None:
-            stmt = stmt.where(CommentThread.blocking.is_(bool(filters["blocking"])))
-        scope = ":".join(f"{k}={v}" for k, v in sorted(filters.items()))
+            stmt = stmt.where(resolved if filters.resolved else ~resolved)
+        if filters.blocking is not None:
+            stmt = stmt.where(CommentThread.blocking.is_(filters.blocking))
+        scope = filters.scope
         rows, cursor = await keyset_page(
             self.session,
             stmt,

@@ -13,6 +13,7 @@ from signoff.core.pagination import Page
 from signoff.core.permissions import Action
 from signoff.core.problems import problems
 from signoff.core.routing import signoff_router
+from signoff.core.services import Services
 from signoff.core.transaction import DbSession
 from signoff.core.web import ClockDep, Events, IfMatchHeader, OptionalIfMatchHeader, PageDep
 from signoff.documents.deps import Documents, Reading
@@ -38,6 +39,8 @@ from signoff.review.errors import (
     UnknownRevision,
     UnknownSection,
 )
+from signoff.review.filters import ThreadFilter
+from signoff.review.metrics import ApprovalMetrics
 from signoff.review.ownership import OwnerRule
 from signoff.review.repository import ReviewRepository
 from signoff.review.schemas import (
@@ -80,7 +83,7 @@ BASE = "/orgs/{org}/documents/{doc}"
 
 
 async def get_review_repo(request: Request, session: DbSession) -> ReviewRepository:
-    return ReviewRepository(session, request.app.state.cursors)
+    return ReviewRepository(session, Services.of(request.app).cursors)
 
 
 async def get_reviews(
@@ -92,7 +95,7 @@ async def get_reviews(
     clock: ClockDep,
     request: Request,
 ) -> ReviewService:
-    approvals = request.app.state.review_metrics
+    approvals = Services.of(request.app).part(ApprovalMetrics)
     return ReviewService(repo, documents, reading, members, events, clock, approvals)
 
 
@@ -305,7 +308,7 @@ async def list_comments(
     blocking: bool | None = None,
 ) -> Page[CommentRead]:
     """Comment threads, oldest first, with their replies and whether they are outdated."""
-    filters: dict[str, object] = {"section": section, "resolved": resolved, "blocking": blocking}
+    filters = ThreadFilter(section, resolved, blocking)
     views, cursor = await comments.page(access, doc, page, filters)
     return Page(items=[comment_read(v) for v in views], next_cursor=cursor)
 

@@ -16,6 +16,7 @@ from signoff.core.clock import Clock
 from signoff.core.events import EventRecorder
 from signoff.docformat import DocFormatError, Template, parse_template
 from signoff.templates.errors import InvalidTemplate, TemplateNotFound
+from signoff.templates.events import TemplateRegistered
 from signoff.templates.models import OrgTemplate
 
 BUILTIN_SLUG = "backend-server"
@@ -147,11 +148,10 @@ class TemplateService:
         )
         self._session.add(row)
         await self._session.flush()
-        await self._events.record(
-            "templates.registered",
-            org_id=org_id,
-            subject=f"templates/{slug}",
-            data={"slug": slug, "version": row.version},
+        await self._events.emit(
+            TemplateRegistered(
+                org_id=org_id, subject=f"templates/{slug}", slug=slug, version=row.version
+            )
         )
         return _loaded(row)
 

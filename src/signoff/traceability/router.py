@@ -13,6 +13,7 @@ from signoff.core.pagination import Page
 from signoff.core.permissions import Action
 from signoff.core.problems import problems
 from signoff.core.routing import signoff_router
+from signoff.core.services import Services
 from signoff.core.transaction import DbSession
 from signoff.core.web import ClockDep, Events, PageDep
 from signoff.documents.body import media_type
@@ -64,7 +65,7 @@ REPORT_TYPES = ("application/xml", "text/xml", "application/junit+xml")
 async def get_trace(
     request: Request, session: DbSession, documents: Documents, events: Events, clock: ClockDep
 ) -> TraceService:
-    return TraceService(session, documents, events, clock, request.app.state.cursors)
+    return TraceService(session, documents, events, clock, Services.of(request.app).cursors)
 
 
 Trace = Annotated[TraceService, Depends(get_trace)]

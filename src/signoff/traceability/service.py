@@ -26,6 +26,7 @@ from signoff.traceability.errors import (
     LinkKindNotAllowed,
     LinkNotFound,
 )
+from signoff.traceability.events import ApiSpecAttached, TestReportAttached
 from signoff.traceability.formats import (
     OperationDiff,
     SpecError,
@@ -143,18 +144,17 @@ class TraceService:
             if previous
             else OperationDiff(spec.operations, (), (), ())
         )
-        await self._events.record(
-            "traceability.spec_attached",
-            org_id=document.org_id,
-            subject=f"documents/{document.key}",
-            data={
-                "document": document.key,
-                "number": number,
-                "operations": len(spec.operations),
-                "added": len(diff.added),
-                "removed": len(diff.removed),
-                "changed": len(diff.changed),
-            },
+        await self._events.emit(
+            ApiSpecAttached(
+                org_id=document.org_id,
+                subject=f"documents/{document.key}",
+                document=document.key,
+                number=number,
+                operations=len(spec.operations),
+                added=len(diff.added),
+                removed=len(diff.removed),
+                changed=len(diff.changed),
+            )
         )
         return SpecAttached(row, diff, await self._suspects(document) - suspects)
 
@@ -197,11 +197,14 @@ class TraceService:
         for case in report.cases:
             outcomes[case.outcome] = outcomes.get(case.outcome, 0) + 1
         ids = {c.test_id for c in report.cases}
-        await self._events.record(
-            "traceability.tests_attached",
-            org_id=document.org_id,
-            subject=f"documents/{document.key}",
-            data={"document": document.key, "number": number, "outcomes": outcomes},
+        await self._events.emit(
+            TestReportAttached(
+                org_id=document.org_id,
+                subject=f"documents/{document.key}",
+                document=document.key,
+                number=number,
+                outcomes=outcomes,
+            )
         )
         return RunAttached(
             run,

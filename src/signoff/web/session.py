@@ -26,6 +26,7 @@ from signoff.core.errors import ForbiddenError
 from signoff.core.events import EventRecorder
 from signoff.core.permissions import ALL_SCOPES
 from signoff.core.principal import Principal
+from signoff.core.services import Services
 from signoff.core.transaction import UnitOfWork, unit_of_work
 
 COOKIE = "signoff_session"
@@ -43,8 +44,8 @@ class CsrfRefused(ForbiddenError):
 def sessions_for(
     request: Request, session: AsyncSession, events: EventRecorder | None = None
 ) -> WebSessionService:
-    settings: Settings = request.app.state.settings
-    clock: Clock = request.app.state.clock
+    settings: Settings = Services.of(request.app).settings
+    clock: Clock = Services.of(request.app).clock
     return WebSessionService(
         session,
         clock,
@@ -90,7 +91,7 @@ class Browser:
 
 
 async def _resolve(request: Request, uow: UnitOfWork) -> Browser:
-    settings: Settings = request.app.state.settings
+    settings: Settings = Services.of(request.app).settings
     secret = settings.secret_key.get_secret_value()
     token = request.cookies.get(COOKIE)
     active = None

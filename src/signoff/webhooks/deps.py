@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from signoff.core.services import Services
 from signoff.core.transaction import DbSession
 from signoff.core.web import ClockDep, Events
 from signoff.webhooks.repository import WebhookRepository
@@ -14,7 +15,7 @@ from signoff.webhooks.service import WebhookService
 
 
 async def get_runtime(request: Request) -> WebhooksRuntime:
-    runtime: WebhooksRuntime = request.app.state.webhooks
+    runtime: WebhooksRuntime = Services.of(request.app).part(WebhooksRuntime)
     return runtime
 
 
@@ -25,7 +26,7 @@ async def get_webhook_service(
     events: Events,
     clock: ClockDep,
 ) -> WebhookService:
-    repo = WebhookRepository(session, request.app.state.cursors)
+    repo = WebhookRepository(session, Services.of(request.app).cursors)
     return WebhookService(repo, runtime, events, clock)
 
 

@@ -21,6 +21,13 @@ from signoff.webhooks.errors import (
     WebhookNotFound,
     WebhookUrlRefused,
 )
+from signoff.webhooks.events import (
+    RedeliveryRequested,
+    SecretRotated,
+    WebhookCreated,
+    WebhookDeleted,
+    WebhookUpdated,
+)
 from signoff.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 from signoff.webhooks.repository import WebhookRepository
 from signoff.webhooks.runtime import WebhooksRuntime
@@ -75,7 +82,15 @@ class WebhookService:
             updated_at=now,
         )
         await self._repo.add(webhook)
-        await self._record("webhooks.created", webhook, url=_without_query(url), types=event_types)
+        await self._events.emit(
+            WebhookCreated(
+                org_id=webhook.org_id,
+                subject=f"webhooks/{webhook.id}",
+                webhook_id=webhook.id,
+                url=_without_query(url),
+                types=event_types,
+            )
+        )
         return Issued(webhook, signing.encode_secret(raw))
 
     async def page(self, org_id: uuid.UUID, page: PageRequest) -> tuple[list[Webhook], str | None]:
@@ -106,13 +121,27 @@ class WebhookService:
         webhook.version += 1
         webhook.updated_at = self._clock.now()
         await self._repo.session.flush()
-        await self._record("webhooks.updated", webhook, changed=sorted(changes))
+        await self._events.emit(
+            WebhookUpdated(
+                org_id=webhook.org_id,
+                subject=f"webhooks/{webhook.id}",
+                webhook_id=webhook.id,
+                changed=sorted(changes),
+            )
+        )
         return webhook
 
     async def delete(self, org_id: uuid.UUID, webhook_id: uuid.UUID) -> None:
         webhook = await self._locked(org_id, webhook_id)
         await self._repo.delete(webhook)
-        await self._record("webhooks.deleted", webhook, url=_without_query(webhook.url))
+        await self._events.emit(
+            WebhookDeleted(
+                org_id=webhook.org_id,
+                subject=f"webhooks/{webhook.id}",
+                webhook_id=webhook.id,
+                url=_without_query(webhook.url),
+            )
+        )
 
     async def rotate_secret(
         self, org_id: uuid.UUID, webhook_id: uuid.UUID, overlap_s: float | None
@@ -132,11 +161,13 @@ class WebhookService:
         webhook.version += 1
         webhook.updated_at = now
         await self._repo.session.flush()
-        expires = webhook.previous_secret_expires_at
-        await self._record(
-            "webhooks.secret_rotated",
-            webhook,
-            previous_valid_until=expires.isoformat() if expires else None,
+        await self._events.emit(
+            SecretRotated(
+                org_id=webhook.org_id,
+                subject=f"webhooks/{webhook.id}",
+                webhook_id=webhook.id,
+                previous_valid_until=webhook.previous_secret_expires_at,
+            )
         )
         return Issued(webhook, signing.encode_secret(raw))
 
@@ -163,11 +194,14 @@ class WebhookService:
         delivery.next_attempt_at = self._clock.now()
         delivery.claim_token = None
         await self._repo.session.flush()
-        await self._record(
-            "webhooks.redelivery_requested",
-            webhook,
-            delivery_id=str(delivery.id),
-            event_id=str(delivery.event_id),
+        await self._events.emit(
+            RedeliveryRequested(
+                org_id=webhook.org_id,
+                subject=f"webhooks/{webhook.id}",
+                webhook_id=webhook.id,
+                delivery_id=delivery.id,
+                event_id=delivery.event_id,
+            )
         )
         return Delivery(delivery, (await self._repo.attempts([delivery.id]))[delivery.id])
 
@@ -184,14 +218,6 @@ class WebhookService:
         if webhook is None:
             raise WebhookNotFound()
         return webhook
-
-    async def _record(self, type: str, webhook: Webhook, **data: Any) -> None:
-        await self._events.record(
-            type,
-            org_id=webhook.org_id,
-            subject=f"webhooks/{webhook.id}",
-            data={"webhook_id": str(webhook.id), **data},
-        )
 
 
 def _without_query(url: str) -> str:

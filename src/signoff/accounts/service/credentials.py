@@ -6,6 +6,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from sqlalchemy import select
 
@@ -16,6 +17,7 @@ from signoff.accounts.errors import (
     InvalidScope,
     InvalidToken,
 )
+from signoff.accounts.events import CredentialChanged
 from signoff.accounts.models import ApiKey, ServiceAccount
 from signoff.accounts.repository import AccountRepository
 from signoff.core.clock import Clock
@@ -93,7 +95,7 @@ class CredentialService:
             expires_at=expires_at,
         )
         await self._repo.add(key)
-        await self._record("credentials.api_key_created", key)
+        await self._record("created", key)
         return IssuedSecret(key, token)
 
     async def api_keys(
@@ -110,7 +112,7 @@ class CredentialService:
         if key is None or key.revoked_at is not None:
             raise CredentialNotFound()
         key.revoked_at = self._clock.now()
-        await self._record("credentials.api_key_revoked", key)
+        await self._record("revoked", key)
 
     async def create_service_account(
         self, org_id: uuid.UUID, name: str, scopes: list[str], created_by: uuid.UUID | None
@@ -126,7 +128,7 @@ class CredentialService:
             created_at=self._clock.now(),
         )
         await self._repo.add(account)
-        await self._record("credentials.service_account_created", account)
+        await self._record("created", account)
         return IssuedSecret(account, secret)
 
     async def service_accounts(
@@ -150,15 +152,22 @@ class CredentialService:
         if account is None or account.revoked_at is not None:
             raise CredentialNotFound()
         account.revoked_at = self._clock.now()
-        await self._record("credentials.service_account_revoked", account)
+        await self._record("revoked", account)
 
-    async def _record(self, type: str, row: ApiKey | ServiceAccount) -> None:
-        kind = "api-keys" if isinstance(row, ApiKey) else "service-accounts"
-        await self._events.record(
-            type,
-            org_id=row.org_id,
-            subject=f"{kind}/{row.id}",
-            data={"id": str(row.id), "name": row.name, "scopes": row.scopes},
+    async def _record(
+        self, change: Literal["created", "revoked"], row: ApiKey | ServiceAccount
+    ) -> None:
+        key = isinstance(row, ApiKey)
+        await self._events.emit(
+            CredentialChanged(
+                org_id=row.org_id,
+                subject=f"{'api-keys' if key else 'service-accounts'}/{row.id}",
+                credential="api_key" if key else "service_account",
+                change=change,
+                credential_id=row.id,
+                name=row.name,
+                scopes=row.scopes,
+            )
         )
 
     async def authenticate_api_key(self, token: str) -> tuple[Principal, bool, datetime | None]:

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signoff.accounts.errors import InvalidGrant, InvalidScope, InvalidToken, NoSession
+from signoff.accounts.events import RefreshTokenReused, SignedOut, TokenRefreshed, TokenRevoked
 from signoff.accounts.service.credentials import CredentialService
 from signoff.accounts.service.users import UserService
 from signoff.accounts.tokens import AccessTokens, RefreshTokens
@@ -83,11 +84,11 @@ class GrantService:
         except InvalidGrant as exc:
             if exc.keep_changes:  # reuse: the family was revoked; say so in the audit log
                 family = await self._refresh.family_of(self._session, token)
-                await self._events.record(
-                    "auth.refresh_token_reused",
-                    org_id=None,
-                    subject=f"token-families/{family}",
-                    data={"family_id": str(family)},
+                assert family is not None  # reuse is found on the token's own row
+                await self._events.emit(
+                    RefreshTokenReused(
+                        org_id=None, subject=f"token-families/{family}", family_id=family
+                    )
                 )
             raise
         user = await self._users.get(grant.user_id)
@@ -100,11 +101,8 @@ class GrantService:
             scopes=scopes,
             session_id=grant.family_id,
         )
-        await self._events.record(
-            "auth.token_refreshed",
-            org_id=None,
-            subject=f"users/{user.id}",
-            data={"user_id": str(user.id)},
+        await self._events.emit(
+            TokenRefreshed(org_id=None, subject=f"users/{user.id}", user_id=user.id)
         )
         return TokenResponse(issued.token, issued.expires_in, " ".join(sorted(scopes)), grant.token)
 
@@ -132,11 +130,8 @@ class GrantService:
         if user_id is None:
             user_id = await self._revoke_access_token(token, now)
         if user_id is not None:
-            await self._events.record(
-                "auth.token_revoked",
-                org_id=None,
-                subject=f"users/{user_id}",
-                data={"user_id": str(user_id)},
+            await self._events.emit(
+                TokenRevoked(org_id=None, subject=f"users/{user_id}", user_id=user_id)
             )
 
     async def _revoke_access_token(self, token: str, now: datetime) -> uuid.UUID | None:
@@ -153,12 +148,15 @@ class GrantService:
         """End the caller's sign-in session (the session of the access token used)."""
         if principal.session_id is None:
             raise NoSession()
+        assert principal.user_id is not None  # sessions are people's
         await self._refresh.revoke_family(
             self._session, uuid.UUID(principal.session_id), self._clock.now()
         )
-        await self._events.record(
-            "auth.signed_out",
-            org_id=None,
-            subject=f"users/{principal.user_id}",
-            data={"user_id": str(principal.user_id), "session_id": principal.session_id},
+        await self._events.emit(
+            SignedOut(
+                org_id=None,
+                subject=f"users/{principal.user_id}",
+                user_id=principal.user_id,
+                session_id=principal.session_id,
+            )
         )

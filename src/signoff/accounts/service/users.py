@@ -10,6 +10,13 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.exc import IntegrityError
 
 from signoff.accounts.errors import EmailTaken, InvalidGrant, UserNotFound, WeakPassword
+from signoff.accounts.events import (
+    IdentityLinked,
+    LoginFailed,
+    LoginSucceeded,
+    SignupRefused,
+    UserCreated,
+)
 from signoff.accounts.models import ExternalIdentity, User
 from signoff.accounts.oidc import ExternalIdentityClaims
 from signoff.accounts.passwords import Passwords
@@ -79,8 +86,8 @@ class UserService:
             await self._repo.add(user)
         except IntegrityError as exc:  # a concurrent signup with the same email won
             raise EmailTaken(f"An account for {email} exists.") from exc
-        await self._events.record(
-            "users.created", org_id=None, subject=f"users/{user.id}", data={"user_id": str(user.id)}
+        await self._events.emit(
+            UserCreated(org_id=None, subject=f"users/{user.id}", user_id=user.id)
         )
         return user
 
@@ -103,11 +110,8 @@ class UserService:
         usable = existing.password_hash if existing.disabled_at is None else None
         if await self._passwords.verify(usable, password):
             return existing
-        await self._events.record(
-            "auth.signup_refused",
-            org_id=None,
-            subject=f"users/{existing.id}",
-            data={"user_id": str(existing.id)},
+        await self._events.emit(
+            SignupRefused(org_id=None, subject=f"users/{existing.id}", user_id=existing.id)
         )
         return None
 
@@ -144,20 +148,18 @@ class UserService:
             user.password_hash = await self._passwords.hash(password)
         await self._repo.remember_address(user.id, address_hash, self._clock.now())
         await self._throttle.succeeded(email, address)
-        await self._events.record(
-            "auth.login_succeeded",
-            org_id=None,
-            subject=f"users/{user.id}",
-            data={"user_id": str(user.id), "method": "password"},
+        await self._events.emit(
+            LoginSucceeded(org_id=None, subject=f"users/{user.id}", user_id=user.id)
         )
         return user
 
     async def _record_failure(self, user: User | None) -> None:
         # What was typed is not recorded for unknown accounts: it is often a password
         # entered in the wrong field.
-        data = {"user_id": str(user.id)} if user else {"account_exists": False}
         subject = f"users/{user.id}" if user else "users/unknown"
-        await self._events.record("auth.login_failed", org_id=None, subject=subject, data=data)
+        await self._events.emit(
+            LoginFailed(org_id=None, subject=subject, user_id=user.id if user else None)
+        )
 
     async def sign_in_external(self, claims: ExternalIdentityClaims) -> User:
         """A browser's sign-in with the identity provider: the user behind the verified
@@ -196,10 +198,9 @@ class UserService:
                 last_seen_at=now,
             )
         )
-        await self._events.record(
-            "auth.identity_linked",
-            org_id=None,
-            subject=f"users/{user.id}",
-            data={"user_id": str(user.id), "issuer": claims.issuer},
+        await self._events.emit(
+            IdentityLinked(
+                org_id=None, subject=f"users/{user.id}", user_id=user.id, issuer=claims.issuer
+            )
         )
         return user

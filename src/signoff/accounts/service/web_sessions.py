@@ -16,6 +16,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from signoff.accounts.events import SignedOut
 from signoff.accounts.models import User, WebSession
 from signoff.core.clock import Clock
 from signoff.core.events import EventRecorder
@@ -115,11 +116,13 @@ class WebSessionService:
         )
         row = ended.one_or_none()
         if row is not None:
-            await self._events.record(
-                "auth.signed_out",
-                org_id=None,
-                subject=f"users/{row[0]}",
-                data={"user_id": str(row[0]), "web_session_id": str(row[1])},
+            await self._events.emit(
+                SignedOut(
+                    org_id=None,
+                    subject=f"users/{row[0]}",
+                    user_id=row[0],
+                    web_session_id=row[1],
+                )
             )
 
     async def revoke_all(self, user_id: uuid.UUID) -> int:

@@ -330,7 +330,7 @@ class DocumentService:
         document = await self.writable(access, ref)
         document.archived_at = self._clock.now()
         await self._repo.unindex(document.id)
-        await self._writer.record_state(document, "documents.archived")
+        await self._writer.record_state(document, "archived")
         return document
 
     async def restore(self, access: OrgAccess, ref: str) -> Document:
@@ -339,7 +339,7 @@ class DocumentService:
             document.archived_at = None
             _, sections = await self.head(document)
             await self._repo.index(document, sections, title=True)
-            await self._writer.record_state(document, "documents.restored")
+            await self._writer.record_state(document, "restored")
         return document
 
     async def writable(self, access: OrgAccess, ref: str) -> Document:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from signoff.core.clock import Clock
 from signoff.core.concurrency import etag_of, require_if_match
 from signoff.core.events import EventRecorder
+from signoff.documents.events import LintPolicyChanged
 from signoff.documents.models import LintPolicy
 from signoff.documents.repository import DocumentRepository
 from signoff.documents.service.reading import policy_config
@@ -47,10 +48,7 @@ class LintPolicyService:
         policy.updated_at = self._clock.now()
         policy_config(policy)  # refuses unknown rule ids and severities (422)
         await self._repo.session.flush()
-        await self._events.record(
-            "documents.lint_policy_changed",
-            org_id=access.org_id,
-            subject="lint-policy",
-            data={"version": policy.version},
+        await self._events.emit(
+            LintPolicyChanged(org_id=access.org_id, subject="lint-policy", version=policy.version)
         )
         return policy

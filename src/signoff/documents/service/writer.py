@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +20,7 @@ from signoff.core.clock import Clock
 from signoff.core.events import EventRecorder
 from signoff.core.pagination import CursorCodec
 from signoff.docformat import Section, section_hash
+from signoff.documents.events import DocumentStateChanged, RevisionSaved
 from signoff.documents.models import Document, Revision, SectionVersion
 from signoff.documents.repository import DocumentRepository
 
@@ -251,39 +252,35 @@ class RevisionWriter:
         if title_changed:
             await self._repo.retitle(document)
 
-    async def record_state(self, document: Document, type: str) -> None:
+    async def record_state(
+        self, document: Document, change: Literal["archived", "restored"]
+    ) -> None:
         """An event for a change of the document's state that is not a new revision."""
-        await self._events.record(
-            type,
-            org_id=document.org_id,
-            subject=f"documents/{document.key}",
-            data={"document_id": str(document.id), "key": document.key},
+        await self._events.emit(
+            DocumentStateChanged(
+                org_id=document.org_id,
+                subject=f"documents/{document.key}",
+                change=change,
+                document_id=document.id,
+                key=document.key,
+            )
         )
 
     async def _record(
         self, document: Document, revision: Revision, changes: list[dict[str, str]], *, first: bool
     ) -> None:
-        data = {
-            "document_id": str(document.id),
-            "key": document.key,
-            "revision": revision.number,
-            "version": revision.version,
-            "title": document.title,
-        }
-        if first:
-            await self._events.record(
-                "documents.created",
+        await self._events.emit(
+            RevisionSaved(
                 org_id=document.org_id,
                 subject=f"documents/{document.key}",
-                data=data,
+                document_id=document.id,
+                key=document.key,
+                revision=revision.number,
+                version=revision.version,
+                title=document.title,
+                changed_sections=None if first else changes,
             )
-        else:
-            await self._events.record(
-                "documents.updated",
-                org_id=document.org_id,
-                subject=f"documents/{document.key}",
-                data=data | {"changed_sections": changes},
-            )
+        )
 
 
 def _control(revision: Revision) -> tuple[Any, ...]:

@@ -15,6 +15,7 @@ from signoff.core.events import EventRecorder
 from signoff.core.permissions import RULES, Action, Role, Scope, allowed, role_for_scopes
 from signoff.core.principal import Principal
 from signoff.orgs.errors import InsufficientRole, InsufficientScope, OrgNotFound
+from signoff.orgs.events import MemberAdded
 from signoff.orgs.models import Membership, Organization
 from signoff.orgs.policies import claimable_role
 from signoff.orgs.repository import OrgRepository
@@ -127,10 +128,13 @@ class AccessService:
             updated_at=now,
         )
         await self._repo.add(membership)
-        await events.record(
-            "orgs.member_added",
-            org_id=org.id,
-            subject=f"members/{principal.user_id}",
-            data={"user_id": str(principal.user_id), "role": role.label, "via": "oidc_claim"},
+        await events.emit(
+            MemberAdded(
+                org_id=org.id,
+                subject=f"members/{principal.user_id}",
+                user_id=principal.user_id,
+                role=role.label,
+                via="oidc_claim",
+            )
         )
         return membership

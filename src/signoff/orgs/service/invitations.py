@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Literal
 
 from signoff.accounts.service import UserService
 from signoff.accounts.service.users import normalize_email
@@ -17,6 +18,7 @@ from signoff.core.permissions import Role
 from signoff.core.principal import Principal
 from signoff.core.security import Signer, random_token
 from signoff.orgs.errors import InsufficientRole, InvitationNotFound, PeopleOnly
+from signoff.orgs.events import InvitationChanged, MemberAdded
 from signoff.orgs.models import Invitation, Membership, Organization
 from signoff.orgs.policies import may_set_role
 from signoff.orgs.repository import OrgRepository
@@ -73,7 +75,7 @@ class InvitationService:
             expires_at=now + INVITATION_TTL,
         )
         await self._repo.add(invitation)
-        await self._record("orgs.invitation_created", invitation)
+        await self._record("created", invitation)
         return IssuedInvitation(invitation, token)
 
     async def pending(
@@ -87,7 +89,7 @@ class InvitationService:
             raise InvitationNotFound()
         invitation.revoked_at = self._clock.now()
         await self._repo.session.flush()
-        await self._record("orgs.invitation_revoked", invitation)
+        await self._record("revoked", invitation)
 
     async def accept(self, principal: Principal, token: str) -> Accepted:
         """Join with the invitation's role, as the person it was sent to. Every refusal is
@@ -109,15 +111,17 @@ class InvitationService:
                 updated_at=now,
             )
             await self._repo.add(membership)
-            await self._events.record(
-                "orgs.member_added",
-                org_id=invitation.org_id,
-                subject=f"members/{user.id}",
-                data={"user_id": str(user.id), "role": invitation.role},
+            await self._events.emit(
+                MemberAdded(
+                    org_id=invitation.org_id,
+                    subject=f"members/{user.id}",
+                    user_id=user.id,
+                    role=invitation.role,
+                )
             )
         invitation.accepted_at, invitation.accepted_by = now, user.id
         await self._repo.session.flush()
-        await self._record("orgs.invitation_accepted", invitation)
+        await self._record("accepted", invitation)
         org = await self._repo.org(invitation.org_id)
         assert org is not None
         return Accepted(org, membership)
@@ -129,12 +133,17 @@ class InvitationService:
             and invitation.expires_at > self._clock.now()
         )
 
-    async def _record(self, type: str, invitation: Invitation) -> None:
+    async def _record(
+        self, change: Literal["created", "revoked", "accepted"], invitation: Invitation
+    ) -> None:
         # The address is the invitee's personal data and the token a secret: neither goes
         # into events (webhooks, the audit log), only the invitation's id and role.
-        await self._events.record(
-            type,
-            org_id=invitation.org_id,
-            subject=f"invitations/{invitation.id}",
-            data={"invitation_id": str(invitation.id), "role": invitation.role},
+        await self._events.emit(
+            InvitationChanged(
+                org_id=invitation.org_id,
+                subject=f"invitations/{invitation.id}",
+                change=change,
+                invitation_id=invitation.id,
+                role=invitation.role,
+            )
         )

@@ -14,6 +14,7 @@ from signoff.core.events import EventRecorder
 from signoff.core.pagination import PageRequest
 from signoff.core.permissions import Action, Role
 from signoff.orgs.errors import InsufficientRole, LastOwner, MemberNotFound
+from signoff.orgs.events import MemberRemoved, MemberRoleChanged
 from signoff.orgs.models import Membership
 from signoff.orgs.policies import leaves_an_owner, may_remove, may_set_role
 from signoff.orgs.repository import OrgRepository
@@ -83,8 +84,14 @@ class MemberService:
         membership.version += 1
         membership.updated_at = self._clock.now()
         await self._repo.session.flush()
-        await self._record(
-            "orgs.member_role_changed", access, user_id, role=role.label, previous=current.label
+        await self._events.emit(
+            MemberRoleChanged(
+                org_id=access.org_id,
+                subject=f"members/{user_id}",
+                user_id=user_id,
+                role=role.label,
+                previous=current.label,
+            )
         )
         return Member(membership, await self._users.get(user_id))
 
@@ -102,18 +109,17 @@ class MemberService:
         if not leaves_an_owner(await self._repo.owners(access.org_id), current, None):
             raise LastOwner("Make someone else an owner first.")
         await self._repo.delete_membership(membership)
-        await self._record("orgs.member_removed", access, user_id, role=current.label)
+        await self._events.emit(
+            MemberRemoved(
+                org_id=access.org_id,
+                subject=f"members/{user_id}",
+                user_id=user_id,
+                role=current.label,
+            )
+        )
 
     async def _membership(self, access: OrgAccess, user_id: uuid.UUID) -> Membership:
         membership = await self._repo.membership(access.org_id, user_id)
         if membership is None:
             raise MemberNotFound()
         return membership
-
-    async def _record(self, type: str, access: OrgAccess, user_id: uuid.UUID, **data: str) -> None:
-        await self._events.record(
-            type,
-            org_id=access.org_id,
-            subject=f"members/{user_id}",
-            data={"user_id": str(user_id), **data},
-        )

@@ -17,6 +17,7 @@ from signoff.core.pagination import PageRequest
 from signoff.core.permissions import Role, role_for_scopes
 from signoff.core.principal import Principal
 from signoff.orgs.errors import OrgNotFound, PeopleOnly, SlugTaken
+from signoff.orgs.events import OrgCreated, OrgUpdated, SignedUp
 from signoff.orgs.models import Membership, Organization
 from signoff.orgs.repository import OrgRepository
 from signoff.orgs.service.access import OrgAccess
@@ -59,11 +60,8 @@ class OrgService:
                 updated_at=now,
             )
         )
-        await self._events.record(
-            "orgs.created",
-            org_id=org.id,
-            subject=f"orgs/{org.slug}",
-            data={"org_id": str(org.id), "slug": org.slug, "owner_id": str(owner_id)},
+        await self._events.emit(
+            OrgCreated(org_id=org.id, subject=f"orgs/{org.slug}", slug=org.slug, owner_id=owner_id)
         )
         return org
 
@@ -79,11 +77,8 @@ class OrgService:
         if user is None:
             return None
         org = await self.create(user.id, org_name, org_slug)
-        await self._events.record(
-            "auth.signed_up",
-            org_id=org.id,
-            subject=f"users/{user.id}",
-            data={"user_id": str(user.id), "org_id": str(org.id)},
+        await self._events.emit(
+            SignedUp(org_id=org.id, subject=f"users/{user.id}", user_id=user.id)
         )
         return user, org
 
@@ -113,8 +108,8 @@ class OrgService:
         org.version += 1
         org.updated_at = self._clock.now()
         await self._repo.session.flush()
-        await self._events.record(
-            "orgs.updated", org_id=org.id, subject=f"orgs/{org.slug}", data={"name": org.name}
+        await self._events.emit(
+            OrgUpdated(org_id=org.id, subject=f"orgs/{org.slug}", name=org.name)
         )
         return org
 

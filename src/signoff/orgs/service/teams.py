@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Literal
 
 from sqlalchemy.exc import IntegrityError
 
@@ -10,6 +11,7 @@ from signoff.core.clock import Clock
 from signoff.core.events import EventRecorder
 from signoff.core.pagination import PageRequest
 from signoff.orgs.errors import MemberNotFound, SlugTaken, TeamNotFound
+from signoff.orgs.events import TeamCreated, TeamMemberChanged
 from signoff.orgs.models import Team, TeamMember
 from signoff.orgs.repository import OrgRepository
 from signoff.orgs.service.access import OrgAccess
@@ -31,7 +33,9 @@ class TeamService:
             await self._repo.add(team)
         except IntegrityError as exc:
             raise SlugTaken(f"A team '{slug}' exists.") from exc
-        await self._record("teams.created", access, team)
+        await self._events.emit(
+            TeamCreated(org_id=access.org_id, subject=f"teams/{team.slug}", team=team.slug)
+        )
         return team
 
     async def page(self, access: OrgAccess, page: PageRequest) -> tuple[list[Team], str | None]:
@@ -54,7 +58,7 @@ class TeamService:
             await self._repo.add(
                 TeamMember(team_id=team.id, user_id=user_id, created_at=self._clock.now())
             )
-            await self._record("teams.member_added", access, team, user_id=str(user_id))
+            await self._member_changed("added", access, team, user_id)
         return team
 
     async def remove_member(self, access: OrgAccess, slug: str, user_id: uuid.UUID) -> None:
@@ -64,12 +68,21 @@ class TeamService:
             raise MemberNotFound("Not a member of this team.")
         await self._repo.session.delete(row)
         await self._repo.session.flush()
-        await self._record("teams.member_removed", access, team, user_id=str(user_id))
+        await self._member_changed("removed", access, team, user_id)
 
-    async def _record(self, type: str, access: OrgAccess, team: Team, **data: str) -> None:
-        await self._events.record(
-            type,
-            org_id=access.org_id,
-            subject=f"teams/{team.slug}",
-            data={"team": team.slug, **data},
+    async def _member_changed(
+        self,
+        change: Literal["added", "removed"],
+        access: OrgAccess,
+        team: Team,
+        user_id: uuid.UUID,
+    ) -> None:
+        await self._events.emit(
+            TeamMemberChanged(
+                org_id=access.org_id,
+                subject=f"teams/{team.slug}",
+                change=change,
+                team=team.slug,
+                user_id=user_id,
+            )
         )

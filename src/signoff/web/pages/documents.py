@@ -12,10 +12,12 @@ from starlette.responses import RedirectResponse, Response
 from signoff.core.errors import SignoffError
 from signoff.core.inputs import checked_text
 from signoff.core.pagination import PageRequest
+from signoff.core.services import Services
 from signoff.documents.deps import Documents, Reading, Templates
 from signoff.documents.errors import NotUtf8
 from signoff.documents.models import Document
 from signoff.documents.rendering import RenderCache
+from signoff.documents.runtime import DocumentsRuntime
 from signoff.documents.schemas import DocumentCreate, document_read, search_hit, summary
 from signoff.documents.service.reading import FORMATS
 from signoff.templates import service as builtin_templates
@@ -74,7 +76,7 @@ async def _completeness(
     """The reader's completeness score of each listed document's head, kept in the render
     cache by revision (a revision's text never changes); the ones not cached are scored in
     one batch (ReadingService.completeness: two queries for the whole page)."""
-    cache: RenderCache = request.app.state.render_cache
+    cache: RenderCache = Services.of(request.app).part(DocumentsRuntime).render_cache
     scores: dict[str, int] = {}
     missing = []
     for document in found:

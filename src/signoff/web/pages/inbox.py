@@ -26,6 +26,7 @@ from signoff.orgs.deps import TeamServiceDep
 from signoff.orgs.service import OrgAccess
 from signoff.registers.kinds import QUESTIONS
 from signoff.registers.router import Registers
+from signoff.registers.service import OrgItemFilter
 from signoff.review.router import Attention, Reviews
 from signoff.review.schemas import MissingRead, approval_read
 from signoff.web.access import OrgReader
@@ -89,7 +90,7 @@ async def inbox(
     waiting.sort(key=lambda w: w.since)
     drafts, _ = await documents.page(access, PageRequest(LIMIT), {"status": "draft", "author": me})
     overdue, _ = await registers.org_page(
-        access, QUESTIONS, PageRequest(LIMIT), {"overdue": True, "owner": [email, name]}
+        access, QUESTIONS, PageRequest(LIMIT), OrgItemFilter(overdue=True, owners=(email, name))
     )
     return html(
         request,

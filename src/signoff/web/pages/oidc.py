@@ -26,6 +26,7 @@ from signoff.accounts.repository import AccountRepository
 from signoff.core.config import Settings
 from signoff.core.errors import NotFoundError, SignoffError
 from signoff.core.events import EventRecorder
+from signoff.core.services import Services
 from signoff.core.transaction import UnitOfWork, UoW
 from signoff.core.web import SettingsDep, event_context
 from signoff.web.forms import safe_next
@@ -100,7 +101,7 @@ async def start_oidc_sign_in(
         raise refused(request, exc, "auth/sign_in.html", context) from exc
     secret = settings.secret_key.get_secret_value()
     response = RedirectResponse(url, status_code=303)
-    flow = _flow_cookie(secret, state, target, request.app.state.clock.now().timestamp())
+    flow = _flow_cookie(secret, state, target, Services.of(request.app).clock.now().timestamp())
     response.headers.append(
         "set-cookie", cookie_header(FLOW_COOKIE, flow, settings, max_age=FLOW_TTL_S)
     )
@@ -116,12 +117,12 @@ async def _start_session(
 ) -> str:
     """The person behind the verified id_token, signed in: a new session (rotated)."""
     async with uow.side_write() as session:
-        clock = request.app.state.clock
+        clock = Services.of(request.app).clock
         events = EventRecorder(
             session,
             clock,
             context=await event_context(request, None),
-            listeners=request.app.state.event_listeners,
+            listeners=Services.of(request.app).event_listeners,
         )
         users = await get_users(AccountRepository(session), runtime, events, clock)
         user = await users.sign_in_external(claims)
@@ -145,7 +146,9 @@ async def finish_oidc_sign_in(
     target = "/ui/"
     try:
         expected, target = _read_flow(
-            secret, request.cookies.get(FLOW_COOKIE), request.app.state.clock.now().timestamp()
+            secret,
+            request.cookies.get(FLOW_COOKIE),
+            Services.of(request.app).clock.now().timestamp(),
         )
         if error is not None:
             raise ExternalSignInFailed(f"The identity provider answered “{error[:100]}”.")

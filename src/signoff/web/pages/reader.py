@@ -8,9 +8,11 @@ from fastapi import Query, Request
 from starlette.responses import Response
 
 from signoff.core.pagination import PageRequest
+from signoff.core.services import Services
 from signoff.documents.deps import Documents, Policies, Reading
 from signoff.documents.models import Document, Revision
 from signoff.documents.rendering import RenderCache, status_of
+from signoff.documents.runtime import DocumentsRuntime
 from signoff.documents.schemas import VERSION_PATTERN, LintRead, diff_read, lint_read, summary
 from signoff.documents.service.policy import LintPolicyService
 from signoff.documents.service.reading import ReadingService, Snapshot
@@ -58,7 +60,7 @@ async def _lint(
         reading.today(),
         document.approval_expired_at,
     )
-    cache: RenderCache = request.app.state.render_cache
+    cache: RenderCache = Services.of(request.app).part(DocumentsRuntime).render_cache
     cached = cache.get(key)
     if cached is not None:
         return LintRead.model_validate_json(cached)
@@ -91,7 +93,7 @@ async def read_document(
     article = cut(rendered, snap.sections)
     lint = await _lint(request, access, reading, policies, snap)
     approval = approval_read(await reviews.approval(access, doc)) if head else None
-    threads, _ = await comments.page(access, doc, PageRequest(limit=200), {})
+    threads, _ = await comments.page(access, doc, PageRequest(limit=200))
     annotate(article, approval, lint.findings, [comment_read(t) for t in threads])
     return html(
         request,

@@ -51,7 +51,7 @@ class ReviewPage:
     async def context(self, access: OrgAccess) -> dict[str, Any]:
         document = await self.documents.get(access, self.doc)
         _, sections = await self.documents.head(document)
-        threads, _ = await self.comments.page(access, self.doc, PageRequest(limit=200), {})
+        threads, _ = await self.comments.page(access, self.doc, PageRequest(limit=200))
         return {
             "document": summary(document),
             "approval": approval_read(await self.reviews.approval(access, self.doc)),

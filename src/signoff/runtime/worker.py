@@ -28,9 +28,9 @@ from signoff.core.idempotency_records import purge_expired
 from signoff.core.logging import get_logger
 from signoff.core.metrics import Metrics
 from signoff.core.tracecontext import Continuation
-from signoff.dbmigrate import head_revision, schema_behind, schema_revision
 from signoff.delivery.engine import Engine, Pace, each
 from signoff.delivery.retention import purge_settled_events
+from signoff.migrations.runner import head_revision, schema_behind, schema_revision
 from signoff.notify.mailer import Mailer
 from signoff.notify.messages import Links
 from signoff.notify.metrics import NoticeMetrics
@@ -311,7 +311,7 @@ async def run_worker(settings: Settings) -> None:
 
     # Every model, as in the app: a foreign key's column type comes from the table it
     # references, so a table whose model was never imported would leave it untyped.
-    import signoff.models  # noqa: F401
+    import signoff.migrations.metadata  # noqa: F401
     from signoff.core import tracing
     from signoff.core.clock import SystemClock
 
@@ -325,27 +325,30 @@ async def run_worker(settings: Settings) -> None:
     extra = []
     if settings.worker.metrics_port is not None:
         extra.append(_serve_metrics(settings, metrics))
+    clock = SystemClock()
+    webhooks = WebhooksRuntime.from_settings(settings)
     background = Background.build(
-        settings,
-        db,
-        SystemClock(),
-        metrics,
-        accounts,
-        WebhooksRuntime.from_settings(settings),
-        extra,
-        tracer=tracer,
+        settings, db, clock, metrics, accounts, webhooks, extra, tracer=tracer
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     if settings.nats.url is not None and settings.nats.inbound_subject is not None:
-        # The consumer posts each message to the app's own inbound route, in-process.
-        from signoff.app import create_app
-        from signoff.inbound.consumer import InboundConsumer, asgi_handler
+        # The consumer applies each message through the inbound service, as the route does.
+        from signoff.inbound.consumer import InboundConsumer
+        from signoff.runtime.inbound import inbound_handler
+        from signoff.runtime.services import build_services
 
-        handle, close = asgi_handler(create_app(settings, database=db))
-        background.add(InboundConsumer(settings.nats, handle), close)
+        services = build_services(
+            settings,
+            db,
+            clock,
+            metrics,
+            events_committed=background.relay.wake,
+            runtimes=(accounts, webhooks, background),
+        )
+        background.add(InboundConsumer(settings.nats, inbound_handler(services, Transactions(db))))
     await background.start_at_schema_head(db)
     log.info("worker.started", jobs=[j.name for j in background.scheduler.jobs])
     try:

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from signoff.cli_docs import Org, Server, Token, _client, _fail
+from signoff.cli.docs import Org, Server, Token, _client, _fail
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -24,7 +24,7 @@ from signoff.core.config import DatabaseSettings
 if TYPE_CHECKING:
     from signoff.core.db import Database
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATIONS = Path(__file__).parent
 FILE_TEMPLATE = "%%(year)d-%%(month).2d-%%(day).2d_%%(hour).2d%%(minute).2d_%%(slug)s"
 
 

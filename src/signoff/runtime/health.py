@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
@@ -18,7 +17,8 @@ from pydantic import BaseModel, Field
 
 from signoff.core.access import PUBLIC
 from signoff.core.db import Database
-from signoff.dbmigrate import schema_behind, schema_revision
+from signoff.core.services import Check, Services
+from signoff.migrations.runner import schema_behind, schema_revision
 
 HEALTH_MEDIA_TYPE = "application/health+json"
 CHECK_TIMEOUT_S = 2.0
@@ -44,9 +44,6 @@ class CheckResult(BaseModel):
 class HealthReport(BaseModel):
     status: Literal["pass", "fail"]
     checks: dict[str, CheckResult] = Field(default_factory=dict)
-
-
-Check = Callable[[], Awaitable[dict[str, Any] | None]]
 
 
 async def run_check(check: Check) -> CheckResult:
@@ -113,7 +110,7 @@ async def get_liveness() -> Response:
 )
 async def get_readiness(request: Request) -> Response:
     """Ready to serve: database reachable, migrations at head, configured services reachable."""
-    checks: dict[str, Check] = request.app.state.readiness_checks
+    checks = Services.of(request.app).readiness_checks
     results = await asyncio.gather(*(run_check(c) for c in checks.values()))
     report = HealthReport(
         status="pass" if all(r.status == "pass" for r in results) else "fail",
@@ -133,7 +130,7 @@ async def get_readiness(request: Request) -> Response:
 )
 async def get_metrics(request: Request) -> Response:
     """Metrics in the Prometheus text exposition format."""
-    metrics = request.app.state.metrics
+    metrics = Services.of(request.app).metrics
     await metrics.refresh()
     body, media_type = metrics.exposition()
     return Response(body, media_type=media_type)

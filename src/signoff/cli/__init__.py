@@ -1,0 +1,1 @@
+"""The ``signoff`` command line: its commands and the work behind them."""

@@ -1,0 +1,1 @@
+"""The process runtime: serving over HTTP, the background worker, probes, backups."""
