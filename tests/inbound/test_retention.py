@@ -9,10 +9,14 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from signoff.app import create_app
+from signoff.core.config import Settings
+from signoff.core.db import Database
 from signoff.inbound.retention import purge_inbox
 from tests.inbound.support import event, upstream
 from tests.inbound.test_inbound import doc, inbox_size, revision
 from tests.support.identity import Actor
+from tests.support.webhooks import background, run_job
 
 pytestmark = pytest.mark.requirement("REQ-027")
 
@@ -48,3 +52,16 @@ async def test_old_entries_go_in_batches_and_a_late_redelivery_is_stale(
     assert again.status_code == 200, again.text
     assert again.json()["outcome"] == "stale"
     assert await revision(client, owner, doc) == before
+
+
+async def test_the_worker_purges_the_inbox_on_its_schedule(
+    settings: Settings, db: Database, client: httpx.AsyncClient, owner: Actor, doc: str
+) -> None:
+    jama = await upstream(client, owner)
+    sent = event("requirement.created", "JAMA-9", "TRK-039", summary="Young", version=1)
+    assert (await jama.send(client, sent)).json()["outcome"] == "applied"
+    app = create_app(settings, database=db)
+    try:
+        assert await run_job(app, "purge_inbox") == 0  # received now: well within 30 days
+    finally:
+        await background(app).stop()

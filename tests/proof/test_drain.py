@@ -21,8 +21,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from signoff import dbmigrate
 from signoff.core.config import DatabaseSettings
+from signoff.migrations import runner
 from tests.documents.conftest import FIXTURES
 from tests.proof.conftest import Served, proof_env, serve
 from tests.support.databases import backend_of
@@ -119,7 +119,7 @@ async def served(server_database_url: str, tmp_path: Path) -> AsyncIterator[Serv
     are in progress from before the signal until after it, and what is measured is the
     drain, not the timeout."""
     url = proof_env(server_database_url, tmp_path)["SIGNOFF_DATABASE__URL"]
-    await asyncio.to_thread(dbmigrate.upgrade, DatabaseSettings(url=url))
+    await asyncio.to_thread(runner.upgrade, DatabaseSettings(url=url))
     with serve(server_database_url, tmp_path, SIGNOFF_SERVER__REQUEST_TIMEOUT_S="600") as server:
         yield server
 

@@ -315,6 +315,13 @@ class WorkerSettings(BaseModel):
         description="Relayed events, with their finished webhook deliveries and email notices, "
         "are deleted this long after they occurred; until then a delivery can be redelivered.",
     )
+    inbox_retention_days: float = Field(
+        default=30.0,
+        gt=0,
+        le=3650,
+        description="Inbound event ids are kept this long; a later redelivery of an event is "
+        "answered `stale` instead of `duplicate` and changes nothing either way.",
+    )
     purge_batch: int = Field(default=1000, ge=1, le=100_000)
     overdue_check_s: float = Field(default=300.0, gt=0)
     approval_expiry_check_s: float = Field(default=3600.0, gt=0)

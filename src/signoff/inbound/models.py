@@ -44,7 +44,7 @@ class InboxEntry(Base):
     external_id: Mapped[str] = mapped_column(String(200))
     # applied | stale (an older version than one already applied)
     outcome: Mapped[str] = mapped_column(String(10))
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class InboundRequirement(Base):

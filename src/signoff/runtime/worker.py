@@ -30,6 +30,7 @@ from signoff.core.metrics import Metrics
 from signoff.core.tracecontext import Continuation
 from signoff.delivery.engine import Engine, Pace, each
 from signoff.delivery.retention import purge_settled_events
+from signoff.inbound.retention import purge_inbox
 from signoff.migrations.runner import head_revision, schema_behind, schema_revision
 from signoff.notify.mailer import Mailer
 from signoff.notify.messages import Links
@@ -88,6 +89,7 @@ def jobs(settings: Settings, accounts: AccountsRuntime) -> list[Job]:
         Job("mark_overdue_questions", settings.worker.overdue_check_s, overdue_questions),
         Job("expire_approvals", settings.worker.approval_expiry_check_s, expired_approvals),
         Job("purge_settled_events", settings.worker.purge_interval_s, settled_events(settings)),
+        Job("purge_inbox", settings.worker.purge_interval_s, old_inbox_entries(settings)),
     ]
 
 
@@ -102,6 +104,22 @@ def settled_events(settings: Settings) -> JobFn:
             done = await purge_settled_events(
                 session, now, retention=retention, batch=batch, queues=QUEUES
             )
+            purged += done
+            if done < batch:
+                return purged
+            await session.commit()
+
+    return purge
+
+
+def old_inbox_entries(settings: Settings) -> JobFn:
+    retention = timedelta(days=settings.worker.inbox_retention_days)
+    batch = settings.worker.purge_batch
+
+    async def purge(session: AsyncSession, now: datetime) -> int:
+        purged = 0
+        while True:  # a batch per transaction, as for the events
+            done = await purge_inbox(session, now, retention=retention, batch=batch)
             purged += done
             if done < batch:
                 return purged
