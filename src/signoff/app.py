@@ -30,14 +30,13 @@ from signoff.core.openapi import install_openapi, openapi_document, operation_id
 from signoff.core.problems import install_problem_handlers
 from signoff.core.requestlimit import LimitedAuthenticator, RequestLimiter
 from signoff.core.services import Check, Services
-from signoff.inbound.consumer import InboundConsumer
 from signoff.migrations.runner import head_revision
 from signoff.orgs.service.request_limits import OrgBudgetCache
 from signoff.runtime import health
-from signoff.runtime.inbound import inbound_handler
+from signoff.runtime.inbound import inbound_consumer
 from signoff.runtime.services import build_services
 from signoff.runtime.serving import DrainMiddleware
-from signoff.runtime.worker import Background, Transactions
+from signoff.runtime.worker import Background
 from signoff.web.assembly import install_web
 from signoff.webhooks.runtime import WebhooksRuntime
 
@@ -137,7 +136,7 @@ def create_app(
     app.state.services = services
 
     if settings.nats.url is not None and settings.nats.inbound_subject is not None:
-        background.add(InboundConsumer(settings.nats, inbound_handler(services, Transactions(db))))
+        background.add(inbound_consumer(services))
 
     install_problem_handlers(app)
     install_idempotency(app)
