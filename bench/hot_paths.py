@@ -611,15 +611,21 @@ def expect_status(url: str, headers: dict[str, str], status: int) -> None:
 
 
 def server_sections(seeded: Seeded, server: Server) -> None:
+    """The sections' ETags once the server is done with what the warm-up left queued: PUTs
+    wrk abandoned are still applied for seconds after it exits, and ETags read meanwhile
+    would be refused (412) in the measured run. Read until two reads agree."""
     base = f"{server.base}/v1/orgs/{seeded.slug}/documents/{seeded.edit_key}/sections/"
     with httpx.Client(headers={"Authorization": seeded.token}, timeout=60) as client:
-        for section in seeded.sections:
-            for _ in range(30):  # requests the run left queued may still hold the document
+        previous: dict[str, str] = {}
+        for _ in range(30):
+            for section in seeded.sections:
                 got = client.get(base + section)
                 if got.status_code == 200:
                     seeded.sections[section] = got.headers["etag"]
-                    break
-                time.sleep(1)
+            if seeded.sections == previous:
+                return
+            previous = dict(seeded.sections)
+            time.sleep(2)
 
 
 def search_only(seeded: Seeded, server: Server, seconds: int, connections: int) -> Measure:
