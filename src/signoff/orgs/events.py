@@ -109,3 +109,13 @@ class TeamMemberChanged(Event):
 
     def data(self) -> dict[str, object]:
         return {"team": self.team, "user_id": str(self.user_id)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class RequestLimitsUpdated(Event):
+    """The organization's own request budgets (None: the server's default)."""
+
+    TYPE = "orgs.request_limits_updated"
+
+    reads_per_minute: int | None
+    writes_per_minute: int | None
