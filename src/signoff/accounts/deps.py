@@ -5,13 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from signoff.accounts.repository import AccountRepository
 from signoff.accounts.runtime import AccountsRuntime
 from signoff.accounts.service import CredentialService, GrantService, UserService
-from signoff.core.clock import Clock
-from signoff.core.events import EventRecorder
 from signoff.core.services import Services
 from signoff.core.transaction import DbSession
 from signoff.core.web import ClockDep, Events
@@ -32,23 +29,10 @@ async def get_repository(session: DbSession) -> AccountRepository:
 Repo = Annotated[AccountRepository, Depends(get_repository)]
 
 
-async def get_users(repo: Repo, runtime: Runtime, events: Events, clock: ClockDep) -> UserService:
-    return UserService(repo, runtime.passwords, runtime.throttle, events, clock, runtime.secret)
-
-
-def users_in(
-    session: AsyncSession, runtime: AccountsRuntime, events: EventRecorder, clock: Clock
+async def get_users(
+    session: DbSession, runtime: Runtime, events: Events, clock: ClockDep
 ) -> UserService:
-    """The users service on a session of the caller's own (a side write outside the
-    request's transaction), for callers outside this domain: never its repository."""
-    return UserService(
-        AccountRepository(session),
-        runtime.passwords,
-        runtime.throttle,
-        events,
-        clock,
-        runtime.secret,
-    )
+    return runtime.users(session, events, clock)
 
 
 async def get_credentials(
