@@ -28,6 +28,12 @@ from signoff.documents.models import (
 # A document locked by ``DocumentService.writable``: another domain reads it as a
 # ``DocumentRef`` and hands it back to the documents service's write methods, nothing more.
 LockedDocument = Document
+# The rows the documents services return to the pages that show them (``web/``): a page
+# reads their attributes and hands them back to the documents services, nothing more; it
+# never queries or changes them (import-linter keeps ``web/`` out of ``documents.models``).
+DocumentRow = Document
+RevisionRow = Revision
+SectionRow = SectionVersion
 
 
 class DocumentRef(Protocol):

@@ -26,7 +26,12 @@ from signoff.traceability.errors import (
     LinkKindNotAllowed,
     LinkNotFound,
 )
-from signoff.traceability.events import ApiSpecAttached, TestReportAttached
+from signoff.traceability.events import (
+    ApiSpecAttached,
+    TestReportAttached,
+    TraceLinkChanged,
+    TraceLinkConfirmed,
+)
 from signoff.traceability.formats import (
     OperationDiff,
     SpecError,
@@ -35,7 +40,7 @@ from signoff.traceability.formats import (
     parse_junit,
     parse_openapi,
 )
-from signoff.traceability.links import LinkKeeper, record_link_event
+from signoff.traceability.links import LinkKeeper, on_link
 from signoff.traceability.matrix import Matrix
 from signoff.traceability.models import ApiOperation, ApiSpec, TestResult, TestRun, TraceLink
 from signoff.traceability.requirements import report_requirements, spec_requirements
@@ -259,7 +264,7 @@ class TraceService:
             await self._session.flush()
         except IntegrityError as exc:
             raise LinkExists() from exc
-        await self._record(document, "trace_links.created", link)
+        await self._events.emit(TraceLinkChanged(**on_link(document, link), change="created"))
         return link
 
     def _resolve(self, ends: Ends, kind: str, ref: str) -> str:
@@ -289,7 +294,7 @@ class TraceService:
     async def unlink(self, access: OrgAccess, ref: str, link_id: uuid.UUID) -> None:
         await self._documents.writable(access, ref)
         document, link = await self.get(access, ref, link_id)
-        await self._record(document, "trace_links.deleted", link)
+        await self._events.emit(TraceLinkChanged(**on_link(document, link), change="deleted"))
         await self._session.delete(link)
         await self._session.flush()
 
@@ -310,10 +315,6 @@ class TraceService:
         link.confirmed_at, link.confirmed_by = now, access.principal.key
         link.confirmation_note = note or None
         await self._session.flush()
-        await record_link_event(
-            self._events, document, "trace_links.confirmed", link, note=link.confirmation_note
-        )
+        confirmed = TraceLinkConfirmed(**on_link(document, link), note=link.confirmation_note)
+        await self._events.emit(confirmed)
         return link
-
-    async def _record(self, document: DocumentRef, type: str, link: TraceLink) -> None:
-        await record_link_event(self._events, document, type, link)

@@ -36,6 +36,7 @@ from signoff.documents.errors import (
     UnknownReviewer,
     from_docformat,
 )
+from signoff.documents.filters import DocumentFilter
 from signoff.documents.identity import assign_ids
 from signoff.documents.models import Document, Revision, SectionVersion
 from signoff.documents.reader import DocumentRef
@@ -138,7 +139,7 @@ class DocumentService:
         return await self._repo.document(access.org_id, ref)
 
     async def page(
-        self, access: OrgAccess, page: PageRequest, filters: dict[str, object]
+        self, access: OrgAccess, page: PageRequest, filters: DocumentFilter
     ) -> tuple[list[Document], str | None]:
         return await self._repo.page(access.org_id, page, filters)
 

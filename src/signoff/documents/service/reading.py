@@ -24,6 +24,7 @@ from signoff.docformat import (
 )
 from signoff.documents import search, work
 from signoff.documents.errors import DocumentNotFound, InvalidLintPolicy, RevisionNotFound
+from signoff.documents.filters import DocumentFilter
 from signoff.documents.models import Document, LintPolicy, Revision, SectionVersion
 from signoff.documents.rendering import RenderCache, parsed_document, status_of
 from signoff.documents.repository import DocumentRepository
@@ -110,7 +111,7 @@ class ReadingService:
         return document
 
     async def page(
-        self, access: OrgAccess, page: PageRequest, filters: dict[str, object]
+        self, access: OrgAccess, page: PageRequest, filters: DocumentFilter
     ) -> tuple[list[Document], str | None]:
         return await self._repo.page(access.org_id, page, filters)
 
