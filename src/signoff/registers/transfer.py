@@ -272,7 +272,8 @@ class TransferService:
         out = []
         for name in names:
             kind = KINDS[name]
-            section = next((s for s in sections if s.template_number == kind.section), None)
+            place = await self._registers.places.section_of(document, kind)
+            section = next((s for s in sections if place and s.template_number == place), None)
             rows = await self._registers.rows(access, ref, kind) if section else []
             columns = kind.columns
             where = (document.key, document.version, section.number or "" if section else "")

@@ -27,7 +27,6 @@ from signoff.documents.errors import DocumentNotFound, InvalidLintPolicy, Revisi
 from signoff.documents.models import Document, LintPolicy, Revision, SectionVersion
 from signoff.documents.rendering import RenderCache, parsed_document, status_of
 from signoff.documents.repository import DocumentRepository
-from signoff.documents.service.documents import template_name
 from signoff.orgs.service import OrgAccess
 from signoff.templates.service import TemplateService
 
@@ -46,7 +45,7 @@ class Snapshot:
 
     @property
     def template(self) -> str:
-        return template_name(self.document)
+        return self.document.template_name
 
     def parsed(self) -> ParsedDocument:
         return parsed_document(self.document, self.revision, self.sections, self.template)
