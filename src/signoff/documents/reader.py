@@ -56,6 +56,8 @@ class DocumentRef(Protocol):
     def head_revision(self) -> int: ...
     @property
     def required_approvals(self) -> int | None: ...
+    @property
+    def template_name(self) -> str: ...
 
 
 class SectionRef(Protocol):
@@ -84,6 +86,7 @@ class DocumentHead:
     approved_at: datetime | None
     archived_at: datetime | None
     required_approvals: int | None
+    template_name: str
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,7 @@ def head_of(document: Document) -> DocumentHead:
         document.approved_at,
         document.archived_at,
         document.required_approvals,
+        document.template_name,
     )
 
 

@@ -14,10 +14,11 @@ from signoff.core.events import EventRecorder
 from signoff.core.pagination import CursorCodec, PageRequest, keyset_page
 from signoff.documents.reader import DocumentRef
 from signoff.documents.service.documents import DocumentService
+from signoff.exchange import reqif
 from signoff.orgs.service import OrgAccess
 from signoff.traceability import ends as ends_module
 from signoff.traceability import matrix as matrices
-from signoff.traceability.ends import ALLOWED, Ends
+from signoff.traceability.ends import ALLOWED, End, Ends
 from signoff.traceability.errors import (
     InvalidReport,
     InvalidSpec,
@@ -95,6 +96,23 @@ class TraceService:
         )
         endpoints = next((s.body for s in sections if s.template_number == "4.3"), "")
         return document, matrices.build(ends, links, endpoints)
+
+    async def reqif_trace(
+        self, access: OrgAccess, ref: str
+    ) -> tuple[list[reqif.Endpoint], dict[str, tuple[list[str], list[str]]]]:
+        """What a ReqIF export says of each requirement's trace: the operations and tests
+        it is linked to (by any origin: table, spec, report, manual), by requirement id."""
+        _, matrix = await self.matrix(access, ref)
+        endpoints: dict[tuple[str, str], reqif.Endpoint] = {}
+        traced: dict[str, tuple[list[str], list[str]]] = {}
+        for row in matrix.rows:
+            for end in (*row.operations, *row.tests):
+                endpoints.setdefault((end.kind, end.ref), _endpoint(end))
+            traced[row.requirement.label] = (
+                [e.ref for e in row.operations],
+                [e.ref for e in row.tests],
+            )
+        return list(endpoints.values()), traced
 
     async def _suspects(self, document: DocumentRef) -> int:
         count = await self._session.scalar(
@@ -318,3 +336,10 @@ class TraceService:
         confirmed = TraceLinkConfirmed(**on_link(document, link), note=link.confirmation_note)
         await self._events.emit(confirmed)
         return link
+
+
+def _endpoint(end: End) -> reqif.Endpoint:
+    if end.kind == "operation":
+        name = f"{end.detail.get('method', '')} {end.detail.get('path', '')}".strip()
+        return reqif.Endpoint("operation", end.ref, name, str(end.detail.get("summary") or ""))
+    return reqif.Endpoint("test", end.ref, end.label, str(end.detail.get("outcome") or ""))

@@ -82,11 +82,6 @@ def section_etag(document: Document, section: SectionVersion) -> str:
     return etag_of("section", document.id, section.section_id, section.fingerprint)
 
 
-def template_name(document: Document) -> str:
-    prefix = "org:" if document.template_source == "org" else ""
-    return f"{prefix}{document.template_slug}@{document.template_version}"
-
-
 def find_section(sections: Sequence[SectionVersion], ref: str) -> SectionVersion:
     """A section by stable id, else by number (`3.3`)."""
     found = next((s for s in sections if s.section_id == ref), None)
@@ -147,6 +142,10 @@ class DocumentService:
         revision = await self._repo.revision(document.id, document.head_revision)
         assert revision is not None
         return revision, await self._repo.sections_of(revision.id)
+
+    async def template_of(self, document: DocumentRef) -> LoadedTemplate:
+        """The template the document was made from (its version, not the latest)."""
+        return await self._templates.resolve(document.org_id, document.template_name)
 
     async def parse(self, text: str, template: Template | None = None) -> ParsedDocument:
         """Parse Markdown a client sent, in a worker process when it is large (core/cpu.py).
@@ -242,7 +241,7 @@ class DocumentService:
         """Docs-as-code push: the Markdown becomes the document's next revision."""
         document = await self.writable(access, ref)
         require_current(document, if_match)
-        loaded = await self._templates.resolve(access.org_id, template_name(document))
+        loaded = await self.template_of(document)
         parsed = match_template(_titled(await self.parse(text, loaded.parsed)), loaded.parsed)
         revision, previous = await self.head(document)
         authors, warnings = await self._authors_named(access, parsed.control.authors)

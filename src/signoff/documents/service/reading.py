@@ -28,7 +28,6 @@ from signoff.documents.filters import DocumentFilter
 from signoff.documents.models import Document, LintPolicy, Revision, SectionVersion
 from signoff.documents.rendering import RenderCache, parsed_document, status_of
 from signoff.documents.repository import DocumentRepository
-from signoff.documents.service.documents import template_name
 from signoff.orgs.service import OrgAccess
 from signoff.templates.service import TemplateService
 
@@ -47,7 +46,7 @@ class Snapshot:
 
     @property
     def template(self) -> str:
-        return template_name(self.document)
+        return self.document.template_name
 
     def parsed(self) -> ParsedDocument:
         return parsed_document(self.document, self.revision, self.sections, self.template)
