@@ -9,9 +9,15 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, model_validator
 
 from signoff.docformat import LintConfig, LintReport, SectionDiff
-from signoff.documents.models import KEY_PREFIX, Document, LintPolicy, Revision, SectionVersion
+from signoff.documents.models import (
+    KEY_PREFIX,
+    Document,
+    LintPolicy,
+    Revision,
+    SectionVersion,
+    template_name,
+)
 from signoff.documents.rendering import status_of
-from signoff.documents.service.documents import template_name
 from signoff.documents.service.reading import SearchResult, Snapshot
 
 Status = Literal["draft", "in_review", "approved"]
@@ -223,7 +229,9 @@ def _summary_fields(document: Any, key: str) -> dict[str, Any]:
         "revision": document.head_revision,
         "approved_version": f"{document.major}.0" if document.major else None,
         "approved_at": document.approved_at,
-        "template": template_name(document),
+        "template": template_name(
+            document.template_source, document.template_slug, document.template_version
+        ),
         "created_at": document.created_at,
         "updated_at": document.updated_at,
         "archived_at": document.archived_at,
