@@ -15,7 +15,7 @@ from signoff.accounts.errors import InvalidToken, SessionRevoked
 from signoff.accounts.models import ServiceAccount
 from signoff.accounts.repository import AccountRepository
 from signoff.accounts.runtime import AccountsRuntime
-from signoff.accounts.service import CredentialService, UserService
+from signoff.accounts.service import CredentialService
 from signoff.accounts.service.credentials import API_KEY_PREFIX
 from signoff.core.access_cache import CREDENTIALS, AccessCache
 from signoff.core.auth import Principal
@@ -61,6 +61,20 @@ class AccountsAuthenticator:
         if oidc is not None and oidc.issued(claims):
             return await self._external(request, uow, token)
         return await self._access_token(request, uow, token, claims, cache)
+
+    async def cached(self, cache: AccessCache, token: str) -> Principal | None:
+        """The principal of a credential the access cache holds and that is not revoked,
+        with no database: what ``authenticate`` answers when its cache hits. None for
+        anything else (a miss, a revoked session, a list not loaded yet): ``authenticate``
+        then decides, and refuses as it does."""
+        cached = cache.get(("credential", token))
+        if not isinstance(cached, Principal):
+            return None
+        if cached.session_id is not None:
+            revocations = self._runtime.refresh.revocations
+            if not revocations.loaded or await revocations.is_revoked(cached.session_id):
+                return None
+        return cached
 
     async def _access_token(
         self,
@@ -120,14 +134,7 @@ class AccountsAuthenticator:
                 listeners=state.event_listeners,
                 context=EventContext(actor=f"oidc:{claims.issuer}#{claims.subject}"),
             )
-            users = UserService(
-                AccountRepository(session),
-                self._runtime.passwords,
-                self._runtime.throttle,
-                events,
-                state.clock,
-                self._runtime.secret,
-            )
+            users = self._runtime.users(session, events, state.clock)
             user = await users.from_external(claims)
         return Principal(
             kind="user",

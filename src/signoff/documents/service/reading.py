@@ -24,10 +24,10 @@ from signoff.docformat import (
 )
 from signoff.documents import search, work
 from signoff.documents.errors import DocumentNotFound, InvalidLintPolicy, RevisionNotFound
+from signoff.documents.filters import DocumentFilter
 from signoff.documents.models import Document, LintPolicy, Revision, SectionVersion
-from signoff.documents.rendering import RenderCache, parsed_document, status_of
+from signoff.documents.rendering import RenderCache, head_key, parsed_document, status_of
 from signoff.documents.repository import DocumentRepository
-from signoff.documents.service.documents import template_name
 from signoff.orgs.service import OrgAccess
 from signoff.templates.service import TemplateService
 
@@ -46,7 +46,7 @@ class Snapshot:
 
     @property
     def template(self) -> str:
-        return template_name(self.document)
+        return self.document.template_name
 
     def parsed(self) -> ParsedDocument:
         return parsed_document(self.document, self.revision, self.sections, self.template)
@@ -110,7 +110,7 @@ class ReadingService:
         return document
 
     async def page(
-        self, access: OrgAccess, page: PageRequest, filters: dict[str, object]
+        self, access: OrgAccess, page: PageRequest, filters: DocumentFilter
     ) -> tuple[list[Document], str | None]:
         return await self._repo.page(access.org_id, page, filters)
 
@@ -124,13 +124,13 @@ class ReadingService:
         """The head's whole response body, when an earlier request made it. Keyed by the
         document's entire row: any change to the document (a revision, a status, a title,
         archiving) is a different key, and the old entry ages out of the LRU."""
-        return self._cache.get(("head", tuple(row), fmt, encoding))
+        return self._cache.get(head_key(row, fmt, encoding))
 
     def keep_head(self, row: Row[Any], fmt: str, body: bytes) -> dict[str, bytes]:
         """Keep the head's body, as is and gzipped; returns both by encoding."""
         bodies = {"identity": body, "gzip": gzip.compress(body, compresslevel=6, mtime=0)}
         for encoding, value in bodies.items():
-            self._cache.put(("head", tuple(row), fmt, encoding), value)
+            self._cache.put(head_key(row, fmt, encoding), value)
         return bodies
 
     async def rendered(self, document: Document, revision: Revision, fmt: str) -> bytes:
