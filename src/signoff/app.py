@@ -34,16 +34,15 @@ from signoff.core.requestlimit import LimitedAuthenticator, RequestLimiter
 from signoff.core.services import Check, Services
 from signoff.documents.fastlane import DOCUMENT_PATH, LIST_PATH, document_lane, list_lane
 from signoff.documents.runtime import DocumentsRuntime
-from signoff.inbound.consumer import InboundConsumer
 from signoff.migrations.runner import head_revision
 from signoff.orgs.fastlane import Gate
 from signoff.orgs.service.request_limits import OrgBudgetCache
 from signoff.runtime import health
 from signoff.runtime.health import liveness
-from signoff.runtime.inbound import inbound_handler
+from signoff.runtime.inbound import inbound_consumer
 from signoff.runtime.services import build_services
 from signoff.runtime.serving import DrainMiddleware
-from signoff.runtime.worker import Background, Transactions
+from signoff.runtime.worker import Background
 from signoff.web.assembly import install_web
 from signoff.webhooks.runtime import WebhooksRuntime
 
@@ -143,7 +142,7 @@ def create_app(
     app.state.services = services
 
     if settings.nats.url is not None and settings.nats.inbound_subject is not None:
-        background.add(InboundConsumer(settings.nats, inbound_handler(services, Transactions(db))))
+        background.add(inbound_consumer(services))
 
     install_problem_handlers(app)
     install_idempotency(app)
@@ -181,11 +180,13 @@ def fast_lanes(
 ) -> list[Lane]:
     """The requests answered before the framework (core.fastlane): liveness always; the
     document read when the credentials are Signoff's own (a test's authenticator is not
-    one the lane knows how to consult without the database)."""
+    one the lane knows how to consult without the database), and no read replica is
+    configured: the full app's routes apply the replica's fallback rule (core/replica.py),
+    the lane does not (yet)."""
     lanes = [
         Lane("GET", re.compile("/health/live"), Route("/health/live"), static_lane(liveness()))
     ]
-    if isinstance(limited.inner, AccountsAuthenticator):
+    if isinstance(limited.inner, AccountsAuthenticator) and services.db.gate is None:
         gate = Gate(limited.inner, services.access_cache, limited.limiter, budgets)
         reads = document_lane(
             gate,

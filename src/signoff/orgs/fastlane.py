@@ -58,8 +58,13 @@ class Gate:
         # Counted once: the full app, should the lane pass the request on after this,
         # takes this principal as authenticated (``core.auth.optional_principal``) and
         # does not count it again.
-        scope.setdefault("state", {})["principal"] = principal
-        await self._limiter.check(principal, slug, write=False, own=own)
+        state = scope.setdefault("state", {})
+        state["principal"] = principal
+        # Counted under the organization's id, as the full app counts it; the edge sends
+        # the RateLimit headers (core/requestlimit.py).
+        state["ratelimit_headers"] = await self._limiter.check(
+            principal, own.org_id, write=False, own=own
+        )
         return access
 
 
