@@ -10,7 +10,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from signoff.core.errors import PreconditionFailedError, SignoffError
 from signoff.docformat.html import render_fragment
 from signoff.documents.deps import Documents
-from signoff.documents.models import Document, SectionVersion
+from signoff.documents.reader import LockedDocument, SectionRow
 from signoff.documents.schemas import SectionPut, summary
 from signoff.documents.service.documents import find_section, section_etag
 from signoff.web.access import OrgWriter
@@ -25,7 +25,7 @@ MAX_BODY = 1024 * 1024
 
 
 def _context(
-    document: Document, section: SectionVersion, body: str, **extra: object
+    document: LockedDocument, section: SectionRow, body: str, **extra: object
 ) -> dict[str, object]:
     return {
         "document": summary(document),

@@ -18,11 +18,10 @@ from typing import Annotated
 from fastapi import Query, Request
 from starlette.responses import RedirectResponse, Response
 
-from signoff.accounts.deps import Runtime, get_users
+from signoff.accounts.deps import Runtime
 from signoff.accounts.errors import ExternalSignInFailed
 from signoff.accounts.oidc import ExternalIdentityClaims
 from signoff.accounts.oidc_login import OidcLogin
-from signoff.accounts.repository import AccountRepository
 from signoff.core.config import Settings
 from signoff.core.errors import NotFoundError, SignoffError
 from signoff.core.events import EventRecorder
@@ -124,7 +123,7 @@ async def _start_session(
             context=await event_context(request, None),
             listeners=Services.of(request.app).event_listeners,
         )
-        users = await get_users(AccountRepository(session), runtime, events, clock)
+        users = runtime.users(session, events, clock)
         user = await users.sign_in_external(claims)
         return await sessions_for(request, session).start(user.id, replacing=browser.token)
 
