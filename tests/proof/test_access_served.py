@@ -33,12 +33,21 @@ async def http(served: Served) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def test_every_route_by_every_caller_over_a_socket(
-    app: FastAPI, http: httpx.AsyncClient, record_property: Callable[[str, object], None]
+    app: FastAPI,
+    http: httpx.AsyncClient,
+    served: Served,
+    record_property: Callable[[str, object], None],
 ) -> None:
-    made = {
-        "anonymous": await walk_anonymously(http, app, relayed),
-        "other organization": await walk_other_organizations(http, app, relayed),
-    }
-    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
-        made[method] = await walk_roles(http, app, relayed, method)
+    try:
+        made = {
+            "anonymous": await walk_anonymously(http, app, relayed),
+            "other organization": await walk_other_organizations(http, app, relayed),
+        }
+        for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+            made[method] = await walk_roles(http, app, relayed, method)
+    except AssertionError as failed:
+        # The server's own log says why it answered as it did (a 500's traceback).
+        served.process.kill()
+        assert served.process.stdout is not None
+        raise AssertionError(served.process.stdout.read().decode()[-8000:]) from failed
     record_property("figures", f"row 9 served: calls {made}, total {sum(made.values())}, 0 leaks")
