@@ -119,6 +119,9 @@ class ServerSettings(BaseModel):
     graceful_shutdown_s: float = Field(default=30.0, ge=0)
     max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
     gzip_min_bytes: int = Field(default=1024, ge=0)
+    # The hottest reads answered before the framework (core.fastlane; design §10.6). Off,
+    # every request takes the full stack: the tests compare the two answers byte for byte.
+    fast_lane: bool = True
     trusted_proxies: CommaList = Field(default_factory=list)
     public_url: str | None = None
     # `/docs` and `/openapi.json`; None: served except in production.
