@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from opentelemetry.trace import TracerProvider
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from signoff.accounts.runtime import AccountsRuntime
 from signoff.audit.service import append as audit_append
@@ -38,6 +38,7 @@ from signoff.notify.metrics import NoticeMetrics
 from signoff.notify.models import EmailNotice
 from signoff.notify.queue import Letter, NoticeQueue, SendResult
 from signoff.outbox.jetstream import JetStreamPublisher
+from signoff.outbox.notifications import OutboxNotifications
 from signoff.outbox.relay import Destination, OutboxRelay, outbox_gauges
 from signoff.registers.jobs import mark_overdue_questions
 from signoff.review.jobs import expire_approvals
@@ -257,6 +258,9 @@ class Background:
         scheduler = Scheduler(db, clock, [*jobs(settings, accounts), *(extra_jobs or [])])
         background = cls(scheduler, relay, engine, notices)
         background._closers.append(client.aclose)
+        if db.dialect == "postgresql" and isinstance(db.primary, AsyncEngine):
+            # Woken by the commits of other processes too, not only by their next poll.
+            background.add(OutboxNotifications(db, relay.wake))
         return background
 
     def start(self) -> None:
