@@ -65,6 +65,14 @@ class SectionRef(Protocol):
     def content_hash(self) -> str: ...
 
 
+class HeadSection(SectionRef, Protocol):
+    """A section with the template section it matched, which ownership rules may name
+    (a ``SectionDigest``, or the documents service's own row)."""
+
+    @property
+    def template_number(self) -> str | None: ...
+
+
 @dataclass(frozen=True)
 class DocumentHead:
     id: uuid.UUID

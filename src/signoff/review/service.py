@@ -12,7 +12,13 @@ from signoff.core.clock import Clock
 from signoff.core.concurrency import etag_of, require_if_match
 from signoff.core.events import EventRecorder
 from signoff.core.pagination import PageRequest
-from signoff.documents.reader import DocumentReader, DocumentRef, LockedDocument, SectionRef
+from signoff.documents.reader import (
+    DocumentReader,
+    DocumentRef,
+    HeadSection,
+    LockedDocument,
+    SectionRef,
+)
 from signoff.documents.service.documents import DocumentService
 from signoff.documents.service.reading import ReadingService
 from signoff.orgs.service import MemberService, OrgAccess
@@ -403,12 +409,17 @@ class ReviewService:
         return items, rounds, cursor
 
     async def approval(self, access: OrgAccess, ref: str) -> ApprovalView:
-        document = await self._documents.get(access, ref)
-        round_ = await self._repo.open_round(document.id)
-        judged = await self.rounds.judge(document, round_)
-        reviews = await self._repo.reviews(round_.id) if round_ else []
-        last = await self._repo.last_round(document.id, "approved")
-        return ApprovalView(document, round_, judged, reviews, last)
+        return await self.approval_of(await self._documents.get(access, ref))
+
+    async def approval_of(
+        self, document: DocumentRef, head: Sequence[HeadSection] | None = None
+    ) -> ApprovalView:
+        """The approval view of a document the caller has read through the documents
+        service (its access is checked there); ``head``: the head revision's sections when
+        the caller has them already (the reader page), so they are read once."""
+        round_, last = await self._repo.open_and_approved(document.id)
+        judged = await self.rounds.judge(document, round_, head)
+        return ApprovalView(document, round_, judged, judged.reviews, last)
 
     async def _record(self, document: DocumentRef, type: str, **data: object) -> None:
         await self._events.record(

@@ -82,7 +82,7 @@ async def inbox(
     now = clock.now()
     waiting = []
     for document in in_review:
-        view = approval_read(await reviews.approval(access, document.key))
+        view = approval_read(await reviews.approval_of(document))
         asks = _asks_me(view.missing, me, my_teams)
         if asks and view.round is not None:
             since = view.round.opened_at
