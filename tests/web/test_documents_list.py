@@ -68,3 +68,23 @@ async def test_the_completeness_column_is_loaded_in_a_batch(
         assert all(v.endswith("%") for v in _listed(page.text).values())
         counts.append(statements)
     assert len(counts[1]) == len(counts[2]), counts
+
+
+async def test_the_list_filters_by_template_as_the_api_does(
+    client: httpx.AsyncClient, person: Person, filled: str
+) -> None:
+    owner = await sign_up(client)
+    await _documents(client, owner, filled, blank=1)
+    await person.sign_in(owner.email)
+    page = f"/ui/orgs/{owner.orgs[0]}/documents"
+    assert set(_listed((await person.get(page, params={"template": "backend-server"})).text)) == {
+        "DD-1",
+        "DD-2",
+    }
+    assert _listed((await person.get(page, params={"template": "org:backend-server"})).text) == {}
+    api = docs_url(owner)
+    built_in = await client.get(api, params={"template": "backend-server"}, headers=owner.headers)
+    assert {d["key"] for d in built_in.json()["items"]} == {"DD-1", "DD-2"}
+    none = await client.get(api, params={"template": "org:other"}, headers=owner.headers)
+    assert none.status_code == 200
+    assert none.json()["items"] == []

@@ -123,6 +123,11 @@ class DocumentRepository:
                     )
                 )
             )
+        if filters.get("template"):
+            # As a document is created from it: `backend-server` (built in) or `org:api`.
+            name = str(filters["template"])
+            source, slug = ("org", name[4:]) if name.startswith("org:") else ("builtin", name)
+            stmt = stmt.where(Document.template_source == source, Document.template_slug == slug)
         if filters.get("q"):
             stmt = stmt.where(Document.title.ilike(f"%{_escape_like(filters['q'])}%", escape="\\"))
         scope = "documents:" + ":".join(f"{k}={v}" for k, v in sorted(filters.items()))

@@ -156,9 +156,21 @@ async def list_documents(
     author: Annotated[str | None, Query(description="A user id.")] = None,
     q: Annotated[str | None, Query(max_length=200, description="Words in the title.")] = None,
     archived: bool = False,
+    template: Annotated[
+        str | None,
+        Query(
+            max_length=70,
+            description="Made from this template: `backend-server` (built in) or `org:<slug>`.",
+        ),
+    ] = None,
 ) -> Page[DocumentSummary]:
     """Documents of the organization, newest first."""
-    filters: dict[str, object] = {"status": status, "q": q, "archived": archived}
+    filters: dict[str, object] = {
+        "status": status,
+        "q": q,
+        "archived": archived,
+        "template": template,
+    }
     if author:
         try:
             filters["author"] = uuid.UUID(author)

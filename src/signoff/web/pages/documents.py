@@ -41,8 +41,10 @@ async def list_documents(
     access: OrgReader,
     documents: Documents,
     reading: Reading,
+    templates: Templates,
     q: Annotated[str, Query(max_length=200)] = "",
     status: Annotated[str, Query(max_length=20)] = "",
+    template: Annotated[str, Query(max_length=70)] = "",
     cursor: Annotated[str | None, Query(max_length=1024)] = None,
 ) -> Response:
     """Newest first, keyset-paginated like the API; with words, the full-text search."""
@@ -52,6 +54,8 @@ async def list_documents(
     scores: dict[str, int] = {}
     if not q:
         filters: dict[str, object] = {"status": status} if status in STATUSES else {}
+        if template:
+            filters["template"] = template
         found, next_cursor = await documents.page(access, PageRequest(PAGE, cursor), filters)
         items = [summary(d) for d in found]
         scores = await _completeness(request, access, reading, found)
@@ -64,6 +68,8 @@ async def list_documents(
             "q": q,
             "status": status,
             "statuses": STATUSES,
+            "template": template,
+            "templates": await _templates(access, templates),
             "next_cursor": next_cursor,
             "completeness": scores if not q else {},
         },
