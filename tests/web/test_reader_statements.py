@@ -8,7 +8,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.documents.test_hot_statements import counted, settings
-from tests.review.support import cast, import_filled, ok
+from tests.review.support import cast, import_filled, ok, verdict
 from tests.web.pages import Person
 
 __all__ = ["settings"]  # the access cache kept for the whole test, as the hot-path counts
@@ -24,6 +24,7 @@ async def test_the_reader_page_statements_are_pinned(
     for n in range(3):
         body = {"section": "7.1", "body": f"Thread {n}", "blocking": n == 0}
         ok(await client.post(people.doc(key, "/comments"), json=body, headers=headers), 201)
+    ok(await verdict(client, people, people.security, key, "approve"), 201)
     await person.sign_in(people.author.email)
     url = f"/ui/orgs/{people.org}/documents/{key}"
     assert (await person.get(url)).status_code == 200  # warms the render and lint caches
@@ -35,6 +36,8 @@ async def test_the_reader_page_statements_are_pinned(
     assert "3 open threads" in page.text
     assert "security" in page.text
     assert "round 1 open" in page.text
+    # §7's sections, approved by the security team's reviewer at the hash they hold now.
+    assert f'approved by {people.name(people.security)} at <code title="content hash">' in page.text
     # The session; the document, its revision and its sections (once: 3 each before);
     # the lint policy (the lint itself is cached); the open and last approved rounds (one
     # statement), the review policy, reviewers, owning teams' members, verdicts (once),
