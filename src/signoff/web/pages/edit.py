@@ -9,10 +9,10 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from signoff.core.errors import PreconditionFailedError, SignoffError
 from signoff.docformat.html import render_fragment
-from signoff.documents.deps import Documents
+from signoff.documents.deps import Documents, Templates
 from signoff.documents.models import Document, SectionVersion
 from signoff.documents.schemas import SectionPut, summary
-from signoff.documents.service.documents import find_section, section_etag
+from signoff.documents.service.documents import find_section, section_etag, template_name
 from signoff.web.access import OrgWriter
 from signoff.web.forms import parse, text
 from signoff.web.render import PAGE_HEADERS, html
@@ -34,6 +34,7 @@ def _context(
         "etag": section_etag(document, section),
         "preview": render_fragment(body),
         "theirs": None,
+        "guidance": None,
         **extra,
     }
 
@@ -46,11 +47,18 @@ async def edit_section_page(
     browser: BrowserDep,
     access: OrgWriter,
     documents: Documents,
+    templates: Templates,
 ) -> Response:
     document = await documents.writable(access, doc)
     _, sections = await documents.head(document)
     found = find_section(sections, section)
-    return html(request, "documents/edit.html", _context(document, found, found.body))
+    # The template's guidance for this section (ui.md: the editor shows it), rendered by
+    # the same sanitizer as the section: an organization's template is user content.
+    loaded = await templates.resolve(access.org_id, template_name(document))
+    spec = loaded.parsed.get(found.template_number) if found.template_number else None
+    guidance = render_fragment(spec.guidance) if spec is not None and spec.guidance else None
+    context = _context(document, found, found.body, guidance=guidance)
+    return html(request, "documents/edit.html", context)
 
 
 @router.post(BASE + "/edit")
