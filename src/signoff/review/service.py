@@ -38,7 +38,7 @@ from signoff.review.errors import (
 )
 from signoff.review.metrics import ApprovalMetrics
 from signoff.review.models import Review, ReviewPolicy, ReviewRound
-from signoff.review.ownership import OwnerRule, valid_pattern
+from signoff.review.ownership import OwnerRule, owned_sections, valid_pattern
 from signoff.review.repository import ReviewRepository
 
 
@@ -420,6 +420,22 @@ class ReviewService:
         round_, last = await self._repo.open_and_approved(document.id)
         judged = await self.rounds.judge(document, round_, head)
         return ApprovalView(document, round_, judged, judged.reviews, last)
+
+    async def owner_teams(
+        self, access: OrgAccess, documents: Sequence[DocumentRef]
+    ) -> dict[uuid.UUID, list[str]]:
+        """The teams that own sections of each document's head under the organization's
+        ownership rules (those ``GET .../approval`` judges by), for a list of documents:
+        two statements whatever their number."""
+        policy = await self.policy(access)
+        if not policy.owners or not documents:
+            return {}
+        reader = DocumentReader(self._repo.session, access.org_id)
+        outlines = await reader.head_outlines(d.id for d in documents)
+        return {
+            doc_id: sorted(owned_sections(policy.owners, outline))
+            for doc_id, outline in outlines.items()
+        }
 
     async def _record(self, document: DocumentRef, type: str, **data: object) -> None:
         await self._events.record(
