@@ -23,7 +23,6 @@ from signoff.core.web import ClockDep
 from signoff.documents.deps import Documents
 from signoff.documents.schemas import DocumentSummary, summary
 from signoff.orgs.deps import TeamServiceDep
-from signoff.orgs.service import OrgAccess
 from signoff.registers.kinds import QUESTIONS
 from signoff.registers.router import Registers
 from signoff.registers.service import OrgItemFilter
@@ -46,11 +45,6 @@ class Waiting:
     since: datetime
     days: int
     asks: list[MissingRead]
-
-
-async def _my_teams(access: OrgAccess, teams: TeamServiceDep, me: uuid.UUID) -> set[str]:
-    found, _ = await teams.page(access, PageRequest(limit=200))
-    return {t.slug for t in found if me in await teams.member_ids(t)}
 
 
 def _asks_me(missing: list[MissingRead], me: uuid.UUID, my_teams: set[str]) -> list[MissingRead]:
@@ -77,7 +71,7 @@ async def inbox(
     assert browser.active is not None  # org_page has refused anyone else
     me = browser.active.user_id
     email, name = browser.active.user_email, browser.active.user_name
-    my_teams = await _my_teams(access, teams, me)
+    my_teams = await teams.slugs_of(access, me)
     in_review, more = await documents.page(access, PageRequest(LIMIT), {"status": "in_review"})
     now = clock.now()
     waiting = []
