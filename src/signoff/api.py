@@ -16,6 +16,7 @@ from signoff.review import pdf_router
 from signoff.review import router as review
 from signoff.templates import router as templates
 from signoff.traceability import router as traceability
+from signoff.traceability import transfer_router as trace_transfer
 from signoff.webhooks import router as webhooks
 
 # Included into the app each with the prefix (signoff.app): FastAPI walks, and builds the
@@ -38,6 +39,7 @@ ROUTERS = (
     # must not shadow their sub-paths.
     registers.router,
     transfer_router.router,
+    trace_transfer.router,
     webhooks.router,
     inbound.router,
 )

@@ -3,11 +3,14 @@ times as strings, the same keys in the same order."""
 
 from __future__ import annotations
 
+import ast
 import uuid
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
+import signoff
 from signoff.accounts.events import (
     CredentialChanged,
     IdentityLinked,
@@ -20,6 +23,7 @@ from signoff.accounts.events import (
     TokenRevoked,
     UserCreated,
 )
+from signoff.core.events import Event
 from signoff.documents.events import DocumentStateChanged, LintPolicyChanged, RevisionSaved
 from signoff.inbound.events import RequirementApplied, SourceChanged
 from signoff.orgs.events import (
@@ -29,14 +33,33 @@ from signoff.orgs.events import (
     MemberRoleChanged,
     OrgCreated,
     OrgUpdated,
+    RequestLimitsUpdated,
     SignedUp,
     TeamCreated,
     TeamMemberChanged,
 )
 from signoff.registers.events import QuestionOverdue, RegisterItemChanged
-from signoff.review.events import ApprovalExpired
+from signoff.review.events import (
+    ApprovalDismissed,
+    ApprovalExpired,
+    CommentChanged,
+    CommentReplied,
+    DocumentApproved,
+    DocumentPolicyChanged,
+    DocumentSubmitted,
+    DocumentWithdrawn,
+    ReviewPolicyUpdated,
+    ReviewSubmitted,
+    SectionOwnersUpdated,
+)
 from signoff.templates.events import TemplateRegistered
-from signoff.traceability.events import ApiSpecAttached, TestReportAttached
+from signoff.traceability.events import (
+    ApiSpecAttached,
+    TestReportAttached,
+    TraceLinkChanged,
+    TraceLinkConfirmed,
+    TraceLinkSuspected,
+)
 from signoff.webhooks.events import (
     RedeliveryRequested,
     SecretRotated,
@@ -287,3 +310,225 @@ def test_webhook_events_keep_their_wire_format() -> None:
             [h, ("delivery_id", str(delivery)), ("event_id", str(event))],
         ),
     ]
+
+
+def test_review_events_keep_their_wire_format() -> None:
+    """The payloads the three ``_record`` helpers of review built, key for key and in order."""
+    org, doc, review, user, thread, reply = (uuid.uuid4() for _ in range(6))
+    on: dict[str, Any] = {
+        "org_id": org,
+        "subject": "documents/DD-1",
+        "document_id": doc,
+        "key": "DD-1",
+    }
+    head = [("document_id", str(doc)), ("key", "DD-1")]
+    approval = {"review_id": str(review), "reviewer": "Ana", "sections": []}
+    covered = [{"section_id": "s1", "number": "2", "hash": "h"}]
+    changes = [{"section_id": "s1", "number": "2", "diff": "-a\n+b\n"}]
+    comment: dict[str, Any] = {"comment_id": thread, "section_id": "s1", "section": "2"}
+    c = [("comment_id", str(thread)), ("section_id", "s1"), ("section", "2")]
+    reviewers = {"users": [str(user)], "teams": ["core"]}
+    owned = {"core": ["2", "3.1"]}
+    found: list[Event] = [
+        DocumentSubmitted(
+            **on,
+            round=1,
+            revision=4,
+            version="0.4",
+            reviewers=reviewers,
+            owners=owned,
+            required_approvals=2,
+        ),
+        DocumentWithdrawn(**on, round=1),
+        DocumentPolicyChanged(**on, required=None),
+        DocumentApproved(
+            **on,
+            round=1,
+            revision=5,
+            version="1.0",
+            content_hash="sha256:ab",
+            approvals=[approval],
+            teams=["core"],
+        ),
+        ReviewSubmitted(
+            **on,
+            round=1,
+            review_id=review,
+            verdict="approve",
+            reviewer_id=user,
+            reviewer="Ana",
+            revision=4,
+            whole_document=False,
+            sections=covered,
+        ),
+        ApprovalDismissed(
+            **on,
+            round=1,
+            review_id=review,
+            reviewer_id=user,
+            reviewer="Ana",
+            reason="§2 changed in revision 5",
+            revision=5,
+            changes=changes,
+        ),
+        CommentChanged(**on, **comment, change="created", blocking=True),
+        CommentReplied(**on, **comment, reply_id=reply),
+        CommentChanged(**on, **comment, change="resolved", blocking=False),
+        CommentChanged(**on, **comment, change="reopened", blocking=False),
+        CommentChanged(**on, **comment, change="updated", blocking=True),
+    ]
+    assert [(e.type, e.subject, list(e.data().items())) for e in found] == [
+        (
+            "documents.submitted",
+            "documents/DD-1",
+            [
+                *head,
+                ("round", 1),
+                ("revision", 4),
+                ("version", "0.4"),
+                ("reviewers", reviewers),
+                ("owners", owned),
+                ("required_approvals", 2),
+            ],
+        ),
+        ("documents.withdrawn", "documents/DD-1", [*head, ("round", 1)]),
+        ("documents.review_policy_changed", "documents/DD-1", [*head, ("required", None)]),
+        (
+            "documents.approved",
+            "documents/DD-1",
+            [
+                *head,
+                ("round", 1),
+                ("revision", 5),
+                ("version", "1.0"),
+                ("content_hash", "sha256:ab"),
+                ("approvals", [approval]),
+                ("teams", ["core"]),
+            ],
+        ),
+        (
+            "reviews.submitted",
+            "documents/DD-1",
+            [
+                *head,
+                ("round", 1),
+                ("review_id", str(review)),
+                ("verdict", "approve"),
+                ("reviewer_id", str(user)),
+                ("reviewer", "Ana"),
+                ("revision", 4),
+                ("whole_document", False),
+                ("sections", covered),
+            ],
+        ),
+        (
+            "approvals.dismissed",
+            "documents/DD-1",
+            [
+                *head,
+                ("round", 1),
+                ("review_id", str(review)),
+                ("reviewer_id", str(user)),
+                ("reviewer", "Ana"),
+                ("reason", "§2 changed in revision 5"),
+                ("revision", 5),
+                ("changes", changes),
+            ],
+        ),
+        ("comments.created", "documents/DD-1", [*head, *c, ("blocking", True)]),
+        ("comments.replied", "documents/DD-1", [*head, *c, ("reply_id", str(reply))]),
+        ("comments.resolved", "documents/DD-1", [*head, *c, ("blocking", False)]),
+        ("comments.reopened", "documents/DD-1", [*head, *c, ("blocking", False)]),
+        ("comments.updated", "documents/DD-1", [*head, *c, ("blocking", True)]),
+    ]
+    policy = ReviewPolicyUpdated(
+        org_id=org, subject="orgs/acme", required_approvals=2, approval_expiry_days=None
+    )
+    owners = SectionOwnersUpdated(
+        org_id=org, subject="orgs/acme", rules=[{"pattern": "2.*", "team": "core"}]
+    )
+    assert [(e.type, list(e.data().items())) for e in (policy, owners)] == [
+        ("review_policy.updated", [("required_approvals", 2), ("approval_expiry_days", None)]),
+        ("section_owners.updated", [("rules", [{"pattern": "2.*", "team": "core"}])]),
+    ]
+
+
+def test_trace_link_limit_and_oidc_events_keep_their_wire_format() -> None:
+    org, link, user = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    on: dict[str, Any] = {
+        "org_id": org,
+        "subject": "documents/DD-1",
+        "document": "DD-1",
+        "link_id": link,
+        "source": "requirement:r1",
+        "target": "section:s1",
+    }
+    ends = [
+        ("document", "DD-1"),
+        ("link_id", str(link)),
+        ("source", "requirement:r1"),
+        ("target", "section:s1"),
+    ]
+    found: list[Event] = [
+        TraceLinkChanged(**on, change="created"),
+        TraceLinkChanged(**on, change="deleted"),
+        TraceLinkConfirmed(**on, note=None),
+        TraceLinkConfirmed(**on, note="still holds"),
+        TraceLinkSuspected(**on, reason="the section Queue changed"),
+        RequestLimitsUpdated(
+            org_id=org, subject="orgs/acme", reads_per_minute=600, writes_per_minute=None
+        ),
+        LoginSucceeded(
+            org_id=None, subject=f"users/{user}", user_id=user, method="oidc", issuer="https://i"
+        ),
+    ]
+    assert [(e.type, list(e.data().items())) for e in found] == [
+        ("trace_links.created", ends),
+        ("trace_links.deleted", ends),
+        ("trace_links.confirmed", [*ends, ("note", None)]),
+        ("trace_links.confirmed", [*ends, ("note", "still holds")]),
+        ("trace_links.suspected", [*ends, ("reason", "the section Queue changed")]),
+        (
+            "orgs.request_limits_updated",
+            [("reads_per_minute", 600), ("writes_per_minute", None)],
+        ),
+        (
+            "auth.login_succeeded",
+            [("user_id", str(user)), ("method", "oidc"), ("issuer", "https://i")],
+        ),
+    ]
+
+
+def _recorded_by_name(tree: ast.AST) -> list[int]:
+    """Lines that record an event by name: ``EventRecorder.record`` (its keywords give it
+    away), or any ``.record(...)`` whose type is a string literal or an f-string."""
+    lines = []
+    for node in ast.walk(tree):
+        if not (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "record"
+        ):
+            continue
+        named = {k.arg for k in node.keywords} & {"org_id", "subject", "data"}
+        literal = bool(node.args) and isinstance(node.args[0], ast.Constant | ast.JoinedStr)
+        if named or literal:
+            lines.append(node.lineno)
+    return lines
+
+
+def test_no_event_is_recorded_by_a_string_literal() -> None:
+    """Every event is a typed class in its domain's ``events.py``, recorded with ``emit``;
+    only ``EventRecorder.emit`` itself calls ``record``."""
+    root = Path(signoff.__file__).parent
+    found = {
+        str(path.relative_to(root)): lines
+        for path in sorted(root.rglob("*.py"))
+        if path != root / "core" / "events.py"
+        and (lines := _recorded_by_name(ast.parse(path.read_text(encoding="utf-8"))))
+    }
+    assert found == {}
+    # The guard sees what it must: the old way of recording is caught.
+    old = 'async def f(events):\n    await events.record("documents.withdrawn", org_id=None,'
+    assert _recorded_by_name(ast.parse(old + ' subject="d", data={})')) == [2]
+    assert _recorded_by_name(ast.parse("engine.record(job, result)")) == []

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 import httpx
 import pytest
 
 from signoff.docformat import parse_document, parse_template, same_content
+from signoff.documents.filters import DocumentFilter
 from signoff.templates.service import builtin
 from tests.documents.conftest import REPO, docs_url, import_md
 from tests.support.fixtures import assert_problem
@@ -216,6 +218,30 @@ async def test_list_filters_and_paginates(client: httpx.AsyncClient, owner: Acto
     assert [d["key"] for d in rest.json()["items"]] == ["DD-1"]
     found = await client.get(docs_url(owner, "?q=SERVICE"), headers=owner.headers)
     assert sorted(d["title"] for d in found.json()["items"]) == ["Alpha service", "Beta service"]
+    # A cursor is bound to its filters (DocumentFilter.scope): it goes on with the same ones,
+    # and another list refuses it.
+    first = await client.get(
+        docs_url(owner), params={"q": "service", "limit": 1}, headers=owner.headers
+    )
+    cursor = first.json()["next_cursor"]
+    more = {"q": "service", "limit": 1, "cursor": cursor}
+    after = await client.get(docs_url(owner), params=more, headers=owner.headers)
+    assert [d["title"] for d in after.json()["items"]] == ["Alpha service"]
+    other = {"q": "worker", "limit": 1, "cursor": cursor}
+    assert_problem(
+        await client.get(docs_url(owner), params=other, headers=owner.headers),
+        400,
+        "invalid_cursor",
+    )
+
+
+def test_the_filter_scope_is_the_one_cursors_were_issued_under() -> None:
+    """Cursors issued while the filter was a dict stay valid: the same scope string."""
+    author = uuid.UUID("0190b1a0-0000-7000-8000-000000000009")
+    assert DocumentFilter().scope == "documents:"
+    assert DocumentFilter(status="draft", author=author, q="queue", archived=True).scope == (
+        f"documents:archived=True:author={author}:q=queue:status=draft"
+    )
 
 
 async def test_not_found_and_viewer_cannot_write(client: httpx.AsyncClient, owner: Actor) -> None:

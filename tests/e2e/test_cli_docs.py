@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from tests.documents.conftest import FIXTURES
+from tests.documents.test_template_styles import PROPOSAL_DOC
 from tests.e2e.test_server import database_env
 from tests.support.identity import PASSWORD, unique
 from tests.support.server import REPO, free_port, running, signoff_command
@@ -25,7 +26,11 @@ def signoff(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedP
 
 
 @contextmanager
-def docs_server(tmp_path: Path, database_url: str) -> Iterator[dict[str, str]]:
+def docs_server(
+    tmp_path: Path,
+    database_url: str,
+    scopes: tuple[str, ...] = ("documents:read", "documents:write"),
+) -> Iterator[dict[str, str]]:
     """A real server with one organization, and the CLI's environment for it (an API key)."""
     port = free_port()
     env = database_env(database_url, tmp_path)
@@ -53,7 +58,7 @@ def docs_server(tmp_path: Path, database_url: str) -> Iterator[dict[str, str]]:
         ).json()["access_token"]
         key = httpx.post(
             f"{base}/v1/orgs/{org}/api-keys",
-            json={"name": "ci", "scopes": ["documents:read", "documents:write"]},
+            json={"name": "ci", "scopes": list(scopes)},
             headers={"Authorization": f"Bearer {token}"},
         ).json()["secret"]
         yield {
@@ -172,3 +177,45 @@ def test_push_names_the_title_and_template_of_a_file_without_them(
         head = signoff("pull", again.stdout.split()[0], env=cli_env, cwd=REPO)
         assert "# Design Document: Widget cache" in head.stdout
         assert "Why: speed." in head.stdout
+
+
+def test_lint_against_an_organizations_template_fetched_once_then_offline(
+    tmp_path: Path, server_database_url: str
+) -> None:
+    """`signoff lint --template org:kep` fetches the org's template once, keeps it, and lints
+    against the kept copy when the server is gone (issue 13)."""
+    cache = tmp_path / "cache"
+    document = tmp_path / "kep-42.md"
+    document.write_text(PROPOSAL_DOC, "utf-8")
+    with docs_server(tmp_path, server_database_url, scopes=("admin",)) as cli_env:
+        env = cli_env | {"SIGNOFF_CACHE_DIR": str(cache)}
+        registered = httpx.post(
+            f"{env['SIGNOFF_URL']}/v1/orgs/{env['SIGNOFF_ORG']}/templates",
+            json={
+                "slug": "kep",
+                "name": "KEP",
+                "markdown": (FIXTURES / "proposal-template.md").read_text("utf-8"),
+            },
+            headers={"Authorization": f"Bearer {env['SIGNOFF_TOKEN']}"},
+        )
+        assert registered.status_code == 201, registered.text
+        online = signoff("lint", str(document), "--template", "org:kep", env=env, cwd=tmp_path)
+        assert online.returncode == 0, online.stdout + online.stderr
+        assert "completeness 100%" in online.stdout
+        kept = list(cache.glob("templates/*/*/kep@1.md"))
+        assert len(kept) == 1
+        unknown = signoff("lint", str(document), "--template", "org:nope", env=env, cwd=tmp_path)
+        assert unknown.returncode == 2
+        assert "org:nope: 404" in unknown.stderr
+    # The server is gone: the pinned version and the latest both come from the kept copy.
+    pinned = signoff("lint", str(document), "--template", "org:kep@1", env=env, cwd=tmp_path)
+    assert pinned.returncode == 0, pinned.stdout + pinned.stderr
+    assert pinned.stderr == ""
+    latest = signoff("lint", str(document), "--template", "org:kep", env=env, cwd=tmp_path)
+    assert latest.returncode == 0, latest.stdout + latest.stderr
+    assert "linting against the kept kep@1.md" in latest.stderr
+    # A version never fetched cannot be linted against offline: exit 2, saying why.
+    never = signoff("lint", str(document), "--template", "org:kep@2", env=env, cwd=tmp_path)
+    assert never.returncode == 2
+    assert "is not kept in" in never.stderr
+    assert "Cannot reach the Signoff server" in never.stderr

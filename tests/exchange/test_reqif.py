@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from signoff.exchange import ImportRejected
-from signoff.exchange.reqif import Chapter, Requirement, export_reqif, import_reqif
+from signoff.exchange.reqif import Chapter, Endpoint, Requirement, export_reqif, import_reqif
 from tests.documents.conftest import docs_url, import_md
 from tests.exchange import strictdoc
 from tests.support.fixtures import assert_problem
@@ -154,3 +154,70 @@ def test_export_reads_back_with_the_same_fields() -> None:
         (r.requirement_id, r.statement, r.title, r.design_sections, r.parents) for r in back
     ] == [(r.requirement_id, r.statement, r.title, r.design_sections, r.parents) for r in reqs]
     assert back[0].chapter == "3.3. Key Decisions"
+
+
+def test_operations_and_tests_travel_as_objects_with_implements_and_verifies() -> None:
+    reqs = [
+        Requirement("REQ-1", "one", implemented_by=("getItem",), verified_by=("t::one",)),
+        Requirement("REQ-2", "two", parents=("REQ-1",), implemented_by=("getItem", "putItem")),
+    ]
+    ends = [
+        Endpoint("operation", "getItem", "GET /items/{id}", "Read an item"),
+        Endpoint("operation", "putItem", "PUT /items/{id}"),
+        Endpoint("operation", "unused", "DELETE /items/{id}"),
+        Endpoint("test", "t::one", "test_one", "passed"),
+    ]
+    text = export_reqif(
+        document_key="DD-1", title="t", chapters=[], requirements=reqs, stamp="x", endpoints=ends
+    )
+    assert text.count("<SPEC-OBJECT-TYPE ") == 4  # SECTION, REQUIREMENT, OPERATION, TEST
+    assert "unused" not in text  # only what some requirement is traced to
+    assert len(re.findall(r"<SPEC-RELATION[ >]", text)) == 5  # 1 parent, 3 implements, 1 verifies
+    back = import_reqif(text.encode())
+    # The operations and tests are not requirements; the trace comes back on each requirement.
+    assert [r.requirement_id for r in back] == ["REQ-1", "REQ-2"]
+    assert back[0].implemented_by == ("getItem",)
+    assert back[0].verified_by == ("t::one",)
+    assert back[1].implemented_by == ("getItem", "putItem")
+    assert back[1].parents == ("REQ-1",)
+    # Without endpoints the file is what it always was: no new types, no new relations.
+    plain = export_reqif(document_key="DD-1", title="t", chapters=[], requirements=reqs, stamp="x")
+    assert "OPERATION" not in plain
+    assert "Implements" not in plain
+
+
+async def test_the_export_carries_the_documents_trace_and_strictdoc_still_reads_it(
+    client: httpx.AsyncClient, owner: Actor, filled: str, tmp_path: Path
+) -> None:
+    key = (await import_md(client, owner, filled)).json()["key"]
+    spec = {
+        "openapi": "3.1.0",
+        "info": {"title": "Parcels", "version": "1"},
+        "paths": {
+            "/parcels": {"get": {"operationId": "listParcels", "x-requirements": ["TRK-001"]}}
+        },
+    }
+    attached = await client.post(url(owner, key, "/openapi"), json=spec, headers=owner.headers)
+    assert attached.status_code == 201, attached.text
+    report = (
+        '<?xml version="1.0"?><testsuites><testsuite name="pytest" tests="1">'
+        '<testcase classname="tests.test_parcels" name="test_list" file="tests/test_parcels.py" '
+        'time="0.01"><properties><property name="requirement" value="TRK-001"/></properties>'
+        "</testcase></testsuite></testsuites>"
+    )
+    ran = await client.post(
+        url(owner, key, "/test-results"),
+        content=report.encode(),
+        headers=owner.headers | {"Content-Type": "application/xml"},
+    )
+    assert ran.status_code == 201, ran.text
+    exported = (await client.get(url(owner, key, "/exports/reqif"), headers=owner.headers)).text
+    assert re.search(r'THE-VALUE="listParcels"', exported)
+    assert re.search(r"LONG-NAME=\"Implements\"", exported)
+    assert re.search(r"LONG-NAME=\"Verifies\"", exported)
+    # The peer reads the file as before (it keeps requirements; the other objects are ours).
+    sdoc = strictdoc.from_reqif(exported.encode(), tmp_path / "peer")
+    assert len(strictdoc.requirements(sdoc)) == 12
+    # Signoff's own import of its export changes nothing in the register.
+    preview = (await _post_reqif(client, owner, key, exported.encode(), apply=False)).json()
+    assert (preview["added"], preview["changed"], preview["removed"]) == ([], [], [])

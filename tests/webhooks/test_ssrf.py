@@ -57,7 +57,16 @@ SECRET = "whsec_" + base64.b64encode(KEY).decode()
 async def attempt(
     url: str, allowed: list[str], backend: RecordingBackend, timeout_s: float = 2.0
 ) -> AttemptResult:
-    job = Job(uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), url, (KEY,), uuid.uuid4(), b"{}", 1)
+    job = Job(
+        id=uuid.uuid4(),
+        token=uuid.uuid4(),
+        event_id=uuid.uuid4(),
+        attempt=1,
+        webhook_id=uuid.uuid4(),
+        url=url,
+        secrets=(KEY,),
+        body=b"{}",
+    )
     policy = AddressPolicy.from_cidrs(allowed)
     async with webhook_client(policy, timeout_s, inner=backend) as client:
         return await Sender(client, SystemClock(), timeout_s).send(job)

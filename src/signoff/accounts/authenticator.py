@@ -16,7 +16,7 @@ from signoff.accounts.models import ServiceAccount
 from signoff.accounts.oidc import external_principal
 from signoff.accounts.repository import AccountRepository
 from signoff.accounts.runtime import AccountsRuntime
-from signoff.accounts.service import CredentialService, UserService
+from signoff.accounts.service import CredentialService
 from signoff.accounts.service.credentials import API_KEY_PREFIX
 from signoff.core.access_cache import CREDENTIALS, AccessCache
 from signoff.core.auth import Principal
@@ -120,14 +120,7 @@ class AccountsAuthenticator:
                 listeners=state.event_listeners,
                 context=EventContext(actor=f"oidc:{claims.issuer}#{claims.subject}"),
             )
-            users = UserService(
-                AccountRepository(session),
-                self._runtime.passwords,
-                self._runtime.throttle,
-                events,
-                state.clock,
-                self._runtime.secret,
-            )
+            users = self._runtime.users(session, events, state.clock)
             user = await users.from_external(claims)
         return external_principal(user.id, claims)
 

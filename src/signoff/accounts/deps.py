@@ -29,8 +29,10 @@ async def get_repository(session: DbSession) -> AccountRepository:
 Repo = Annotated[AccountRepository, Depends(get_repository)]
 
 
-async def get_users(repo: Repo, runtime: Runtime, events: Events, clock: ClockDep) -> UserService:
-    return UserService(repo, runtime.passwords, runtime.throttle, events, clock, runtime.secret)
+async def get_users(
+    session: DbSession, runtime: Runtime, events: Events, clock: ClockDep
+) -> UserService:
+    return runtime.users(session, events, clock)
 
 
 async def get_credentials(

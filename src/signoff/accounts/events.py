@@ -31,7 +31,14 @@ class LoginSucceeded(Event):
     TYPE = "auth.login_succeeded"
 
     user_id: uuid.UUID
-    method: Literal["password"] = "password"
+    method: Literal["password", "oidc"] = "password"
+    issuer: str | None = None  # the identity provider's, for ``oidc``
+
+    def data(self) -> dict[str, object]:
+        data: dict[str, object] = {"user_id": str(self.user_id), "method": self.method}
+        if self.method == "oidc":
+            data["issuer"] = self.issuer
+        return data
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from signoff.accounts.keys import KeyRing
 from signoff.accounts.oidc import OidcVerifier
 from signoff.accounts.oidc_login import OidcLogin
 from signoff.accounts.passwords import Passwords
+from signoff.accounts.repository import AccountRepository
+from signoff.accounts.service import UserService
 from signoff.accounts.throttle import LoginThrottle
 from signoff.accounts.tokens import AccessTokens, RefreshTokens
+from signoff.core.clock import Clock
 from signoff.core.config import Settings
+from signoff.core.events import EventRecorder
 from signoff.core.revocation import RevocationList
 
 
@@ -24,6 +30,12 @@ class AccountsRuntime:
     oidc: OidcVerifier | None
     secret: str
     oidc_login: OidcLogin | None = None
+
+    def users(self, session: AsyncSession, events: EventRecorder, clock: Clock) -> UserService:
+        """The users service on ``session``: a request's, the CLI's, or a side write's."""
+        return UserService(
+            AccountRepository(session), self.passwords, self.throttle, events, clock, self.secret
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AccountsRuntime:

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from signoff.accounts.repository import AccountRepository
 from signoff.accounts.runtime import AccountsRuntime
 from signoff.accounts.service import UserService
 from signoff.audit.service import append as audit_append
@@ -44,14 +43,7 @@ async def admin_context(settings: Settings) -> AsyncIterator[AdminContext]:
                 listeners=(audit_append,),
                 context=EventContext(actor=f"cli:{getpass.getuser()}"),
             )
-            users = UserService(
-                AccountRepository(session),
-                runtime.passwords,
-                runtime.throttle,
-                events,
-                clock,
-                runtime.secret,
-            )
+            users = runtime.users(session, events, clock)
             cursors = CursorCodec(settings.secret_key.get_secret_value())
             orgs = OrgService(OrgRepository(session, cursors), users, events, clock)
             yield AdminContext(session, runtime, users, orgs)

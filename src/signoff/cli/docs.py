@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -48,6 +51,7 @@ Token = Annotated[
     ),
 ]
 Org = Annotated[str, typer.Option(envvar="SIGNOFF_ORG", help="Organization slug [SIGNOFF_ORG].")]
+_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 
 
 class Output(StrEnum):
@@ -57,21 +61,96 @@ class Output(StrEnum):
     GITHUB = "github"
 
 
-def _template(name: str) -> Template:
-    """A built-in template by name, or a template file (an organization's, offline)."""
+def _template(name: str, remote: Remote | None = None) -> Template:
+    """A built-in template by name, a template file, or an organization's template on the
+    server (`org:<slug>[@<version>]`), fetched once and kept (see ``_org_template``)."""
     from signoff.docformat import parse_template
     from signoff.templates.service import builtin
 
+    if name.startswith("org:"):
+        if remote is None:
+            raise LookupError(f"{name} is an organization's template: give --server and --org.")
+        return parse_template(_org_template(name.removeprefix("org:"), remote))
     path = Path(name)
     if path.suffix.lower() in {".md", ".markdown"} or path.is_file():
         return parse_template(path.read_text("utf-8"))
     return builtin(name).parsed
 
 
+@dataclass(frozen=True)
+class Remote:
+    """Where an organization's templates come from, and where their copies are kept."""
+
+    server: str
+    token: str
+    org: str
+    cache: Path
+
+    def folder(self) -> Path:
+        host = re.sub(r"[^A-Za-z0-9.-]+", "_", self.server.split("://", 1)[-1].strip("/"))
+        return self.cache / "templates" / host / self.org
+
+
+def _cache_root() -> Path:
+    explicit = os.environ.get("SIGNOFF_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "signoff"
+
+
+def _org_template(ref: str, remote: Remote) -> str:
+    """The Markdown of an organization's template. A pinned version (`kep@3`) never changes,
+    so once kept it is read from disk and the server is not asked again. The latest (`kep`)
+    is asked for; when the server cannot be reached, the newest kept version is used and
+    stderr says so, so that lint works offline once the template has been fetched."""
+    import httpx
+
+    slug, _, pinned = ref.partition("@")
+    if not _SLUG.fullmatch(slug) or (pinned and not pinned.isdigit()):
+        raise LookupError(f"org:{ref} is not a template reference (org:<slug> or org:<slug>@<n>).")
+    folder = remote.folder()
+    if pinned and (folder / f"{slug}@{int(pinned)}.md").is_file():
+        return (folder / f"{slug}@{int(pinned)}.md").read_text("utf-8")
+    params = {"version": str(int(pinned))} if pinned else {}
+    try:
+        with _client(remote.server, remote.token, on_unreachable="raise") as client:
+            response = client.get(f"/v1/orgs/{remote.org}/templates/{slug}", params=params)
+    except httpx.TransportError as exc:
+        kept = sorted(folder.glob(f"{slug}@*.md"), key=_kept_version)
+        if pinned or not kept:
+            raise LookupError(
+                f"org:{ref} is not kept in {folder} and {_unreachable(remote.server, exc)}"
+            ) from exc
+        typer.echo(
+            f"{remote.server} cannot be reached: linting against the kept {kept[-1].name}.",
+            err=True,
+        )
+        return kept[-1].read_text("utf-8")
+    if response.status_code != 200:
+        raise LookupError(f"org:{ref}: {_problem_line(response)}")
+    body = response.json()
+    markdown = str(body["markdown"])
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{slug}@{int(body['version'])}.md"
+    partial = target.with_suffix(".part")
+    partial.write_text(markdown, "utf-8")
+    partial.replace(target)  # a reader never sees half a file
+    return markdown
+
+
+def _kept_version(path: Path) -> int:
+    return int(path.stem.rpartition("@")[2] or 0)
+
+
 def lint_file(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
     template: Annotated[
-        str, typer.Option(help="A built-in template's name, or a template file (Markdown).")
+        str,
+        typer.Option(
+            help="A built-in template's name, a template file (Markdown), or an organization's "
+            "template on the server, `org:<slug>[@<version>]`: fetched once and kept in "
+            "SIGNOFF_CACHE_DIR (default ~/.cache/signoff), then used offline."
+        ),
     ] = DEFAULT_TEMPLATE,
     fail_on: Annotated[
         FailOn, typer.Option(help="The least severity that makes the exit code 1.")
@@ -87,6 +166,9 @@ def lint_file(
         str | None,
         typer.Option(help="The title, for a document with none (an RFC-style one)."),
     ] = None,
+    server: Server = "http://127.0.0.1:8000",
+    token: Token = "",
+    org: Org = "",
 ) -> None:
     """Lint a Markdown design document against a template, offline. Exit 0: nothing at or
     above --fail-on; 1: findings that are; 2: the file cannot be read as a document, or
@@ -96,7 +178,8 @@ def lint_file(
     from signoff.docformat import DocFormatError, lint, parse_document, require_title
 
     try:
-        loaded = _template(template)
+        remote = Remote(server, token, org, _cache_root()) if org else None
+        loaded = _template(template, remote)
         parsed = require_title(parse_document(file.read_text("utf-8"), loaded, title=title))
     except DocFormatError as exc:
         # The code the server's 422 carries for the same file (`missing_title`, ...).
@@ -105,6 +188,8 @@ def lint_file(
     except UnicodeDecodeError as exc:
         typer.echo(f"{file}: {exc}", err=True)
         raise typer.Exit(2) from exc
+    except typer.Exit:
+        raise
     except Exception as exc:  # an unknown template
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from exc
@@ -177,9 +262,10 @@ def _print_report(file: Path, report: LintReport, output: Output) -> None:
 
 
 @contextmanager
-def _client(server: str, token: str) -> Iterator[httpx.Client]:
+def _client(server: str, token: str, on_unreachable: str = "exit") -> Iterator[httpx.Client]:
     """A client of the server; when the server cannot be reached, one line that says what
-    was tried and what to check, and exit 2 (not the transport's traceback)."""
+    was tried and what to check, and exit 2 (not the transport's traceback), or, with
+    ``on_unreachable="raise"``, the transport error for the caller to handle."""
     import httpx
 
     if not token:
@@ -194,6 +280,8 @@ def _client(server: str, token: str) -> Iterator[httpx.Client]:
         with client:
             yield client
     except httpx.TransportError as exc:
+        if on_unreachable == "raise":
+            raise
         typer.echo(_unreachable(server, exc), err=True)
         raise typer.Exit(2) from exc
 
@@ -211,15 +299,23 @@ def _unreachable(server: str, exc: Exception) -> str:
     )
 
 
-def _fail(response: httpx.Response) -> None:
-    """Print the problem (RFC 9457) the server answered and exit 1."""
+def _problem(response: httpx.Response) -> dict[str, Any]:
     try:
         problem: dict[str, Any] = response.json()
     except ValueError:
         problem = {"detail": response.text[:500]}
-    typer.echo(
-        f"{response.status_code} {problem.get('code', '')}: {problem.get('detail', '')}", err=True
-    )
+    return problem
+
+
+def _problem_line(response: httpx.Response) -> str:
+    problem = _problem(response)
+    return f"{response.status_code} {problem.get('code', '')}: {problem.get('detail', '')}"
+
+
+def _fail(response: httpx.Response) -> None:
+    """Print the problem (RFC 9457) the server answered and exit 1."""
+    problem = _problem(response)
+    typer.echo(_problem_line(response), err=True)
     for error in problem.get("errors") or []:
         where = [f"{k} {error[k]}" for k in ("line", "row", "path") if error.get(k)]
         where = where or [str(error.get("pointer") or "")]

@@ -79,19 +79,21 @@ class Event:
     the envelope every channel carries: ids and times as strings, as ever."""
 
     TYPE: ClassVar[str] = ""
+    # Fields that name the event rather than describe it: ``TYPE`` is then a format
+    # (``"comments.{change}"``), and they stay out of the data.
+    NAMED_BY: ClassVar[tuple[str, ...]] = ()
 
     org_id: uuid.UUID | None
     subject: str
 
     @property
     def type(self) -> str:
-        return self.TYPE
+        return self.TYPE.format_map({name: getattr(self, name) for name in self.NAMED_BY})
 
     def data(self) -> dict[str, Any]:
+        left_out = ("org_id", "subject", *self.NAMED_BY)
         return {
-            f.name: _wire(getattr(self, f.name))
-            for f in fields(self)
-            if f.name not in ("org_id", "subject")
+            f.name: _wire(getattr(self, f.name)) for f in fields(self) if f.name not in left_out
         }
 
 

@@ -12,15 +12,18 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypedDict
 
-from sqlalchemy import String
+from sqlalchemy import String, insert
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from signoff.core.events import OutboxEvent
 from signoff.core.retry import retry_delay
-from signoff.core.types import UTCDateTime
+from signoff.core.types import UTCDateTime, new_id
 from signoff.delivery.outcome import Outcome
 
 ERROR_CHARS = 500
@@ -39,12 +42,83 @@ class Queued:
     last_error: Mapped[str | None] = mapped_column(String(ERROR_CHARS))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     if TYPE_CHECKING:
+        id: Mapped[uuid.UUID]
         # Each channel's own column (indexed as its queries need): the relayed event.
         event_id: Mapped[uuid.UUID]
 
     def mark_done(self, now: datetime) -> None:
         """The channel's word and time for a delivery that went through."""
         raise NotImplementedError
+
+
+@dataclass(frozen=True, kw_only=True)
+class Claim:
+    """A claimed row with everything needed to send it, so sending needs no database; each
+    channel's job adds what its sender needs (the engine's ``Claimed``)."""
+
+    id: uuid.UUID  # the queue row's
+    token: uuid.UUID
+    event_id: uuid.UUID
+    attempt: int
+    # The event's trace context, so the sending continues the trace of the write.
+    traceparent: str | None = None
+
+    @property
+    def lane(self) -> Hashable:
+        return None  # one lane for all: the engine's pace is the only cap
+
+
+class Claimed(TypedDict):
+    """A ``Claim``'s own fields, spread into a channel's job: ``Job(**claimed(...), ...)``."""
+
+    id: uuid.UUID
+    token: uuid.UUID
+    event_id: uuid.UUID
+    attempt: int
+    traceparent: str | None
+
+
+def claimed(row: Queued, token: uuid.UUID, traceparent: str | None) -> Claimed:
+    return {
+        "id": row.id,
+        "token": token,
+        "event_id": row.event_id,
+        "attempt": row.attempts,
+        "traceparent": traceparent,
+    }
+
+
+class Attempted:
+    """The columns of one attempt at a queued delivery (a mixin of each channel's log)."""
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    duration_ms: Mapped[float]
+    error: Mapped[str | None] = mapped_column(String(ERROR_CHARS))
+
+
+def pending(event: OutboxEvent, now: datetime, **own: object) -> dict[str, object]:
+    """A new queue row for ``event`` (an insert's values), due now, with the channel's
+    ``own`` columns: what each channel's fan-out makes."""
+    return {
+        "id": new_id(),
+        "event_id": event.id,
+        "event_type": event.type,
+        **own,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+
+
+async def enqueue(
+    session: AsyncSession, table: type[Queued], rows: Sequence[dict[str, object]]
+) -> int:
+    """Insert the fan-out's ``rows`` (of ``pending``) in one statement; how many."""
+    if rows:
+        await session.execute(insert(table), list(rows))
+    return len(rows)
 
 
 class Schedule(Protocol):

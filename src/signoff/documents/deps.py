@@ -19,7 +19,7 @@ from signoff.documents.service.policy import LintPolicyService
 from signoff.documents.service.reading import ReadingService
 from signoff.documents.service.writer import RevisionWriter
 from signoff.orgs.deps import MemberServiceDep, TeamServiceDep
-from signoff.templates.service import TemplateService
+from signoff.templates.deps import Templates, get_templates
 
 
 def get_cpu(request: Request) -> CpuPool:
@@ -32,13 +32,6 @@ async def get_repo(request: Request, session: DbSession) -> DocumentRepository:
 
 
 Repo = Annotated[DocumentRepository, Depends(get_repo)]
-
-
-async def get_templates(session: DbSession, events: Events, clock: ClockDep) -> TemplateService:
-    return TemplateService(session, events, clock)
-
-
-Templates = Annotated[TemplateService, Depends(get_templates)]
 
 
 async def get_documents(

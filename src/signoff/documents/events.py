@@ -43,16 +43,12 @@ class RevisionSaved(Event):
 class DocumentStateChanged(Event):
     """``documents.archived`` or ``documents.restored``: no new revision."""
 
+    TYPE = "documents.{change}"
+    NAMED_BY = ("change",)
+
     change: Literal["archived", "restored"]
     document_id: uuid.UUID
     key: str
-
-    @property
-    def type(self) -> str:
-        return f"documents.{self.change}"
-
-    def data(self) -> dict[str, object]:
-        return {"document_id": str(self.document_id), "key": self.key}
 
 
 @dataclass(frozen=True, kw_only=True)

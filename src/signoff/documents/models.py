@@ -65,6 +65,13 @@ class Document(Base):
     def key(self) -> str:
         return f"{KEY_PREFIX}{self.number}"
 
+    @property
+    def template_name(self) -> str:
+        """The template it was made from, as `TemplateService.resolve` reads it:
+        `backend-server@1`, `org:kep@3`."""
+        prefix = "org:" if self.template_source == "org" else ""
+        return f"{prefix}{self.template_slug}@{self.template_version}"
+
 
 class DocumentAuthor(Base):
     __tablename__ = "document_author"

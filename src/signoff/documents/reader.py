@@ -28,6 +28,12 @@ from signoff.documents.models import (
 # A document locked by ``DocumentService.writable``: another domain reads it as a
 # ``DocumentRef`` and hands it back to the documents service's write methods, nothing more.
 LockedDocument = Document
+# The rows the documents services return to the pages that show them (``web/``): a page
+# reads their attributes and hands them back to the documents services, nothing more; it
+# never queries or changes them (import-linter keeps ``web/`` out of ``documents.models``).
+DocumentRow = Document
+RevisionRow = Revision
+SectionRow = SectionVersion
 
 
 class DocumentRef(Protocol):
@@ -50,6 +56,8 @@ class DocumentRef(Protocol):
     def head_revision(self) -> int: ...
     @property
     def required_approvals(self) -> int | None: ...
+    @property
+    def template_name(self) -> str: ...
 
 
 class SectionRef(Protocol):
@@ -86,6 +94,7 @@ class DocumentHead:
     approved_at: datetime | None
     archived_at: datetime | None
     required_approvals: int | None
+    template_name: str
 
 
 @dataclass(frozen=True)
@@ -124,6 +133,7 @@ def head_of(document: Document) -> DocumentHead:
         document.approved_at,
         document.archived_at,
         document.required_approvals,
+        document.template_name,
     )
 
 

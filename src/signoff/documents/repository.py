@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from signoff.core.db import upsert_into
 from signoff.core.pagination import CursorCodec, PageRequest, keyset_page
 from signoff.core.types import new_id
+from signoff.documents.filters import DocumentFilter
 from signoff.documents.models import (
     KEY_PREFIX,
     Document,
@@ -108,36 +109,35 @@ class DocumentRepository:
         await self.session.flush()
 
     async def page(
-        self, org_id: uuid.UUID, page: PageRequest, filters: dict[str, Any]
+        self, org_id: uuid.UUID, page: PageRequest, filters: DocumentFilter
     ) -> tuple[list[Document], str | None]:
         stmt: Select[Document] = select(Document).where(Document.org_id == org_id)
-        if not filters.get("archived"):
+        if not filters.archived:
             stmt = stmt.where(Document.archived_at.is_(None))
-        if filters.get("status"):
-            stmt = stmt.where(Document.status == filters["status"])
-        if filters.get("author"):
+        if filters.status:
+            stmt = stmt.where(Document.status == filters.status)
+        if filters.author:
             stmt = stmt.where(
                 Document.id.in_(
                     select(DocumentAuthor.document_id).where(
-                        DocumentAuthor.user_id == filters["author"]
+                        DocumentAuthor.user_id == filters.author
                     )
                 )
             )
-        if filters.get("template"):
+        if filters.template:
             # As a document is created from it: `backend-server` (built in) or `org:api`.
-            name = str(filters["template"])
+            name = filters.template
             source, slug = ("org", name[4:]) if name.startswith("org:") else ("builtin", name)
             stmt = stmt.where(Document.template_source == source, Document.template_slug == slug)
-        if filters.get("q"):
-            stmt = stmt.where(Document.title.ilike(f"%{_escape_like(filters['q'])}%", escape="\\"))
-        scope = "documents:" + ":".join(f"{k}={v}" for k, v in sorted(filters.items()))
+        if filters.q:
+            stmt = stmt.where(Document.title.ilike(f"%{_escape_like(filters.q)}%", escape="\\"))
         rows, cursor = await keyset_page(
             self.session,
             stmt,
             [Document.id],
             page,
             self._cursors,
-            scope=f"{org_id}:{scope}",
+            scope=f"{org_id}:{filters.scope}",
             descending=True,
         )
         return [r[0] for r in rows], cursor

@@ -31,6 +31,7 @@ from signoff.documents.errors import (
     UnknownReviewer,
     UnsupportedFormat,
 )
+from signoff.documents.filters import DocumentFilter
 from signoff.documents.runtime import DocumentsRuntime
 from signoff.documents.schemas import (
     VERSION_PATTERN,
@@ -165,18 +166,14 @@ async def list_documents(
     ] = None,
 ) -> Page[DocumentSummary]:
     """Documents of the organization, newest first."""
-    filters: dict[str, object] = {
-        "status": status,
-        "q": q,
-        "archived": archived,
-        "template": template,
-    }
-    if author:
-        try:
-            filters["author"] = uuid.UUID(author)
-        except ValueError:
-            return Page(items=[], next_cursor=None)
-    items, cursor = await reading.page(access, page, {k: v for k, v in filters.items() if v})
+    try:
+        by = uuid.UUID(author) if author else None
+    except ValueError:
+        return Page(items=[], next_cursor=None)
+    filters = DocumentFilter(
+        status=status, author=by, q=q, archived=archived, template=template or None
+    )
+    items, cursor = await reading.page(access, page, filters)
     return Page(items=[summary(d) for d in items], next_cursor=cursor)
 
 

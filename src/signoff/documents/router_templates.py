@@ -13,11 +13,12 @@ from fastapi import Response
 from signoff.core.permissions import Action
 from signoff.core.problems import problems
 from signoff.core.routing import signoff_router
-from signoff.documents.deps import Reading, Templates
+from signoff.documents.deps import Reading
 from signoff.documents.errors import DocumentNotFound, RevisionNotFound
 from signoff.orgs.deps import requires
 from signoff.orgs.errors import InsufficientRole, InsufficientScope, OrgNotFound
 from signoff.orgs.service import OrgAccess
+from signoff.templates.deps import Templates
 from signoff.templates.errors import InvalidTemplate
 from signoff.templates.schemas import TemplateRead, TemplateRegister, full
 

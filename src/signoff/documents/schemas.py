@@ -11,7 +11,6 @@ from pydantic import BaseModel, Field, model_validator
 from signoff.docformat import LintConfig, LintReport
 from signoff.documents.models import Document, LintPolicy, Revision, SectionVersion
 from signoff.documents.rendering import status_of
-from signoff.documents.service.documents import template_name
 from signoff.documents.service.reading import SearchResult, SectionChange, Snapshot
 
 Status = Literal["draft", "in_review", "approved"]
@@ -213,7 +212,7 @@ def summary(document: Document) -> DocumentSummary:
         revision=document.head_revision,
         approved_version=f"{document.major}.0" if document.major else None,
         approved_at=document.approved_at,
-        template=template_name(document),
+        template=document.template_name,
         created_at=document.created_at,
         updated_at=document.updated_at,
         archived_at=document.archived_at,

@@ -1,13 +1,16 @@
-"""ReqIF 1.2 of a document's requirements, in the profile StrictDoc reads and writes.
-
-A requirement is a SPEC-OBJECT of type REQUIREMENT with ``ReqIF.ForeignID`` (the
-requirement id), ``ReqIF.Name`` (title), ``ReqIF.Text`` (statement) and ``DESIGN_SECTIONS``;
-it sits in the specification's hierarchy under a SECTION object (``ReqIF.ChapterName``) for
-the design section that holds it; a parent link is a SPEC-RELATION of type ``Parent`` from
-the child to the parent. Identifiers are derived from the document key and the requirement
-id, so exporting the same revision twice gives the same file, and an id survives a round
-trip. Input is refused whole: a DTD, an entity or an external reference (``defusedxml``),
-more than the limits, and every inconsistency found, each with its XML path."""
+"""ReqIF 1.2 of a document's requirements, in the profile StrictDoc reads and writes. A
+requirement is a SPEC-OBJECT of type REQUIREMENT with ``ReqIF.ForeignID`` (the requirement
+id), ``ReqIF.Name`` (title), ``ReqIF.Text`` (statement) and ``DESIGN_SECTIONS``; it sits in
+the specification's hierarchy under a SECTION object (``ReqIF.ChapterName``) for the design
+section that holds it; a parent link is a SPEC-RELATION of type ``Parent`` from the child
+to the parent. The API operations and tests traced to a requirement are SPEC-OBJECTs of
+type OPERATION (``ReqIF.ForeignID``: the operationId; ``ReqIF.Name``: method and path) and
+TEST (the test id and name), outside the hierarchy, with an ``Implements`` or ``Verifies``
+SPEC-RELATION from them to the requirement. Identifiers are derived from the document key
+and the requirement id, so exporting the same revision twice gives the same file, and an id
+survives a round trip. Input is refused whole: a DTD, an entity or an external reference
+(``defusedxml``), more than the limits, and every inconsistency found, each with its XML
+path."""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ import html
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml.ElementTree as SafeET
@@ -60,6 +63,23 @@ class Requirement:
     design_sections: tuple[str, ...] = ()  # section numbers, "3.3"
     parents: tuple[str, ...] = ()  # requirement ids
     chapter: str | None = None  # the ReqIF section that holds it, as read
+    implemented_by: tuple[str, ...] = ()  # operation ids (``Endpoint.ref``)
+    verified_by: tuple[str, ...] = ()  # test ids
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """An API operation or a test that requirements are traced to."""
+
+    kind: Literal["operation", "test"]
+    ref: str  # the operationId, or the test id
+    name: str  # `GET /v1/items`, or the test's name
+    text: str = ""  # the operation's summary, or the test's outcome
+
+
+# Endpoint kind -> (spec object type, relation type from it to the requirement)
+_ENDPOINTS = {"operation": ("OPERATION", "Implements"), "test": ("TEST", "Verifies")}
+_ENDPOINT_TYPES = {type_name for type_name, _ in _ENDPOINTS.values()}
 
 
 @dataclass(frozen=True)
@@ -78,6 +98,10 @@ class _Types:
     section: ReqIFSpecObjectType
     parent: ReqIFSpecRelationType
     fields: dict[str, str] = field(default_factory=dict)
+    # endpoint kind -> its object type and its relation type (only those the file uses)
+    endpoints: dict[str, tuple[ReqIFSpecObjectType, ReqIFSpecRelationType]] = field(
+        default_factory=dict
+    )
 
 
 def _ident(*parts: str) -> str:
@@ -113,7 +137,23 @@ def _types(stamp: str) -> _Types:
     parent = ReqIFSpecRelationType(
         identifier=_ident("Parent"), last_change=stamp, long_name="Parent"
     )
-    return _Types(requirement, section, parent, {f: _ident("REQUIREMENT", f) for f in fields})
+    endpoints = {
+        kind: (
+            ReqIFSpecObjectType(
+                identifier=_ident(type_name),
+                last_change=stamp,
+                long_name=type_name,
+                attribute_definitions=definitions(type_name, (ID, NAME, TEXT)),
+            ),
+            ReqIFSpecRelationType(
+                identifier=_ident(relation), last_change=stamp, long_name=relation
+            ),
+        )
+        for kind, (type_name, relation) in _ENDPOINTS.items()
+    }
+    return _Types(
+        requirement, section, parent, {f: _ident("REQUIREMENT", f) for f in fields}, endpoints
+    )
 
 
 def _value(ref: str, text: str) -> SpecObjectAttribute:
@@ -148,10 +188,13 @@ def export_reqif(
     chapters: Sequence[Chapter],
     requirements: Sequence[Requirement],
     stamp: str,
+    endpoints: Sequence[Endpoint] = (),
 ) -> str:
     """The document's requirements as ReqIF: each under the chapter of its first design
-    section (in ``chapters`` order), the others at the top level. ``stamp`` (the revision's
-    time, RFC 3339) is every LAST-CHANGE, so one revision always exports the same bytes."""
+    section (in ``chapters`` order), the others at the top level; the ``endpoints`` a
+    requirement is implemented by or verified by, with their relations. ``stamp`` (the
+    revision's time, RFC 3339) is every LAST-CHANGE, so one revision always exports the
+    same bytes."""
     types = _types(stamp)
     objects: list[ReqIFSpecObject] = []
     roots: list[ReqIFSpecHierarchy] = []
@@ -202,11 +245,60 @@ def export_reqif(
         for req in requirements
         for parent in req.parents
     ]
+    linked, more = _endpoint_links(document_key, requirements, endpoints, types, stamp)
     used = {h.spec_object for h in roots}
     objects = [
         o for o in objects if o.spec_object_type != types.section.identifier or o.identifier in used
     ]
-    return _unparse(document_key, title, stamp, types, objects, relations, roots)
+    return _unparse(
+        document_key, title, stamp, types, [*objects, *linked], [*relations, *more], roots
+    )
+
+
+def _endpoint_links(
+    key: str,
+    requirements: Sequence[Requirement],
+    endpoints: Sequence[Endpoint],
+    types: _Types,
+    stamp: str,
+) -> tuple[list[ReqIFSpecObject], list[ReqIFSpecRelation]]:
+    """The endpoints some requirement names, and a relation from each to its requirement;
+    the endpoint types of the file are only those it uses."""
+    known: dict[tuple[str, str], Endpoint] = {(e.kind, e.ref): e for e in endpoints}
+    objects: dict[tuple[str, str], ReqIFSpecObject] = {}
+    relations: list[ReqIFSpecRelation] = []
+    for req in requirements:
+        for kind, refs in (("operation", req.implemented_by), ("test", req.verified_by)):
+            object_type, relation_type = types.endpoints[kind]
+            for ref in refs:
+                end = known.get((kind, ref))
+                if end is None:
+                    continue
+                obj = _ident(key, kind[0].upper(), ref)
+                if (kind, ref) not in objects:
+                    values = [(ID, end.ref), (NAME, end.name), (TEXT, end.text)]
+                    objects[(kind, ref)] = ReqIFSpecObject(
+                        identifier=obj,
+                        attributes=[
+                            _value(_ident(str(object_type.long_name), k), v) for k, v in values if v
+                        ],
+                        spec_object_type=object_type.identifier,
+                        last_change=stamp,
+                    )
+                relations.append(
+                    ReqIFSpecRelation(
+                        identifier=_ident(
+                            key, relation_type.long_name or "", ref, req.requirement_id
+                        ),
+                        relation_type_ref=relation_type.identifier,
+                        source=obj,
+                        target=_ident(key, "R", req.requirement_id),
+                        last_change=stamp,
+                    )
+                )
+    used = {kind for kind, _ in objects}
+    types.endpoints = {k: v for k, v in types.endpoints.items() if k in used}
+    return list(objects.values()), relations
 
 
 def _unparse(
@@ -230,7 +322,13 @@ def _unparse(
         data_types=[
             ReqIFDataTypeDefinitionString(identifier=STRING, last_change=stamp, max_length="10000")
         ],
-        spec_types=[spec_type, types.section, types.requirement, types.parent],
+        spec_types=[
+            spec_type,
+            types.section,
+            types.requirement,
+            types.parent,
+            *(t for pair in types.endpoints.values() for t in pair),
+        ],
         spec_objects=objects,
         spec_relations=relations,
         specifications=[
@@ -366,7 +464,7 @@ def _objects(
     bundle: ReqIFBundle, content: ReqIFReqIFContent
 ) -> Iterator[tuple[str, dict[str, str]]]:
     for obj in content.spec_objects or []:
-        if _type_name(bundle, obj) in {"SECTION", "TEXT"}:
+        if _type_name(bundle, obj) in {"SECTION", "TEXT", *_ENDPOINT_TYPES}:
             continue
         fields = _fields(bundle, obj)
         if CHAPTER in fields and ID not in fields:
@@ -407,6 +505,7 @@ def import_reqif(data: bytes) -> list[Requirement]:
         ids[ident] = rid
         found.append((ident, fields))
     parents = _parents(content, ids, findings, bundle)
+    traced = _traced(content, ids, bundle)
     refuse_if(findings, "The ReqIF file is refused")
     held = _chapters(bundle, content)
     return [
@@ -419,9 +518,38 @@ def import_reqif(data: bytes) -> list[Requirement]:
             ),
             parents=tuple(parents.get(ident, [])),
             chapter=held.get(ident),
+            implemented_by=tuple(traced.get(("operation", ident), [])),
+            verified_by=tuple(traced.get(("test", ident), [])),
         )
         for ident, fields in found
     ]
+
+
+def _traced(
+    content: ReqIFReqIFContent, ids: dict[str, str], bundle: ReqIFBundle
+) -> dict[tuple[str, str], list[str]]:
+    """(endpoint kind, requirement object) -> the ForeignIDs of the OPERATION or TEST
+    objects related to it by ``Implements`` or ``Verifies``; other relations are not ours."""
+    by_type = {type_name: kind for kind, (type_name, _) in _ENDPOINTS.items()}
+    relation_of = {relation.lower(): kind for kind, (_, relation) in _ENDPOINTS.items()}
+    ends = {
+        obj.identifier: (by_type[_type_name(bundle, obj)], _fields(bundle, obj).get(ID, ""))
+        for obj in content.spec_objects or []
+        if _type_name(bundle, obj) in by_type
+    }
+    names = {
+        t.identifier: str(t.long_name or "").lower()
+        for t in content.spec_types or []
+        if isinstance(t, ReqIFSpecRelationType)
+    }
+    traced: dict[tuple[str, str], list[str]] = {}
+    for rel in content.spec_relations or []:
+        kind = relation_of.get(names.get(rel.relation_type_ref, ""))
+        end = ends.get(rel.source)
+        if kind is None or end is None or end[0] != kind or rel.target not in ids or not end[1]:
+            continue
+        traced.setdefault((kind, rel.target), []).append(end[1].strip())
+    return traced
 
 
 def _parents(

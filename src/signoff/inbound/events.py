@@ -14,16 +14,12 @@ class SourceChanged(Event):
     """An inbound source was registered or revoked (``inbound.source_<change>``); never its
     secret."""
 
+    TYPE = "inbound.source_{change}"
+    NAMED_BY = ("change",)
+
     change: Literal["created", "revoked"]
     source_id: uuid.UUID
     name: str
-
-    @property
-    def type(self) -> str:
-        return f"inbound.source_{self.change}"
-
-    def data(self) -> dict[str, object]:
-        return {"source_id": str(self.source_id), "name": self.name}
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -71,7 +71,7 @@ class Mailer:
                 results.append(SendResult(attempted_at, _ms(began), False, _error(exc), True))
             except Exception as exc:
                 if not isinstance(exc, OSError | aiosmtplib.SMTPException):
-                    log.error("notify.send_failed", notice_id=str(letter.notice_id), exc_info=exc)
+                    log.error("notify.send_failed", notice_id=str(letter.id), exc_info=exc)
                 lost = SendResult(attempted_at, _ms(began), sent=False, error=_error(exc))
                 return results + [lost] * (len(letters) - len(results))
         return results
@@ -84,7 +84,7 @@ class Mailer:
             attributes={
                 "signoff.event.id": str(letter.event_id),
                 "signoff.event.type": letter.event_type,
-                "signoff.notice.id": str(letter.notice_id),
+                "signoff.notice.id": str(letter.id),
                 "signoff.attempt": letter.attempt,
             },
         )
@@ -117,7 +117,7 @@ class Mailer:
         message["Date"] = format_datetime(self._clock.now())
         # The same id on every attempt: a copy sent twice (delivery is at least once) is
         # recognisably the same message.
-        message["Message-ID"] = f"<{letter.notice_id}@{self._domain}>"
+        message["Message-ID"] = f"<{letter.id}@{self._domain}>"
         message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies, please
         message["X-Signoff-Event"] = f"{letter.event_type}; id={letter.event_id}"
         message.set_content(letter.body)

@@ -35,7 +35,7 @@ class NoticeMetrics:
         self.notices.count(outcome)
         log.info(
             "notify.attempt",
-            notice_id=str(letter.notice_id),
+            notice_id=str(letter.id),
             event_type=letter.event_type,
             attempt=letter.attempt,
             outcome=self.notices.word(outcome),

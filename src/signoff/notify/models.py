@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from signoff.core.db import Base, one_of, partial_index
 from signoff.core.types import UTCDateTime, new_id
-from signoff.delivery.rows import Queued
+from signoff.delivery.rows import Attempted, Queued
 
 NOTICE_STATES = ("pending", "sent", "dead")
 ATTEMPT_OUTCOMES = ("sent", "failed", "dead")
@@ -61,19 +61,16 @@ class EmailNotice(Queued, Base):
         self.sent_at = now
 
 
-class EmailAttempt(Base):
+class EmailAttempt(Attempted, Base):
     """One try at handing a notice to the SMTP server, as it went."""
 
     __tablename__ = "email_attempt"
     __table_args__ = (one_of("outcome", ATTEMPT_OUTCOMES, name="outcome"),)
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     notice_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("email_notice.id", ondelete="CASCADE"), index=True
     )
-    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    duration_ms: Mapped[float]
     # sent; failed (another attempt is scheduled, or another instance had taken the notice
     # over); dead (failed, and the schedule is used up or the refusal was permanent).
     outcome: Mapped[str] = mapped_column(String(10))
-    error: Mapped[str | None] = mapped_column(String(500))
+    # id, attempted_at, duration_ms and error: see ``Attempted``.

@@ -12,15 +12,14 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signoff.core.config import SmtpSettings
 from signoff.core.events import OutboxEvent
 from signoff.core.logging import get_logger
-from signoff.core.types import new_id
 from signoff.delivery.outcome import Outcome
-from signoff.delivery.rows import Rules, clip
+from signoff.delivery.rows import Claim, Rules, claimed, clip, enqueue, pending
 from signoff.notify.compose import COMPOSERS, compose
 from signoff.notify.directory import Directory
 from signoff.notify.messages import Links, Notice
@@ -29,28 +28,15 @@ from signoff.notify.models import EmailAttempt, EmailNotice
 log = get_logger("signoff.notify")
 
 
-@dataclass(frozen=True)
-class Letter:
-    """A claimed notice with everything needed to send it, so sending needs no database."""
+@dataclass(frozen=True, kw_only=True)
+class Letter(Claim):
+    """A claimed notice (one SMTP server: one lane, the engine's pace is the only cap)."""
 
-    notice_id: uuid.UUID
-    token: uuid.UUID
-    event_id: uuid.UUID
     event_type: str
     recipient: str
     recipient_name: str
     subject: str
     body: str
-    attempt: int
-    traceparent: str | None = None
-
-    @property
-    def id(self) -> uuid.UUID:
-        return self.notice_id
-
-    @property
-    def lane(self) -> Hashable:
-        return None  # one SMTP server: the engine's pace is the only cap
 
 
 @dataclass(frozen=True)
@@ -89,9 +75,7 @@ class NoticeQueue:
                 log.exception("notify.compose_failed", event_id=str(event.id), type=event.type)
                 continue
             rows += [_row(event, notice, now) for notice in notices]
-        if rows:
-            await session.execute(insert(EmailNotice), rows)
-        return len(rows)
+        return await enqueue(session, EmailNotice, rows)
 
     async def claim(
         self,
@@ -122,14 +106,14 @@ class NoticeQueue:
         """Log each attempt; settle each notice whose claim is still ours."""
         query = (
             select(EmailNotice)
-            .where(EmailNotice.id.in_([letter.notice_id for letter, _ in results]))
+            .where(EmailNotice.id.in_([letter.id for letter, _ in results]))
             .order_by(EmailNotice.id)  # one lock order for every recorder: no deadlock
             .with_for_update()
         )
         notices = {n.id: n for n in await session.scalars(query)}
         outcomes = []
         for letter, result in results:
-            notice = notices.get(letter.notice_id)
+            notice = notices.get(letter.id)
             if notice is None:
                 outcomes.append(Outcome.GONE)
                 continue
@@ -153,43 +137,34 @@ class NoticeQueue:
 
 
 def _row(event: OutboxEvent, notice: Notice, now: datetime) -> dict[str, object]:
-    return {
-        "id": new_id(),
-        "org_id": event.org_id,
-        "event_id": event.id,
-        "event_type": event.type,
-        "recipient": notice.to.email,
-        "user_id": notice.to.user_id,
-        "recipient_name": notice.to.name,
-        "subject": notice.subject,
-        "body": notice.body,
-        "traceparent": event.traceparent,
-        "status": "pending",
-        "attempts": 0,
-        "next_attempt_at": now,
-        "created_at": now,
-    }
+    return pending(
+        event,
+        now,
+        org_id=event.org_id,
+        recipient=notice.to.email,
+        user_id=notice.to.user_id,
+        recipient_name=notice.to.name,
+        subject=notice.subject,
+        body=notice.body,
+        traceparent=event.traceparent,
+    )
 
 
 def _letter(notice: EmailNotice, token: uuid.UUID) -> Letter:
     return Letter(
-        notice.id,
-        token,
-        notice.event_id,
-        notice.event_type,
-        notice.recipient,
-        notice.recipient_name,
-        notice.subject,
-        notice.body,
-        notice.attempts,
-        notice.traceparent,
+        **claimed(notice, token, notice.traceparent),
+        event_type=notice.event_type,
+        recipient=notice.recipient,
+        recipient_name=notice.recipient_name,
+        subject=notice.subject,
+        body=notice.body,
     )
 
 
 def _attempt(letter: Letter, result: SendResult, outcome: Outcome) -> EmailAttempt:
     labels = {Outcome.SUCCEEDED: "sent", Outcome.DEAD: "dead"}
     return EmailAttempt(
-        notice_id=letter.notice_id,
+        notice_id=letter.id,
         attempted_at=result.attempted_at,
         duration_ms=result.duration_ms,
         outcome=labels.get(outcome, "sent" if result.sent else "failed"),

@@ -76,16 +76,12 @@ class MemberRemoved(Event):
 class InvitationChanged(Event):
     """``orgs.invitation_<change>``: never the address (personal data) nor the token."""
 
+    TYPE = "orgs.invitation_{change}"
+    NAMED_BY = ("change",)
+
     change: Literal["created", "revoked", "accepted"]
     invitation_id: uuid.UUID
     role: str
-
-    @property
-    def type(self) -> str:
-        return f"orgs.invitation_{self.change}"
-
-    def data(self) -> dict[str, object]:
-        return {"invitation_id": str(self.invitation_id), "role": self.role}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -99,13 +95,19 @@ class TeamCreated(Event):
 class TeamMemberChanged(Event):
     """``teams.member_<change>``."""
 
+    TYPE = "teams.member_{change}"
+    NAMED_BY = ("change",)
+
     change: Literal["added", "removed"]
     team: str  # its slug
     user_id: uuid.UUID
 
-    @property
-    def type(self) -> str:
-        return f"teams.member_{self.change}"
 
-    def data(self) -> dict[str, object]:
-        return {"team": self.team, "user_id": str(self.user_id)}
+@dataclass(frozen=True, kw_only=True)
+class RequestLimitsUpdated(Event):
+    """The organization's own request budgets (None: the server's default)."""
+
+    TYPE = "orgs.request_limits_updated"
+
+    reads_per_minute: int | None
+    writes_per_minute: int | None

@@ -53,14 +53,23 @@ def write_rows(kind: Kind, body: str, rows: Sequence[Row]) -> str:
     """``body`` with the register's table replaced by ``rows`` (appended if it had none)."""
     if kind is DECISIONS:
         return write_decisions(body, rows)
+    lines = body.split("\n")
+    span = _find(kind, lines)
     columns = kind.headers(list(rows))
+    if span is not None:
+        # The author's table keeps its columns (a `| Risk | Mitigation |` table stays two
+        # columns), plus any column a row now has a value for.
+        present = {c.strip().lower() for c in span.table.columns}
+        columns = [
+            c
+            for c in kind.columns
+            if c.header.lower() in present or any(r.get(c.field) for r in rows)
+        ]
     table = Table(
         tuple(c.header for c in columns),
         tuple(tuple(r.get(c.field, "") for c in columns) for r in rows) or (("",) * len(columns),),
     )
     rendered = render_table(table).rstrip("\n").split("\n")
-    lines = body.split("\n")
-    span = _find(kind, lines)
     if span is None:
         return "\n\n".join(p for p in (body.rstrip(), "\n".join(rendered)) if p)
     return "\n".join([*lines[: span.start], *rendered, *lines[span.end :]])

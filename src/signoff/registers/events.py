@@ -29,15 +29,11 @@ class QuestionOverdue(Event):
 class RegisterItemChanged(Event):
     """A row of a register was created, updated or deleted (``registers.<kind>.<change>``)."""
 
+    TYPE = "registers.{register}.{change}"
+    NAMED_BY = ("register", "change")
+
     register: str  # the kind's event name: requirements, decisions, risks, questions, ...
     change: ItemChange
     document: str
     item_id: uuid.UUID
     key: str
-
-    @property
-    def type(self) -> str:
-        return f"registers.{self.register}.{self.change}"
-
-    def data(self) -> dict[str, object]:
-        return {"document": self.document, "item_id": str(self.item_id), "key": self.key}

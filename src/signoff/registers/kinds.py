@@ -1,4 +1,5 @@
-"""The registers: which template table each one lives in, and how a row reads and writes.
+"""The registers: their columns, and how a row reads and writes (``places`` finds the
+template section that holds each one).
 
 A register is a projection of its section's Markdown (the source of truth): rows are read
 from the table, and a register written through the API is written back into the table.
@@ -34,7 +35,6 @@ class Column:
 @dataclass(frozen=True)
 class Kind:
     name: str
-    section: str
     columns: tuple[Column, ...]
     key: str
 
@@ -48,7 +48,6 @@ class Kind:
 
 REQUIREMENTS = Kind(
     "requirements",
-    "1.3",
     (
         Column("requirement_id", "Requirement ID"),
         Column("summary", "Requirement Summary"),
@@ -62,7 +61,6 @@ REQUIREMENTS = Kind(
 )
 PERFORMANCE_GOALS = Kind(
     "performance-goals",
-    "10.1",
     (
         Column("metric", "Metric"),
         Column("target", "Target"),
@@ -72,7 +70,6 @@ PERFORMANCE_GOALS = Kind(
 )
 RISKS = Kind(
     "risks",
-    "16.1",
     (
         Column("risk", "Risk"),
         Column("likelihood", "Likelihood"),
@@ -85,7 +82,6 @@ RISKS = Kind(
 )
 QUESTIONS = Kind(
     "questions",
-    "16.2",
     (
         Column("question", "Question"),
         Column("owner", "Owner"),
@@ -98,7 +94,6 @@ QUESTIONS = Kind(
 )
 GLOSSARY = Kind(
     "glossary",
-    "17",
     (
         Column("term", "Term"),
         Column("definition", "Definition"),
@@ -107,7 +102,6 @@ GLOSSARY = Kind(
 )
 REFERENCES = Kind(
     "references",
-    "B",
     (
         Column("document", "Document"),
         Column("version", "Version"),
@@ -117,7 +111,6 @@ REFERENCES = Kind(
 )
 DECISIONS = Kind(
     "decisions",
-    "3.3",
     (
         Column("number", "Number"),
         Column("title", "Title"),
@@ -134,7 +127,6 @@ DECISIONS = Kind(
 
 TABLE_KINDS = (REQUIREMENTS, PERFORMANCE_GOALS, RISKS, QUESTIONS, GLOSSARY, REFERENCES)
 KINDS = {k.name: k for k in (*TABLE_KINDS, DECISIONS)}
-BY_SECTION = {k.section: k for k in KINDS.values()}
 
 
 def is_placeholder(text: str) -> bool:

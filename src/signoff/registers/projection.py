@@ -26,8 +26,8 @@ from signoff.documents.service.writer import Saved
 from signoff.registers.codec import Row, read_rows
 from signoff.registers.events import ItemChange, RegisterItemChanged
 from signoff.registers.kinds import (
-    BY_SECTION,
     DECISIONS,
+    KINDS,
     QUESTIONS,
     RISKS,
     Kind,
@@ -38,6 +38,8 @@ from signoff.registers.kinds import (
     truthy,
 )
 from signoff.registers.models import RegisterItem
+from signoff.registers.places import RegisterPlaces
+from signoff.templates.service import TemplateService
 
 
 def item_hash(fields: Row) -> str:
@@ -99,6 +101,8 @@ class Projector:
         self._session = session
         self._events = events
         self._clock = clock
+        templates = TemplateService(session, events, clock)
+        self._places = RegisterPlaces(lambda d: templates.resolve(d.org_id, d.template_name))
 
     async def __call__(self, document: DocumentRef, saved: Saved) -> None:
         """Revision listener: re-project the registers whose section changed."""
@@ -106,8 +110,8 @@ class Projector:
         first = saved.revision.number == 1
         by_template = {s.template_number: s for s in saved.sections if s.template_number}
         due: list[tuple[Kind, SectionRef | None]] = []
-        for number, kind in BY_SECTION.items():
-            section = by_template.get(number)
+        for name, key in (await self._places.of(document)).items():
+            kind, section = KINDS[name], by_template.get(key)
             was_touched = section is not None and section.section_id in touched
             removed = section is None and any(c["change"] == "removed" for c in saved.changes)
             if first or was_touched or removed:

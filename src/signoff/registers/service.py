@@ -34,6 +34,7 @@ from signoff.registers.errors import (
 )
 from signoff.registers.kinds import DECISIONS, REQUIREMENTS, Kind, normalize_key
 from signoff.registers.models import RegisterItem
+from signoff.registers.places import RegisterPlaces
 from signoff.registers.reader import RegisterRow
 from signoff.registers.schemas import merged, to_row, validation_errors
 
@@ -70,6 +71,7 @@ class RegisterService:
         self._documents = documents
         self._clock = clock
         self._cursors = cursors
+        self.places = RegisterPlaces(documents.template_of)
 
     def today(self) -> date:
         return self._clock.now().date()
@@ -174,22 +176,27 @@ class RegisterService:
                     ],
                 )
 
-    async def _rows(self, document: DocumentRef, kind: Kind) -> list[Row]:
+    async def _section(self, document: DocumentRef, kind: Kind) -> tuple[str, str]:
+        """The head section (id, body) that holds the register, where the document's
+        template put it."""
+        key = await self.places.section_of(document, kind)
         _, sections = await self._documents.head(document)
-        section = next((s for s in sections if s.template_number == kind.section), None)
+        section = next((s for s in sections if key and s.template_number == key), None)
         if section is None:
-            raise RegisterSectionMissing(
-                f"{document.key} has no section {kind.section} for its {kind.name}."
-            )
-        return read_rows(kind, section.body)
+            where = f"no section {key}" if key else f"a template ({document.template_name}) with no"
+            raise RegisterSectionMissing(f"{document.key} has {where} for its {kind.name}.")
+        return section.section_id, section.body
+
+    async def _rows(self, document: DocumentRef, kind: Kind) -> list[Row]:
+        _, body = await self._section(document, kind)
+        return read_rows(kind, body)
 
     async def _save(
         self, access: OrgAccess, document: LockedDocument, kind: Kind, rows: Sequence[Row]
     ) -> None:
-        _, sections = await self._documents.head(document)
-        section = next(s for s in sections if s.template_number == kind.section)
+        section_id, body = await self._section(document, kind)
         await self._documents.rewrite_section(
-            access, document, section.section_id, write_rows(kind, section.body, rows)
+            access, document, section_id, write_rows(kind, body, rows)
         )
 
     def _unique(self, kind: Kind, rows: Sequence[Row], row: Row, skip: int | None) -> None:

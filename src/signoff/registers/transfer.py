@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -245,7 +245,17 @@ class TransferService:
             for r in requirements
         ]
 
-    async def export_reqif(self, access: OrgAccess, ref: str) -> str:
+    async def export_reqif(
+        self,
+        access: OrgAccess,
+        ref: str,
+        endpoints: Sequence[reqif_codec.Endpoint] = (),
+        traced: Mapping[str, tuple[Sequence[str], Sequence[str]]] | None = None,
+    ) -> str:
+        """The requirements as ReqIF; ``traced`` gives, by requirement id, the operations
+        and the tests (among ``endpoints``) each is traced to (the traceability service
+        knows them: it sits above the registers)."""
+        traced = traced or {}
         document, sections = await self._head(access, ref)
         rows = await self._registers.rows(access, ref, REQUIREMENTS)
         revision, _ = await self._documents.head(document)
@@ -260,10 +270,13 @@ class TransferService:
                     title=r.get("title", ""),
                     design_sections=tuple(section_refs(r.get("design_sections", ""))),
                     parents=tuple(p.strip() for p in r.get("parents", "").split(",") if p.strip()),
+                    implemented_by=tuple(traced.get(r["requirement_id"], ((), ()))[0]),
+                    verified_by=tuple(traced.get(r["requirement_id"], ((), ()))[1]),
                 )
                 for r in rows
             ],
             stamp=revision.created_at.isoformat(),
+            endpoints=endpoints,
         )
 
     async def sheets(self, access: OrgAccess, ref: str, names: Sequence[str]) -> list[Sheet]:
@@ -272,7 +285,8 @@ class TransferService:
         out = []
         for name in names:
             kind = KINDS[name]
-            section = next((s for s in sections if s.template_number == kind.section), None)
+            place = await self._registers.places.section_of(document, kind)
+            section = next((s for s in sections if place and s.template_number == place), None)
             rows = await self._registers.rows(access, ref, kind) if section else []
             columns = kind.columns
             where = (document.key, document.version, section.number or "" if section else "")

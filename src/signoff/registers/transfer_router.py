@@ -90,7 +90,7 @@ def _raw(types: tuple[str, ...], binary: bool = False) -> dict[str, Any]:
     return {"requestBody": {"required": True, "content": {t: {"schema": schema} for t in types}}}
 
 
-def _file(content: bytes | str, media: str, name: str) -> Response:
+def attachment(content: bytes | str, media: str, name: str) -> Response:
     return Response(
         content, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
     )
@@ -106,18 +106,6 @@ IMPORT_PROBLEMS = problems(
     UnsupportedMediaTypeError,
 )
 Apply = Annotated[bool, Query(description="Write the change; without it, only a preview.")]
-
-
-@router.get(
-    f"{BASE}/exports/reqif",
-    response_class=Response,
-    responses={**problems(*DENIED, DocumentNotFound), 200: {"content": {REQIF: {}}}},
-)
-async def export_reqif(doc: str, access: Reader, transfer: Transfer) -> Response:
-    """The document's requirements as ReqIF 1.2 (StrictDoc's profile): parent links as
-    spec relations, each requirement under the section that holds it."""
-    text = await transfer.export_reqif(access, doc)
-    return _file(text.encode(), f"{REQIF}; charset=utf-8", f"{doc}.reqif")
 
 
 @router.post(f"{BASE}/imports/reqif", openapi_extra=_raw(REQIF_TYPES), responses=IMPORT_PROBLEMS)
@@ -167,7 +155,7 @@ async def export_xlsx(doc: str, access: Reader, transfer: Transfer) -> Response:
     """Every register of the document as a workbook, one sheet each; each row with the
     document's key, its version and the register's section."""
     sheets = await transfer.sheets(access, doc, list(KINDS))
-    return _file(to_xlsx(sheets), XLSX, f"{doc}-registers.xlsx")
+    return attachment(to_xlsx(sheets), XLSX, f"{doc}-registers.xlsx")
 
 
 @router.get(
@@ -181,7 +169,7 @@ async def export_csv(
     """One register of the document as CSV; each row with the document's key, its version
     and the register's section."""
     (sheet,) = await transfer.sheets(access, doc, [register])
-    return _file(to_csv(sheet), "text/csv; charset=utf-8", f"{doc}-{register}.csv")
+    return attachment(to_csv(sheet), "text/csv; charset=utf-8", f"{doc}-{register}.csv")
 
 
 @router.get(
@@ -192,7 +180,7 @@ async def export_csv(
 async def export_madr(doc: str, access: Reader, transfer: Transfer) -> Response:
     """The document's decisions (§3.3) as a zip of numbered MADR files, `0001-title.md`,
     with their status and superseded-by links."""
-    return _file(await transfer.export_madr(access, doc), ZIP, f"{doc}-decisions.zip")
+    return attachment(await transfer.export_madr(access, doc), ZIP, f"{doc}-decisions.zip")
 
 
 @router.post(f"{BASE}/imports/madr", openapi_extra=_raw(ZIP_TYPES, True), responses=IMPORT_PROBLEMS)

@@ -27,6 +27,7 @@ from signoff.review.errors import (
     TooManyReplies,
     UnknownSection,
 )
+from signoff.review.events import About, Change, CommentChanged, CommentReplied, about
 from signoff.review.filters import ThreadFilter
 from signoff.review.mentions import handles
 from signoff.review.models import CommentReply, CommentThread
@@ -114,7 +115,7 @@ class CommentService:
         )
         await self._repo.add(thread)
         await self._repo.index_mentions(thread, handles(body))
-        await self._record(document, "comments.created", thread, blocking=blocking)
+        await self._events.emit(_changed(document, thread, "created"))
         return ThreadView(thread, [], section)
 
     async def reply(
@@ -137,7 +138,7 @@ class CommentService:
         await self._repo.index_mentions(thread, handles(body))
         thread.replies += 1
         thread.updated_at, thread.version = now, thread.version + 1
-        await self._record(document, "comments.replied", thread, reply_id=str(reply.id))
+        await self._events.emit(CommentReplied(**_on(document, thread), reply_id=reply.id))
         return await self._view(document, thread)
 
     async def update(
@@ -168,24 +169,24 @@ class CommentService:
         if body is not None and not mine:
             raise NotThreadModerator("Only the thread's author edits its text.")
         now = self._clock.now()
-        changed = []
+        changed: list[Change] = []
         if resolved is not None and resolved != (thread.resolved_at is not None):
             thread.resolved_at = now if resolved else None
             thread.resolved_by = member.user.name if resolved else None
-            changed.append("comments.resolved" if resolved else "comments.reopened")
+            changed.append("resolved" if resolved else "reopened")
         if blocking is not None and blocking != thread.blocking:
             thread.blocking = blocking
-            changed.append("comments.updated")
+            changed.append("updated")
         if body is not None and body != thread.body:
             thread.body = body
             replies = (await self._repo.replies([thread.id]))[thread.id]
             names = handles(body).union(*(handles(r.body) for r in replies))
             await self._repo.index_mentions(thread, names, replace=True)
-            changed.append("comments.updated")
+            changed.append("updated")
         if changed:
             thread.updated_at, thread.version = now, thread.version + 1
-            for type in dict.fromkeys(changed):
-                await self._record(document, type, thread, blocking=thread.blocking)
+            for change in dict.fromkeys(changed):
+                await self._events.emit(_changed(document, thread, change))
             round_ = await self._repo.open_round(document.id)
             if round_ is not None:
                 await self._reviews.rounds.complete_if_met(document, round_, access.principal.key)
@@ -239,19 +240,21 @@ class CommentService:
             thread, replies, next((s for s in head if s.section_id == thread.section_id), None)
         )
 
-    async def _record(
-        self, document: DocumentRef, type: str, thread: CommentThread, **data: object
-    ) -> None:
-        await self._events.record(
-            type,
-            org_id=document.org_id,
-            subject=f"documents/{document.key}",
-            data={
-                "document_id": str(document.id),
-                "key": document.key,
-                "comment_id": str(thread.id),
-                "section_id": thread.section_id,
-                "section": thread.section_number,
-                **data,
-            },
-        )
+
+class OnThread(About):
+    comment_id: uuid.UUID
+    section_id: str
+    section: str | None
+
+
+def _on(document: DocumentRef, thread: CommentThread) -> OnThread:
+    return {
+        **about(document),
+        "comment_id": thread.id,
+        "section_id": thread.section_id,
+        "section": thread.section_number,
+    }
+
+
+def _changed(document: DocumentRef, thread: CommentThread, change: Change) -> CommentChanged:
+    return CommentChanged(**_on(document, thread), change=change, blocking=thread.blocking)

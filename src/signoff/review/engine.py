@@ -21,6 +21,7 @@ from signoff.documents.reader import (
     SectionRef,
 )
 from signoff.documents.service.writer import RevisionWriter
+from signoff.review.events import ApprovalDismissed, DocumentApproved, about
 from signoff.review.metrics import ApprovalMetrics
 from signoff.review.models import Review, ReviewPolicy, ReviewRound
 from signoff.review.ownership import OwnerRule, owned_sections
@@ -168,9 +169,8 @@ class Rounds:
         round_.approved_revision, round_.approved_version = saved.revision.number, document.version
         round_.approvals = approvals
         await self.repo.session.flush()
-        await self._record(
-            document,
-            "documents.approved",
+        approved = DocumentApproved(
+            **about(document),
             round=round_.number,
             revision=saved.revision.number,
             version=document.version,
@@ -178,6 +178,7 @@ class Rounds:
             approvals=approvals,
             teams=list(judged.evaluation.satisfied_teams),
         )
+        await self._events.emit(approved)
         self._approvals.approved(self.repo.session, now - round_.opened_at)
         return True
 
@@ -210,12 +211,11 @@ class Rounds:
             else:
                 review.dismissed_reason = f"sections were added or removed in revision {revision}"
             dismissed.append(review)
-            await self._record(
-                document,
-                "approvals.dismissed",
+            dismissal = ApprovalDismissed(
+                **about(document),
                 round=round_.number,
-                review_id=str(review.id),
-                reviewer_id=str(review.reviewer_id),
+                review_id=review.id,
+                reviewer_id=review.reviewer_id,
                 reviewer=review.reviewer_name,
                 reason=review.dismissed_reason,
                 revision=revision,
@@ -228,16 +228,9 @@ class Rounds:
                     for c in touched
                 ],
             )
+            await self._events.emit(dismissal)
         await self.repo.session.flush()
         return dismissed
-
-    async def _record(self, document: DocumentRef, type: str, **data: Any) -> None:
-        await self._events.record(
-            type,
-            org_id=document.org_id,
-            subject=f"documents/{document.key}",
-            data={"document_id": str(document.id), "key": document.key, **data},
-        )
 
 
 def _diff(old: SectionRef | None, new: SectionRef | None) -> str:

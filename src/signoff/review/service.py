@@ -5,12 +5,12 @@ serialized: an approval is always judged against the head it will be counted on.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from signoff.core.clock import Clock
 from signoff.core.concurrency import etag_of, require_if_match
-from signoff.core.events import EventRecorder
+from signoff.core.events import Event, EventRecorder
 from signoff.core.pagination import PageRequest
 from signoff.documents.reader import (
     DocumentReader,
@@ -35,6 +35,15 @@ from signoff.review.errors import (
     SubmissionRefused,
     UnknownRevision,
     UnknownSection,
+)
+from signoff.review.events import (
+    DocumentPolicyChanged,
+    DocumentSubmitted,
+    DocumentWithdrawn,
+    ReviewPolicyUpdated,
+    ReviewSubmitted,
+    SectionOwnersUpdated,
+    about,
 )
 from signoff.review.metrics import ApprovalMetrics
 from signoff.review.models import Review, ReviewPolicy, ReviewRound
@@ -134,7 +143,9 @@ class ReviewService:
             raise InvalidOwnerRule(errors=errors)
         row = await self._policy_row(access)
         row.owners = [{"pattern": r.pattern, "team": r.team} for r in rules]
-        return await self._saved(access, row, "section_owners.updated", {"rules": row.owners})
+        subject = f"orgs/{access.org.slug}"
+        owners = SectionOwnersUpdated(org_id=access.org_id, subject=subject, rules=row.owners)
+        return await self._saved(row, owners)
 
     async def put_policy(
         self,
@@ -146,21 +157,19 @@ class ReviewService:
         require_if_match(if_match, policy_etag(await self.policy(access)))
         row = await self._policy_row(access)
         row.required_approvals, row.approval_expiry_days = required_approvals, approval_expiry_days
-        data = {
-            "required_approvals": required_approvals,
-            "approval_expiry_days": approval_expiry_days,
-        }
-        return await self._saved(access, row, "review_policy.updated", data)
+        updated = ReviewPolicyUpdated(
+            org_id=access.org_id,
+            subject=f"orgs/{access.org.slug}",
+            required_approvals=required_approvals,
+            approval_expiry_days=approval_expiry_days,
+        )
+        return await self._saved(row, updated)
 
-    async def _saved(
-        self, access: OrgAccess, row: ReviewPolicy, type: str, data: Mapping[str, object]
-    ) -> Policy:
+    async def _saved(self, row: ReviewPolicy, event: Event) -> Policy:
         row.version += 1
         row.updated_at = self._clock.now()
         await self._repo.session.flush()
-        await self._events.record(
-            type, org_id=access.org_id, subject=f"orgs/{access.org.slug}", data=dict(data)
-        )
+        await self._events.emit(event)
         return policy_of(row)
 
     async def put_document_policy(
@@ -169,7 +178,9 @@ class ReviewService:
         document = await self._documents.writable(access, ref)
         require_if_match(if_match, document_policy_etag(document))
         document.required_approvals = required_approvals
-        await self._record(document, "documents.review_policy_changed", required=required_approvals)
+        await self._events.emit(
+            DocumentPolicyChanged(**about(document), required=required_approvals)
+        )
         round_ = await self._repo.open_round(document.id)
         if round_ is not None:
             await self.rounds.complete_if_met(document, round_, access.principal.key)
@@ -205,9 +216,8 @@ class ReviewService:
         await self._repo.add(round_)
         document.status, document.updated_at = "in_review", now
         judged = await self.rounds.judge(document, round_)
-        await self._record(
-            document,
-            "documents.submitted",
+        submitted = DocumentSubmitted(
+            **about(document),
             round=round_.number,
             revision=document.head_revision,
             version=document.version,
@@ -221,6 +231,7 @@ class ReviewService:
             },
             required_approvals=judged.state.required_approvals,
         )
+        await self._events.emit(submitted)
         return round_
 
     async def _refusals(
@@ -272,7 +283,7 @@ class ReviewService:
         round_.outcome, round_.closed_at, round_.closed_by = "withdrawn", now, access.principal.key
         document.status, document.updated_at = "draft", now
         await self._repo.session.flush()
-        await self._record(document, "documents.withdrawn", round=round_.number)
+        await self._events.emit(DocumentWithdrawn(**about(document), round=round_.number))
         return round_
 
     # --- verdicts ----------------------------------------------------------------------
@@ -329,18 +340,18 @@ class ReviewService:
             created_at=self._clock.now(),
         )
         await self._repo.add(review)
-        await self._record(
-            document,
-            "reviews.submitted",
+        reviewed = ReviewSubmitted(
+            **about(document),
             round=round_.number,
-            review_id=str(review.id),
+            review_id=review.id,
             verdict=verdict,
-            reviewer_id=str(user.id),
+            reviewer_id=user.id,
             reviewer=user.name,
             revision=seen,
             whole_document=whole,
             sections=review.covered,
         )
+        await self._events.emit(reviewed)
         await self.rounds.complete_if_met(document, round_, access.principal.key)
         return review, document
 
@@ -436,14 +447,6 @@ class ReviewService:
             doc_id: sorted(owned_sections(policy.owners, outline))
             for doc_id, outline in outlines.items()
         }
-
-    async def _record(self, document: DocumentRef, type: str, **data: object) -> None:
-        await self._events.record(
-            type,
-            org_id=document.org_id,
-            subject=f"documents/{document.key}",
-            data={"document_id": str(document.id), "key": document.key, **data},
-        )
 
 
 def _resolve(head: Sequence[SectionRef], refs: Sequence[str]) -> list[SectionRef]:

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from signoff.accounts.repository import AccountRepository
 from signoff.accounts.runtime import AccountsRuntime
-from signoff.accounts.service import UserService
 from signoff.core.db import Transact
 from signoff.core.errors import SignoffError
 from signoff.core.events import EventRecorder
@@ -50,14 +48,7 @@ def receiver(services: Services, session: AsyncSession) -> InboundReceiver:
         on_commit=services.events_committed,
     )
     accounts = services.part(AccountsRuntime)
-    users = UserService(
-        AccountRepository(session),
-        accounts.passwords,
-        accounts.throttle,
-        events,
-        clock,
-        accounts.secret,
-    )
+    users = accounts.users(session, events, clock)
     orgs = OrgRepository(session, cursors)
     repo = DocumentRepository(session, cursors)
     listeners = services.part(DocumentsRuntime).revision_listeners.factories

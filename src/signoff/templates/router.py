@@ -7,34 +7,25 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Query, Response
+from fastapi import Query, Response
 
 from signoff.core.access import AUTHENTICATED
 from signoff.core.bounds import DB_INT_MAX
 from signoff.core.permissions import Action
 from signoff.core.problems import problems
 from signoff.core.routing import signoff_router
-from signoff.core.transaction import DbSession
-from signoff.core.web import ClockDep, Events
 from signoff.orgs.deps import requires
 from signoff.orgs.errors import InsufficientRole, InsufficientScope, OrgNotFound
 from signoff.orgs.service import OrgAccess
 from signoff.templates import service
+from signoff.templates.deps import Templates
 from signoff.templates.errors import TemplateNotFound
 from signoff.templates.schemas import TemplateRead, TemplateSummary, full, summary
-from signoff.templates.service import TemplateService
 
 router = signoff_router(tags=["templates"])
 DENIED = (OrgNotFound, InsufficientRole, InsufficientScope)
 # Templates never change once registered: a client may keep them.
 CACHEABLE = "private, max-age=3600"
-
-
-async def get_templates(session: DbSession, events: Events, clock: ClockDep) -> TemplateService:
-    return TemplateService(session, events, clock)
-
-
-Templates = Annotated[TemplateService, Depends(get_templates)]
 
 
 @router.get("/templates", dependencies=[AUTHENTICATED])

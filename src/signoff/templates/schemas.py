@@ -55,6 +55,10 @@ class TemplateRead(TemplateSummary):
     title_pattern: str
     document_control: list[str] = Field(description="The Document Control fields.")
     sections: list[SectionSpecRead]
+    markdown: str = Field(
+        description="The template's Markdown, as registered: what `signoff lint --template "
+        "org:<slug>` fetches once and keeps, to lint offline against this version."
+    )
 
 
 class _TemplateNaming(BaseModel):
@@ -139,4 +143,5 @@ def full(t: LoadedTemplate) -> TemplateRead:
         title_pattern=t.parsed.title_pattern,
         document_control=[label for label, _ in t.parsed.document_control.fields],
         sections=[_section(s) for s in t.parsed.sections],
+        markdown=t.markdown,
     )

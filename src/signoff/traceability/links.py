@@ -3,8 +3,10 @@ changed is marked suspect (once) until someone confirms it."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from datetime import datetime
+from typing import TypedDict
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +17,7 @@ from signoff.documents.reader import DocumentRef
 from signoff.documents.service.writer import Saved
 from signoff.traceability import ends as ends_module
 from signoff.traceability.ends import End, Ends
+from signoff.traceability.events import TraceLinkSuspected
 from signoff.traceability.models import TraceLink
 
 Pair = tuple[str, str, str, str]  # source kind, source ref, target kind, target ref
@@ -51,22 +54,25 @@ def _why(end: End | None, kind: str, ref: str) -> str:
     return f"the {kind} {end.label} changed"
 
 
-async def record_link_event(
-    events: EventRecorder, document: DocumentRef, type: str, link: TraceLink, **extra: object
-) -> None:
-    """`trace_links.<what>`, with the link's ends as `kind:ref`."""
-    await events.record(
-        type,
-        org_id=document.org_id,
-        subject=f"documents/{document.key}",
-        data={
-            "document": document.key,
-            "link_id": str(link.id),
-            "source": f"{link.source_kind}:{link.source_ref}",
-            "target": f"{link.target_kind}:{link.target_ref}",
-            **extra,
-        },
-    )
+class OnLink(TypedDict):
+    org_id: uuid.UUID
+    subject: str
+    document: str
+    link_id: uuid.UUID
+    source: str
+    target: str
+
+
+def on_link(document: DocumentRef, link: TraceLink) -> OnLink:
+    """Where a trace link's event belongs, spread into its class: ``**on_link(doc, link)``."""
+    return {
+        "org_id": document.org_id,
+        "subject": f"documents/{document.key}",
+        "document": document.key,
+        "link_id": link.id,
+        "source": f"{link.source_kind}:{link.source_ref}",
+        "target": f"{link.target_kind}:{link.target_ref}",
+    }
 
 
 class LinkKeeper:
@@ -154,12 +160,8 @@ class LinkKeeper:
                 reasons.append(_why(target, link.target_kind, link.target_ref))
             if reasons and not link.suspect:
                 link.suspect, link.suspect_since = True, now
-                link.suspect_reason = "; ".join(reasons)[:300]
-                await record_link_event(
-                    self._events,
-                    document,
-                    "trace_links.suspected",
-                    link,
-                    reason=link.suspect_reason,
+                link.suspect_reason = reason = "; ".join(reasons)[:300]
+                await self._events.emit(
+                    TraceLinkSuspected(**on_link(document, link), reason=reason)
                 )
         await self._session.flush()

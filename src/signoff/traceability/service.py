@@ -14,10 +14,11 @@ from signoff.core.events import EventRecorder
 from signoff.core.pagination import CursorCodec, PageRequest, keyset_page
 from signoff.documents.reader import DocumentRef
 from signoff.documents.service.documents import DocumentService
+from signoff.exchange import reqif
 from signoff.orgs.service import OrgAccess
 from signoff.traceability import ends as ends_module
 from signoff.traceability import matrix as matrices
-from signoff.traceability.ends import ALLOWED, Ends
+from signoff.traceability.ends import ALLOWED, End, Ends
 from signoff.traceability.errors import (
     InvalidReport,
     InvalidSpec,
@@ -26,7 +27,12 @@ from signoff.traceability.errors import (
     LinkKindNotAllowed,
     LinkNotFound,
 )
-from signoff.traceability.events import ApiSpecAttached, TestReportAttached
+from signoff.traceability.events import (
+    ApiSpecAttached,
+    TestReportAttached,
+    TraceLinkChanged,
+    TraceLinkConfirmed,
+)
 from signoff.traceability.formats import (
     OperationDiff,
     SpecError,
@@ -35,7 +41,7 @@ from signoff.traceability.formats import (
     parse_junit,
     parse_openapi,
 )
-from signoff.traceability.links import LinkKeeper, record_link_event
+from signoff.traceability.links import LinkKeeper, on_link
 from signoff.traceability.matrix import Matrix
 from signoff.traceability.models import ApiOperation, ApiSpec, TestResult, TestRun, TraceLink
 from signoff.traceability.requirements import report_requirements, spec_requirements
@@ -90,6 +96,23 @@ class TraceService:
         )
         endpoints = next((s.body for s in sections if s.template_number == "4.3"), "")
         return document, matrices.build(ends, links, endpoints)
+
+    async def reqif_trace(
+        self, access: OrgAccess, ref: str
+    ) -> tuple[list[reqif.Endpoint], dict[str, tuple[list[str], list[str]]]]:
+        """What a ReqIF export says of each requirement's trace: the operations and tests
+        it is linked to (by any origin: table, spec, report, manual), by requirement id."""
+        _, matrix = await self.matrix(access, ref)
+        endpoints: dict[tuple[str, str], reqif.Endpoint] = {}
+        traced: dict[str, tuple[list[str], list[str]]] = {}
+        for row in matrix.rows:
+            for end in (*row.operations, *row.tests):
+                endpoints.setdefault((end.kind, end.ref), _endpoint(end))
+            traced[row.requirement.label] = (
+                [e.ref for e in row.operations],
+                [e.ref for e in row.tests],
+            )
+        return list(endpoints.values()), traced
 
     async def _suspects(self, document: DocumentRef) -> int:
         count = await self._session.scalar(
@@ -259,7 +282,7 @@ class TraceService:
             await self._session.flush()
         except IntegrityError as exc:
             raise LinkExists() from exc
-        await self._record(document, "trace_links.created", link)
+        await self._events.emit(TraceLinkChanged(**on_link(document, link), change="created"))
         return link
 
     def _resolve(self, ends: Ends, kind: str, ref: str) -> str:
@@ -289,7 +312,7 @@ class TraceService:
     async def unlink(self, access: OrgAccess, ref: str, link_id: uuid.UUID) -> None:
         await self._documents.writable(access, ref)
         document, link = await self.get(access, ref, link_id)
-        await self._record(document, "trace_links.deleted", link)
+        await self._events.emit(TraceLinkChanged(**on_link(document, link), change="deleted"))
         await self._session.delete(link)
         await self._session.flush()
 
@@ -310,10 +333,13 @@ class TraceService:
         link.confirmed_at, link.confirmed_by = now, access.principal.key
         link.confirmation_note = note or None
         await self._session.flush()
-        await record_link_event(
-            self._events, document, "trace_links.confirmed", link, note=link.confirmation_note
-        )
+        confirmed = TraceLinkConfirmed(**on_link(document, link), note=link.confirmation_note)
+        await self._events.emit(confirmed)
         return link
 
-    async def _record(self, document: DocumentRef, type: str, link: TraceLink) -> None:
-        await record_link_event(self._events, document, type, link)
+
+def _endpoint(end: End) -> reqif.Endpoint:
+    if end.kind == "operation":
+        name = f"{end.detail.get('method', '')} {end.detail.get('path', '')}".strip()
+        return reqif.Endpoint("operation", end.ref, name, str(end.detail.get("summary") or ""))
+    return reqif.Endpoint("test", end.ref, end.label, str(end.detail.get("outcome") or ""))

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
-from signoff.documents.models import SectionVersion
+from signoff.documents.reader import SectionRef
 from signoff.documents.schemas import FindingRead
 from signoff.review.schemas import ApprovalRead, CommentRead
 
@@ -23,7 +24,7 @@ _MARK = '\n<section id="'
 
 @dataclass
 class SectionView:
-    section: SectionVersion
+    section: SectionRef
     html: Markup
     owners: list[str] = field(default_factory=list)
     state: str = "missing"  # approved | dismissed | missing | unowned
@@ -39,7 +40,7 @@ class Article:
     sections: list[SectionView]
 
 
-def cut(rendered: str, sections: list[SectionVersion]) -> Article:
+def cut(rendered: str, sections: Sequence[SectionRef]) -> Article:
     head, *chunks = rendered.split(_MARK)
     outline = _TOC.search(head)
     front = _TOC.sub("", head).replace('<article class="signoff-document">', "", 1)

@@ -54,7 +54,7 @@ class WebhookMetrics:
         self.deliveries.count(outcome)
         log.info(
             "webhooks.attempt",
-            delivery_id=str(job.delivery_id),
+            delivery_id=str(job.id),
             webhook_id=str(job.webhook_id),
             attempt=job.attempt,
             status=result.status_code,

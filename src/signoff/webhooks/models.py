@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from signoff.core.db import Base, one_of, partial_index
 from signoff.core.types import JSONType, UTCDateTime, new_id
-from signoff.delivery.rows import Queued
+from signoff.delivery.rows import Attempted, Queued
 
 CIRCUIT_STATES = ("closed", "open", "half_open")
 DELIVERY_STATES = ("pending", "succeeded", "dead")
@@ -99,19 +99,16 @@ class WebhookDelivery(Queued, Base):
         self.delivered_at = now
 
 
-class WebhookAttempt(Base):
+class WebhookAttempt(Attempted, Base):
     """One HTTP request of a delivery, as it went (the delivery log)."""
 
     __tablename__ = "webhook_attempt"
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     delivery_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("webhook_delivery.id", ondelete="CASCADE"), index=True
     )
-    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    duration_ms: Mapped[float]
     status_code: Mapped[int | None]
     succeeded: Mapped[bool]
     # The first bytes of the response body (at most 1 KiB), decoded leniently.
     response_excerpt: Mapped[str | None] = mapped_column(Text)
-    error: Mapped[str | None] = mapped_column(String(500))
+    # id, attempted_at, duration_ms and error: see ``Attempted``.

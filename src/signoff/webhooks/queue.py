@@ -17,37 +17,27 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from cryptography.exceptions import InvalidTag
-from sqlalchemy import Integer, Select, bindparam, exists, insert, or_, select
+from sqlalchemy import Integer, Select, bindparam, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from signoff.core.events import OutboxEvent
-from signoff.core.types import new_id
 from signoff.delivery.outcome import Outcome
-from signoff.delivery.rows import Rules, clip, die
+from signoff.delivery.rows import Claim, Rules, claimed, clip, die, enqueue, pending
 from signoff.webhooks.circuit import circuit_of, set_circuit
 from signoff.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 from signoff.webhooks.policies import matches
 from signoff.webhooks.runtime import WebhooksRuntime
 
 
-@dataclass(frozen=True)
-class Job:
-    """A claimed delivery with everything needed to send it, so sending needs no database."""
+@dataclass(frozen=True, kw_only=True)
+class Job(Claim):
+    """A claimed delivery, in its endpoint's lane (the queue caps each lane's attempts)."""
 
-    delivery_id: uuid.UUID
-    token: uuid.UUID
     webhook_id: uuid.UUID
     url: str
     secrets: tuple[bytes, ...]
-    event_id: uuid.UUID
     body: bytes
-    attempt: int
-    traceparent: str | None = None
-
-    @property
-    def id(self) -> uuid.UUID:
-        return self.delivery_id
 
     @property
     def lane(self) -> Hashable:
@@ -85,17 +75,7 @@ class DeliveryQueue:
         )
         hooks = (await session.execute(query)).all()
         rows = [
-            {
-                "id": new_id(),
-                "webhook_id": hook.id,
-                "event_id": event.id,
-                "event_type": event.type,
-                "subject": event.subject,
-                "status": "pending",
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-            }
+            pending(event, now, webhook_id=hook.id, subject=event.subject)
             for event in events
             for hook in hooks
             if hook.org_id == event.org_id
@@ -104,9 +84,7 @@ class DeliveryQueue:
             and hook.id < event.id
             and matches(hook.event_types, event.type)
         ]
-        if rows:
-            await session.execute(insert(WebhookDelivery), rows)
-        return len(rows)
+        return await enqueue(session, WebhookDelivery, rows)
 
     async def claim(
         self,
@@ -172,7 +150,7 @@ class DeliveryQueue:
         """Log the attempt; then, if the claim is still ours, settle the delivery and the
         endpoint's circuit. The webhook is locked first, as a deletion does (no deadlock)."""
         webhook = await session.get(Webhook, job.webhook_id, with_for_update=True)
-        delivery = await session.get(WebhookDelivery, job.delivery_id, with_for_update=True)
+        delivery = await session.get(WebhookDelivery, job.id, with_for_update=True)
         if webhook is None or delivery is None:
             return Outcome.GONE
         session.add(_attempt_row(job, result))
@@ -247,21 +225,17 @@ def _job(
 ) -> Job:
     body = json.dumps(event.envelope(), separators=(",", ":"), ensure_ascii=False).encode()
     return Job(
-        delivery.id,
-        token,
-        webhook.id,
-        webhook.url,
-        secrets,
-        event.id,
-        body,
-        delivery.attempts,
-        event.traceparent,
+        **claimed(delivery, token, event.traceparent),
+        webhook_id=webhook.id,
+        url=webhook.url,
+        secrets=secrets,
+        body=body,
     )
 
 
 def _attempt_row(job: Job, result: AttemptResult) -> WebhookAttempt:
     return WebhookAttempt(
-        delivery_id=job.delivery_id,
+        delivery_id=job.id,
         attempted_at=result.attempted_at,
         duration_ms=result.duration_ms,
         status_code=result.status_code,

@@ -40,7 +40,7 @@ class Sender:
         trace of the write that recorded the event."""
         attributes: dict[str, AttributeValue] = {
             "signoff.event.id": str(job.event_id),
-            "signoff.delivery.id": str(job.delivery_id),
+            "signoff.delivery.id": str(job.id),
             "signoff.webhook.id": str(job.webhook_id),
             "signoff.attempt": job.attempt,
         }
@@ -103,7 +103,7 @@ class Sender:
             kind = "connect_error" if isinstance(exc, httpx.ConnectError) else "error"
             return kind, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         # A bug here must not stop the engine: the attempt failed, and the stack is logged.
-        log.error("webhooks.send_failed", delivery_id=str(job.delivery_id), exc_info=exc)
+        log.error("webhooks.send_failed", delivery_id=str(job.id), exc_info=exc)
         return "error", type(exc).__name__
 
 

@@ -165,12 +165,14 @@ class UserService:
         """A browser's sign-in with the identity provider: the user behind the verified
         id_token, as for the provider's API tokens, and the sign-in in the audit log."""
         user = await self.from_external(claims)
-        await self._events.record(
-            "auth.login_succeeded",
+        signed_in = LoginSucceeded(
             org_id=None,
             subject=f"users/{user.id}",
-            data={"user_id": str(user.id), "method": "oidc", "issuer": claims.issuer},
+            user_id=user.id,
+            method="oidc",
+            issuer=claims.issuer,
         )
+        await self._events.emit(signed_in)
         return user
 
     async def from_external(self, claims: ExternalIdentityClaims) -> User:

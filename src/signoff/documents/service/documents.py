@@ -36,6 +36,7 @@ from signoff.documents.errors import (
     UnknownReviewer,
     from_docformat,
 )
+from signoff.documents.filters import DocumentFilter
 from signoff.documents.identity import assign_ids
 from signoff.documents.models import Document, Revision, SectionVersion
 from signoff.documents.reader import DocumentRef
@@ -79,11 +80,6 @@ def require_current(document: Document, if_match: str | None) -> None:
 
 def section_etag(document: Document, section: SectionVersion) -> str:
     return etag_of("section", document.id, section.section_id, section.fingerprint)
-
-
-def template_name(document: Document) -> str:
-    prefix = "org:" if document.template_source == "org" else ""
-    return f"{prefix}{document.template_slug}@{document.template_version}"
 
 
 def find_section(sections: Sequence[SectionVersion], ref: str) -> SectionVersion:
@@ -138,7 +134,7 @@ class DocumentService:
         return await self._repo.document(access.org_id, ref)
 
     async def page(
-        self, access: OrgAccess, page: PageRequest, filters: dict[str, object]
+        self, access: OrgAccess, page: PageRequest, filters: DocumentFilter
     ) -> tuple[list[Document], str | None]:
         return await self._repo.page(access.org_id, page, filters)
 
@@ -146,6 +142,10 @@ class DocumentService:
         revision = await self._repo.revision(document.id, document.head_revision)
         assert revision is not None
         return revision, await self._repo.sections_of(revision.id)
+
+    async def template_of(self, document: DocumentRef) -> LoadedTemplate:
+        """The template the document was made from (its version, not the latest)."""
+        return await self._templates.resolve(document.org_id, document.template_name)
 
     async def parse(self, text: str, template: Template | None = None) -> ParsedDocument:
         """Parse Markdown a client sent, in a worker process when it is large (core/cpu.py).
@@ -241,7 +241,7 @@ class DocumentService:
         """Docs-as-code push: the Markdown becomes the document's next revision."""
         document = await self.writable(access, ref)
         require_current(document, if_match)
-        loaded = await self._templates.resolve(access.org_id, template_name(document))
+        loaded = await self.template_of(document)
         parsed = match_template(_titled(await self.parse(text, loaded.parsed)), loaded.parsed)
         revision, previous = await self.head(document)
         authors, warnings = await self._authors_named(access, parsed.control.authors)

@@ -26,10 +26,10 @@ from signoff.docformat import (
 )
 from signoff.documents import search, work
 from signoff.documents.errors import DocumentNotFound, InvalidLintPolicy, RevisionNotFound
+from signoff.documents.filters import DocumentFilter
 from signoff.documents.models import Document, LintPolicy, Revision, SectionVersion
 from signoff.documents.rendering import RenderCache, parsed_document, status_of
 from signoff.documents.repository import DocumentRepository
-from signoff.documents.service.documents import template_name
 from signoff.orgs.service import OrgAccess
 from signoff.templates.service import TemplateService
 
@@ -48,7 +48,7 @@ class Snapshot:
 
     @property
     def template(self) -> str:
-        return template_name(self.document)
+        return self.document.template_name
 
     def parsed(self) -> ParsedDocument:
         return parsed_document(self.document, self.revision, self.sections, self.template)
@@ -143,7 +143,7 @@ class ReadingService:
         return document
 
     async def page(
-        self, access: OrgAccess, page: PageRequest, filters: dict[str, object]
+        self, access: OrgAccess, page: PageRequest, filters: DocumentFilter
     ) -> tuple[list[Document], str | None]:
         return await self._repo.page(access.org_id, page, filters)
 

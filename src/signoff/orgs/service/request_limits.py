@@ -12,6 +12,7 @@ from signoff.core.clock import Clock
 from signoff.core.concurrency import etag_of, require_if_match
 from signoff.core.events import EventRecorder, after_commit
 from signoff.core.ratelimit import OrgBudget
+from signoff.orgs.events import RequestLimitsUpdated
 from signoff.orgs.models import OrgRequestLimit
 from signoff.orgs.repository import OrgRepository, request_budget
 from signoff.orgs.service.access import OrgAccess
@@ -89,12 +90,13 @@ class RequestLimitService:
         row.version += 1
         row.updated_at = self._clock.now()
         await self._repo.session.flush()
-        await self._events.record(
-            "orgs.request_limits_updated",
+        updated = RequestLimitsUpdated(
             org_id=access.org_id,
             subject=f"orgs/{access.org.slug}",
-            data={"reads_per_minute": reads_per_minute, "writes_per_minute": writes_per_minute},
+            reads_per_minute=reads_per_minute,
+            writes_per_minute=writes_per_minute,
         )
+        await self._events.emit(updated)
         # Both names a request may count the organization under (core/requestlimit.py).
         names = (access.org.slug, str(access.org_id))
         after_commit(self._repo.session, lambda: self._cache.forget(*names))

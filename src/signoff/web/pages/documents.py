@@ -14,15 +14,17 @@ from signoff.core.errors import SignoffError
 from signoff.core.inputs import checked_text
 from signoff.core.pagination import PageRequest
 from signoff.core.services import Services
-from signoff.documents.deps import Documents, Reading, Templates
+from signoff.documents.deps import Documents, Reading
 from signoff.documents.errors import NotUtf8
-from signoff.documents.models import Document
+from signoff.documents.filters import DocumentFilter
+from signoff.documents.reader import DocumentRow
 from signoff.documents.rendering import RenderCache
 from signoff.documents.runtime import DocumentsRuntime
 from signoff.documents.schemas import DocumentCreate, document_read, search_hit, summary
 from signoff.documents.service.reading import FORMATS
 from signoff.review.router import Reviews
 from signoff.templates import service as builtin_templates
+from signoff.templates.deps import Templates
 from signoff.templates.schemas import summary as template_summary
 from signoff.web.access import OrgReader, OrgWriter
 from signoff.web.forms import FieldMissing, parse, text
@@ -56,11 +58,11 @@ async def list_documents(
     items, next_cursor = [], None
     scores: dict[str, int] = {}
     owners: dict[uuid.UUID, list[str]] = {}
-    found: Sequence[Document] = []
+    found: Sequence[DocumentRow] = []
     if not q:
-        filters: dict[str, object] = {"status": status} if status in STATUSES else {}
-        if template:
-            filters["template"] = template
+        filters = DocumentFilter(
+            status=status if status in STATUSES else None, template=template or None
+        )
         found, next_cursor = await documents.page(access, PageRequest(PAGE, cursor), filters)
         items = [summary(d) for d in found]
         scores = await _completeness(request, access, reading, found)
@@ -84,7 +86,7 @@ async def list_documents(
 
 
 async def _completeness(
-    request: Request, access: OrgReader, reading: Reading, found: Sequence[Document]
+    request: Request, access: OrgReader, reading: Reading, found: Sequence[DocumentRow]
 ) -> dict[str, int]:
     """The reader's completeness score of each listed document's head, kept in the render
     cache by revision (a revision's text never changes); the ones not cached are scored in

@@ -9,10 +9,11 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from signoff.core.errors import PreconditionFailedError, SignoffError
 from signoff.docformat.html import render_fragment
-from signoff.documents.deps import Documents, Templates
-from signoff.documents.models import Document, SectionVersion
+from signoff.documents.deps import Documents
+from signoff.documents.reader import LockedDocument, SectionRow
 from signoff.documents.schemas import SectionPut, summary
-from signoff.documents.service.documents import find_section, section_etag, template_name
+from signoff.documents.service.documents import find_section, section_etag
+from signoff.templates.deps import Templates
 from signoff.web.access import OrgWriter
 from signoff.web.forms import parse, text
 from signoff.web.render import PAGE_HEADERS, html
@@ -25,7 +26,7 @@ MAX_BODY = 1024 * 1024
 
 
 def _context(
-    document: Document, section: SectionVersion, body: str, **extra: object
+    document: LockedDocument, section: SectionRow, body: str, **extra: object
 ) -> dict[str, object]:
     return {
         "document": summary(document),
@@ -54,7 +55,7 @@ async def edit_section_page(
     found = find_section(sections, section)
     # The template's guidance for this section (ui.md: the editor shows it), rendered by
     # the same sanitizer as the section: an organization's template is user content.
-    loaded = await templates.resolve(access.org_id, template_name(document))
+    loaded = await templates.resolve(access.org_id, document.template_name)
     spec = loaded.parsed.get(found.template_number) if found.template_number else None
     guidance = render_fragment(spec.guidance) if spec is not None and spec.guidance else None
     context = _context(document, found, found.body, guidance=guidance)

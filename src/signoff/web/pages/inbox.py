@@ -21,6 +21,7 @@ from starlette.responses import Response
 from signoff.core.pagination import PageRequest
 from signoff.core.web import ClockDep
 from signoff.documents.deps import Documents
+from signoff.documents.filters import DocumentFilter
 from signoff.documents.schemas import DocumentSummary, summary
 from signoff.orgs.deps import TeamServiceDep
 from signoff.registers.kinds import QUESTIONS
@@ -72,7 +73,9 @@ async def inbox(
     me = browser.active.user_id
     email, name = browser.active.user_email, browser.active.user_name
     my_teams = await teams.slugs_of(access, me)
-    in_review, more = await documents.page(access, PageRequest(LIMIT), {"status": "in_review"})
+    in_review, more = await documents.page(
+        access, PageRequest(LIMIT), DocumentFilter(status="in_review")
+    )
     now = clock.now()
     waiting = []
     for document in in_review:
@@ -82,7 +85,9 @@ async def inbox(
             since = view.round.opened_at
             waiting.append(Waiting(summary(document), since, (now - since).days, asks))
     waiting.sort(key=lambda w: w.since)
-    drafts, _ = await documents.page(access, PageRequest(LIMIT), {"status": "draft", "author": me})
+    drafts, _ = await documents.page(
+        access, PageRequest(LIMIT), DocumentFilter(status="draft", author=me)
+    )
     overdue, _ = await registers.org_page(
         access, QUESTIONS, PageRequest(LIMIT), OrgItemFilter(overdue=True, owners=(email, name))
     )

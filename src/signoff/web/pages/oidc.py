@@ -20,11 +20,10 @@ from typing import Annotated
 from fastapi import Query, Request
 from starlette.responses import RedirectResponse, Response
 
-from signoff.accounts.deps import Runtime, get_users
+from signoff.accounts.deps import Runtime
 from signoff.accounts.errors import ExternalSignInFailed
 from signoff.accounts.oidc import ExternalIdentityClaims, external_principal
 from signoff.accounts.oidc_login import OidcLogin
-from signoff.accounts.repository import AccountRepository
 from signoff.accounts.throttle import LoginThrottled
 from signoff.core.config import Settings
 from signoff.core.errors import NotFoundError, SignoffError
@@ -133,7 +132,7 @@ async def _start_session(
             context=await event_context(request, None),
             listeners=services.event_listeners,
         )
-        users = await get_users(AccountRepository(session), runtime, events, clock)
+        users = runtime.users(session, events, clock)
         user = await users.sign_in_external(claims)
         access = await get_access_service(
             request, await get_repo(request, session), clock, settings

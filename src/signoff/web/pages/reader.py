@@ -10,7 +10,7 @@ from starlette.responses import Response
 from signoff.core.pagination import PageRequest
 from signoff.core.services import Services
 from signoff.documents.deps import Documents, Policies, Reading
-from signoff.documents.models import Document, Revision
+from signoff.documents.reader import DocumentRow, RevisionRow
 from signoff.documents.rendering import RenderCache, status_of
 from signoff.documents.runtime import DocumentsRuntime
 from signoff.documents.schemas import VERSION_PATTERN, LintRead, diff_read, lint_read, summary
@@ -33,7 +33,7 @@ MAX_VERSIONS = 200
 Number = Annotated[int | None, Query(ge=1, le=2_147_483_647)]
 
 
-async def versions(reading: ReadingService, document: Document) -> list[Revision]:
+async def versions(reading: ReadingService, document: DocumentRow) -> list[RevisionRow]:
     """What the version switcher offers: the head, then every approved version."""
     revisions, _ = await reading.revisions(document, PageRequest(limit=MAX_VERSIONS))
     return [r for r in revisions if r.number == document.head_revision or r.status == "approved"]

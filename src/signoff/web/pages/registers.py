@@ -119,12 +119,6 @@ async def _matrix(access: OrgAccess, doc: str, trace: Trace) -> MatrixRead:
     return matrix_read(matrix)
 
 
-async def _section_numbers(documents: Documents, access: OrgAccess, doc: str) -> dict[str, str]:
-    """Template number → the document's own number, to link a register to its section."""
-    _, sections = await documents.head(await documents.get(access, doc))
-    return {s.template_number: s.number for s in sections if s.template_number and s.number}
-
-
 def _kind(register: str) -> Kind:
     if register not in SHOWN:
         raise RegisterNotShown(f"Registers: {', '.join(SHOWN)}.")
@@ -163,7 +157,10 @@ async def _register_context(
     if kind.name == "requirements":
         rows = {r.requirement.ref: r for r in (await _matrix(access, doc, trace)).rows}
         status = {str(i.id): _trace_status(rows.get(str(i.id))) for i in items}
-    numbers = await _section_numbers(documents, access, doc)
+    _, sections = await documents.head(document)
+    numbers = {s.template_number: s.number for s in sections if s.template_number and s.number}
+    place = await registers.places.section_of(document, kind)
+    held = next((s for s in sections if place and s.template_number == place), None)
     return {
         "document": summary(document),
         "kind": kind,
@@ -173,7 +170,9 @@ async def _register_context(
         "more": more is not None,
         "columns": columns,
         "status": status,
-        "section": numbers.get(kind.section, kind.section),
+        # Where the register lives: its anchor in the reader, and how a person names it.
+        "section": None if held is None else held.number or held.section_id,
+        "section_label": None if held is None else f"§{held.number}" if held.number else held.title,
         "numbers": numbers,
         "sort": sort,
         "q": q,

@@ -45,7 +45,7 @@ from signoff.review.router import Reviews
 from signoff.review.schemas import OwnerRuleBody
 from signoff.review.service import owners_etag
 from signoff.templates import service as builtin_templates
-from signoff.templates.router import Templates
+from signoff.templates.deps import Templates
 from signoff.templates.schemas import TemplateCreate, summary
 from signoff.web.access import org_page
 from signoff.web.forms import FieldMissing, parse, text
