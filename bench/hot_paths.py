@@ -79,8 +79,13 @@ async def app(scope, receive, send):
     await send({"type": "http.response.body", "body": body})
 """
 
-# wrk: each section is in at most one request at a time; a 200 gives the section's new
-# ETag (the body names the section), which the next PUT of that section sends as If-Match.
+# wrk: each section is in at most one request at a time. Every answer names its section
+# (a 200's body by its "id", a refusal's problem by its "instance", the request's path) and
+# goes back on the queue with the ETag it carries: a 200 the new one, a 412 the current one
+# (a re-read in the same round trip), a 409 or 503 none (the section did not change, the
+# ETag sent stays right). Before, a refused section was never sent again, and once the
+# queue ran dry a random pick could put one section in two requests at once: 412s and
+# 409s that were the script's, not the server's.
 PUT_LUA = """
 local queue = {%(queue)s}
 local etags = {%(etags)s}
@@ -98,8 +103,8 @@ done = function(summary, latency, requests)
 end
 request = function()
   local id
-  if head <= tail then id = queue[head]; head = head + 1
-  else id = queue[math.random(#queue)] end
+  if head <= tail then id = queue[head]; queue[head] = nil; head = head + 1
+  else id = next(etags) end  -- never reached with more sections than connections
   round = round + 1
   local body = '{"body":"Edited by the benchmark, round ' .. round .. '."}'
   return wrk.format("PUT", path .. id, {["Authorization"] = token,
@@ -107,12 +112,13 @@ request = function()
 end
 response = function(status, headers, body)
   statuses[status] = (statuses[status] or 0) + 1
-  if status == 200 then
-    local id = string.match(body, '"id":"([^"]+)"')
-    if id then
-      etags[id] = headers["ETag"] or headers["etag"]
-      tail = tail + 1; queue[tail] = id
-    end
+  local id
+  if status == 200 then id = string.match(body, '"id":"([^"]+)"')
+  else id = string.match(body, '"instance":"[^"]*/sections/([^"/]+)"') end
+  if id then
+    local etag = headers["ETag"] or headers["etag"]
+    if etag and (status == 200 or status == 412) then etags[id] = etag end
+    tail = tail + 1; queue[tail] = id
   end
 end
 """
@@ -605,15 +611,21 @@ def expect_status(url: str, headers: dict[str, str], status: int) -> None:
 
 
 def server_sections(seeded: Seeded, server: Server) -> None:
+    """The sections' ETags once the server is done with what the warm-up left queued: PUTs
+    wrk abandoned are still applied for seconds after it exits, and ETags read meanwhile
+    would be refused (412) in the measured run. Read until two reads agree."""
     base = f"{server.base}/v1/orgs/{seeded.slug}/documents/{seeded.edit_key}/sections/"
     with httpx.Client(headers={"Authorization": seeded.token}, timeout=60) as client:
-        for section in seeded.sections:
-            for _ in range(30):  # requests the run left queued may still hold the document
+        previous: dict[str, str] = {}
+        for _ in range(30):
+            for section in seeded.sections:
                 got = client.get(base + section)
                 if got.status_code == 200:
                     seeded.sections[section] = got.headers["etag"]
-                    break
-                time.sleep(1)
+            if seeded.sections == previous:
+                return
+            previous = dict(seeded.sections)
+            time.sleep(2)
 
 
 def search_only(seeded: Seeded, server: Server, seconds: int, connections: int) -> Measure:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
@@ -22,6 +23,7 @@ from signoff.core.authenticator import Authenticator
 from signoff.core.clock import Clock, SystemClock
 from signoff.core.config import Environment, Settings, load_settings
 from signoff.core.db import Database
+from signoff.core.fastlane import FastLane, Lane, Route, static_lane
 from signoff.core.idempotency import install_idempotency
 from signoff.core.logging import configure_logging, get_logger
 from signoff.core.metrics import Metrics
@@ -30,14 +32,17 @@ from signoff.core.openapi import install_openapi, openapi_document, operation_id
 from signoff.core.problems import install_problem_handlers
 from signoff.core.requestlimit import LimitedAuthenticator, RequestLimiter
 from signoff.core.services import Check, Services
-from signoff.inbound.consumer import InboundConsumer
+from signoff.documents.fastlane import DOCUMENT_PATH, LIST_PATH, document_lane, list_lane
+from signoff.documents.runtime import DocumentsRuntime
 from signoff.migrations.runner import head_revision
+from signoff.orgs.fastlane import Gate
 from signoff.orgs.service.request_limits import OrgBudgetCache
 from signoff.runtime import health
-from signoff.runtime.inbound import inbound_handler
+from signoff.runtime.health import liveness
+from signoff.runtime.inbound import inbound_consumer
 from signoff.runtime.services import build_services
 from signoff.runtime.serving import DrainMiddleware
-from signoff.runtime.worker import Background, Transactions
+from signoff.runtime.worker import Background
 from signoff.web.assembly import install_web
 from signoff.webhooks.runtime import WebhooksRuntime
 
@@ -137,7 +142,7 @@ def create_app(
     app.state.services = services
 
     if settings.nats.url is not None and settings.nats.inbound_subject is not None:
-        background.add(InboundConsumer(settings.nats, inbound_handler(services, Transactions(db))))
+        background.add(inbound_consumer(services))
 
     install_problem_handlers(app)
     install_idempotency(app)
@@ -147,7 +152,8 @@ def create_app(
     for router in api.ROUTERS:
         app.include_router(router, prefix=api.PREFIX)
     install_web(app, settings)
-    _add_middleware(app, settings, metrics)
+    lanes = fast_lanes(services, limited, org_budgets) if settings.server.fast_lane else []
+    _add_middleware(app, settings, metrics, lanes)
     if tracer is not None:
         tracing.instrument(app, db.engines(), tracer)
     return app
@@ -167,7 +173,36 @@ def readiness_checks(settings: Settings, db: Database) -> dict[str, Check]:
     return checks
 
 
-def _add_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> None:
+def fast_lanes(
+    services: Services,
+    limited: LimitedAuthenticator,
+    budgets: OrgBudgetCache,
+) -> list[Lane]:
+    """The requests answered before the framework (core.fastlane): liveness always; the
+    document read when the credentials are Signoff's own (a test's authenticator is not
+    one the lane knows how to consult without the database), and no read replica is
+    configured: the full app's routes apply the replica's fallback rule (core/replica.py),
+    the lane does not (yet)."""
+    lanes = [
+        Lane("GET", re.compile("/health/live"), Route("/health/live"), static_lane(liveness()))
+    ]
+    if isinstance(limited.inner, AccountsAuthenticator) and services.db.gate is None:
+        gate = Gate(limited.inner, services.access_cache, limited.limiter, budgets)
+        reads = document_lane(
+            gate,
+            services.db,
+            services.cursors,
+            services.part(DocumentsRuntime).render_cache,
+            services.metrics,
+        )
+        documents = f"{api.PREFIX}/orgs/{{org}}/documents"
+        lanes.append(Lane("GET", DOCUMENT_PATH, Route(documents + "/{doc}"), reads))
+        listed = list_lane(gate, services.db, services.cursors, services.metrics)
+        lanes.append(Lane("GET", LIST_PATH, Route(documents), listed))
+    return lanes
+
+
+def _add_middleware(app: FastAPI, settings: Settings, metrics: Metrics, lanes: list[Lane]) -> None:
     # Starlette wraps in reverse: the last one added is the outermost.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.server.max_body_bytes)
     app.add_middleware(TimeoutMiddleware, seconds=settings.server.request_timeout_s)
@@ -194,6 +229,15 @@ def _add_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> None:
                 "Idempotent-Replayed",
             ],
             max_age=settings.cors.max_age_s,
+        )
+    # Outside CORS, gzip, the timeout and the body limit (what it needs of them: core.fastlane),
+    # inside the drain and the edge, which apply to every request.
+    if lanes:
+        app.add_middleware(
+            FastLane,
+            lanes=lanes,
+            cors=bool(settings.cors.allow_origins),
+            gzip_min_bytes=settings.server.gzip_min_bytes,
         )
     # Inside the edge, so refusals while the server stops are logged and counted.
     app.add_middleware(DrainMiddleware)

@@ -14,19 +14,13 @@ from signoff.accounts.models import ApiKey
 from signoff.core.access_cache import CREDENTIALS
 from signoff.core.services import Services
 from tests.support.fixtures import assert_problem
-from tests.support.identity import sign_up
+from tests.support.identity import api_key, sign_up
 
 
 async def test_create_use_list_and_revoke(client: httpx.AsyncClient) -> None:
     owner = await sign_up(client)
     org = owner.orgs[0]
-    created = await client.post(
-        f"/v1/orgs/{org}/api-keys",
-        json={"name": "ci", "scopes": ["documents:read"]},
-        headers=owner.headers,
-    )
-    assert created.status_code == 201
-    key = created.json()
+    key = await api_key(client, owner, org, ["documents:read"])
     assert key["secret"].startswith(key["prefix"] + "_")
     assert key["last_used_at"] is None
     headers = {"Authorization": f"Bearer {key['secret']}"}

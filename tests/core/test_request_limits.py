@@ -3,6 +3,8 @@ process, and in the real Redis on 127.0.0.1:6379 shared by every instance."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator
 
@@ -16,10 +18,20 @@ from signoff.core.db import Database
 from tests.accounts.test_throttle_redis import REDIS, keys_under, prefix
 from tests.core.test_metrics import samples
 from tests.support.fixtures import assert_problem
-from tests.support.identity import join, sign_up
+from tests.support.identity import api_key, join, sign_up, unique
 
 # sign_up reads /v1/me once: each caller starts with one read counted.
 TIGHT = RequestLimitSettings(reads="3/minute", writes="100/minute", org_reads="", org_writes="")
+
+
+@pytest.fixture(autouse=True)
+async def away_from_the_window_edge() -> None:
+    """The sliding windows are aligned on the minute: a test that crosses into the next one
+    sees its earlier requests weighted down (by design) and its counts shift. Tests take a
+    few seconds; near the edge they wait for the next minute."""
+    left = 60 - time.time() % 60
+    if left < 10:
+        await asyncio.sleep(left + 0.2)
 
 
 def limited(
@@ -110,3 +122,65 @@ async def test_instances_share_the_budget_in_redis(
 
 
 __all__ = ["prefix"]  # the fixture: a Redis key prefix of the test's own
+
+
+async def test_answers_that_are_not_refused_carry_the_ratelimit_headers(
+    client: httpx.AsyncClient,
+) -> None:
+    owner = await sign_up(client)  # its first read of /v1/me: 2 of 3 left
+    answered = await client.get("/v1/me", headers=owner.headers)
+    assert answered.status_code == 200
+    assert answered.headers["ratelimit-policy"] == '"principal-reads";q=3;w=60'
+    remaining, reset = answered.headers["ratelimit"].removeprefix('"principal-reads";').split(";")
+    assert remaining == "r=1"
+    assert 1 <= int(reset.removeprefix("t=")) <= 60
+    # Writes are counted against their own budget, and say so.
+    created = await client.post(
+        "/v1/orgs", json={"name": "Second", "slug": unique("o")}, headers=owner.headers
+    )
+    assert created.status_code == 201, created.text
+    assert created.headers["ratelimit-policy"] == '"principal-writes";q=100;w=60'
+    assert created.headers["ratelimit"].startswith('"principal-writes";r=99;t=')
+    # An anonymous request is counted against nothing, and claims no budget.
+    assert "ratelimit" not in (await client.get("/health/live")).headers
+
+
+ORG_ONLY = RequestLimitSettings(reads="", writes="", org_reads="4/minute", org_writes="")
+
+
+async def mixed_traffic_shares_one_budget(client: httpx.AsyncClient) -> None:
+    """A member naming the organization by its slug (a route's {org}) and an API key of the
+    organization on a route without one (counted under the key's organization id) spend the
+    same budget: with two counter sets the fifth read would pass."""
+    owner = await sign_up(client)
+    org = owner.orgs[0]
+    made = await api_key(client, owner, org, ["documents:read"])
+    key = {"Authorization": f"Bearer {made['secret']}"}
+    by_slug = await client.get(f"/v1/orgs/{org}", headers=owner.headers)
+    assert by_slug.status_code == 200
+    assert by_slug.headers["ratelimit"].startswith('"org-reads";r=3;')
+    by_id = await client.get("/v1/me", headers=key)
+    assert by_id.status_code == 200, by_id.text
+    assert by_id.headers["ratelimit"].startswith('"org-reads";r=2;'), "one counter, not two"
+    assert (await client.get(f"/v1/orgs/{org}", headers=owner.headers)).status_code == 200
+    assert (await client.get("/v1/me", headers=key)).status_code == 200
+    assert_problem(
+        await client.get(f"/v1/orgs/{org}", headers=owner.headers), 429, "request_limited"
+    )
+    assert_problem(await client.get("/v1/me", headers=key), 429, "request_limited")
+
+
+async def test_an_organization_is_one_budget_by_slug_or_by_api_key(
+    settings: Settings, db: Database
+) -> None:
+    async with client_of(limited(settings, db, ORG_ONLY, RedisSettings())) as client:
+        await mixed_traffic_shares_one_budget(client)
+
+
+async def test_an_organization_is_one_budget_in_redis_too(
+    settings: Settings, db: Database, prefix: str
+) -> None:
+    shared = RedisSettings(url=REDIS, key_prefix=prefix)
+    async with client_of(limited(settings, db, ORG_ONLY, shared)) as client:
+        await mixed_traffic_shares_one_budget(client)
+    assert await keys_under(prefix), "the counts are in Redis"

@@ -54,14 +54,19 @@ def test_only_top_level_tables_outside_code() -> None:
 
 def test_canonical_rendering() -> None:
     rendered = render_table(
-        Table(("Risk", "Mitigation"), (("a|b", ""), ("`x|y`", "line\nbreak"), ("`", "ok")))
+        Table(
+            ("Risk", "Mitigation"),
+            (("a|b", ""), ("`x|y`", "line\nbreak"), ("`", "ok"), ("`", "ok`")),
+        )
     )
+    # A stray backtick is escaped only where a later one would close it across the `|`.
     assert rendered == (
         "| Risk | Mitigation |\n"
         "| --- | --- |\n"
         "| a\\|b | |\n"
         "| `x\\|y` | line<br>break |\n"
-        "| \\` | ok |"
+        "| ` | ok |\n"
+        "| \\` | ok\\` |"
     )
 
 

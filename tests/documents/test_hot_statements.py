@@ -7,20 +7,14 @@ SAVEPOINT, RELEASE, ROLLBACK: the test's own savepoints on SQLite) is not counte
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
 import httpx
 import pytest
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from signoff.core.config import Settings
 from tests.documents.conftest import docs_url, import_md
 from tests.support.identity import Actor
-
-_CONTROL = ("BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK", "COMMIT")
+from tests.support.statements import counted
 
 
 @pytest.fixture
@@ -30,21 +24,6 @@ def settings(settings: Settings) -> Settings:
     more, once, at load 18); what is counted here is the cached path."""
     auth = settings.auth.model_copy(update={"access_cache_ttl_s": 300.0})
     return settings.model_copy(update={"auth": auth})
-
-
-@contextmanager
-def counted(engine: AsyncEngine) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if not statement.lstrip().upper().startswith(_CONTROL):
-            seen.append(" ".join(statement.split())[:120])
-
-    event.listen(engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", record)
 
 
 async def _document(client: httpx.AsyncClient, owner: Actor, filled: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
@@ -90,3 +91,15 @@ async def invite_and_accept(
     )
     assert accepted.status_code == 201, accepted.text
     person.orgs.append(org)
+
+
+async def api_key(
+    client: httpx.AsyncClient, owner: Actor, org: str, scopes: list[str]
+) -> dict[str, Any]:
+    """A new API key of ``org`` made by its owner: the answer, secret included, once."""
+    created = await client.post(
+        f"/v1/orgs/{org}/api-keys", json={"name": "ci", "scopes": scopes}, headers=owner.headers
+    )
+    assert created.status_code == 201, created.text
+    body: dict[str, Any] = created.json()
+    return body

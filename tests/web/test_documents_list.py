@@ -9,9 +9,9 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.documents.conftest import docs_url, filled, import_md
-from tests.documents.test_hot_statements import counted
 from tests.review.support import cast, import_filled
 from tests.support.identity import Actor, sign_up
+from tests.support.statements import counted
 from tests.web.pages import Person
 
 __all__ = ["filled"]

@@ -7,8 +7,9 @@ from __future__ import annotations
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.documents.test_hot_statements import counted, settings
+from tests.documents.test_hot_statements import settings
 from tests.review.support import cast, import_filled, ok, verdict
+from tests.support.statements import counted
 from tests.web.pages import Person
 
 __all__ = ["settings"]  # the access cache kept for the whole test, as the hot-path counts

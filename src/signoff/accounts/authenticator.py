@@ -62,6 +62,20 @@ class AccountsAuthenticator:
             return await self._external(request, uow, token)
         return await self._access_token(request, uow, token, claims, cache)
 
+    async def cached(self, cache: AccessCache, token: str) -> Principal | None:
+        """The principal of a credential the access cache holds and that is not revoked,
+        with no database: what ``authenticate`` answers when its cache hits. None for
+        anything else (a miss, a revoked session, a list not loaded yet): ``authenticate``
+        then decides, and refuses as it does."""
+        cached = cache.get(("credential", token))
+        if not isinstance(cached, Principal):
+            return None
+        if cached.session_id is not None:
+            revocations = self._runtime.refresh.revocations
+            if not revocations.loaded or await revocations.is_revoked(cached.session_id):
+                return None
+        return cached
+
     async def _access_token(
         self,
         request: Request,

@@ -60,6 +60,10 @@ CommaList = Annotated[list[str], NoDecode]
 class DatabaseSettings(BaseModel):
     url: SecretStr = SecretStr("sqlite+aiosqlite:///./signoff.db")
     replica_url: SecretStr | None = None
+    # Reads go to the replica only while it has replayed the primary's writes of at most this
+    # long ago, and answers (core/replica.py, design §14.6); checked this often.
+    replica_max_lag_s: float = Field(default=5.0, gt=0, le=3600)
+    replica_check_s: float = Field(default=1.0, gt=0, le=60)
     pool_size: int = Field(default=10, ge=1, le=200)
     max_overflow: int = Field(default=10, ge=0, le=200)
     pool_timeout_s: float = Field(default=10.0, gt=0)
@@ -119,6 +123,9 @@ class ServerSettings(BaseModel):
     graceful_shutdown_s: float = Field(default=30.0, ge=0)
     max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
     gzip_min_bytes: int = Field(default=1024, ge=0)
+    # The hottest reads answered before the framework (core.fastlane; design §10.6). Off,
+    # every request takes the full stack: the tests compare the two answers byte for byte.
+    fast_lane: bool = True
     trusted_proxies: CommaList = Field(default_factory=list)
     public_url: str | None = None
     # `/docs` and `/openapi.json`; None: served except in production.

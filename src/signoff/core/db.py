@@ -34,6 +34,7 @@ from signoff.core.errors import (
     SignoffError,
     UnprocessableError,
 )
+from signoff.core.replica import ReplicaGate
 
 # Constraint names must be deterministic, or Alembic cannot drop or alter them later
 # (SQLite batch mode recreates tables and needs every constraint named).
@@ -176,18 +177,27 @@ class Database:
     primary: AsyncEngine | AsyncConnection
     replica: AsyncEngine | AsyncConnection | None = None
     owns_engines: bool = True
+    # Whether reads may go to the replica now (core/replica.py); without one, they always do.
+    gate: ReplicaGate | None = None
 
     def __post_init__(self) -> None:
         self._writer = _sessionmaker(_writer_bind(self.primary))
-        self._reader = _sessionmaker(self.replica if self.replica is not None else self.primary)
+        self._primary_reader = _sessionmaker(self.primary)
+        self._reader = _sessionmaker(self.replica) if self.replica is not None else None
 
     @classmethod
     def from_settings(cls, settings: DatabaseSettings) -> Database:
         primary = create_engine(settings.url.get_secret_value(), settings)
-        replica = None
-        if settings.replica_url is not None:
-            replica = create_engine(settings.replica_url.get_secret_value(), settings)
-        return cls(primary=primary, replica=replica)
+        if settings.replica_url is None:
+            return cls(primary=primary)
+        replica = create_engine(settings.replica_url.get_secret_value(), settings)
+        gate = ReplicaGate(
+            primary,
+            replica,
+            max_lag_s=settings.replica_max_lag_s,
+            check_s=settings.replica_check_s,
+        )
+        return cls(primary=primary, replica=replica, gate=gate)
 
     @classmethod
     def bound_to(cls, connection: AsyncConnection) -> Database:
@@ -198,8 +208,19 @@ class Database:
     def dialect(self) -> str:
         return self.primary.dialect.name
 
-    def session(self, *, read_only: bool = False) -> AsyncSession:
-        return (self._reader if read_only else self._writer)()
+    @property
+    def reads_replica(self) -> bool:
+        """Whether a reading session made now is the replica's."""
+        return self._reader is not None and (self.gate is None or self.gate.usable)
+
+    def session(self, *, read_only: bool = False, primary: bool = False) -> AsyncSession:
+        """A writing session, or a reading one: the replica's while it is usable, else (or
+        when ``primary``) the primary's."""
+        if not read_only:
+            return self._writer()
+        if self._reader is not None and not primary and self.reads_replica:
+            return self._reader()
+        return self._primary_reader()
 
     def engines(self) -> list[tuple[str, AsyncEngine]]:
         named = [("primary", self.primary), ("replica", self.replica)]

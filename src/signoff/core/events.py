@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any, ClassVar, Protocol
 
-from sqlalchemy import String
+from sqlalchemy import String, text
 from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, SessionTransaction, mapped_column
@@ -170,7 +170,27 @@ class EventRecorder:
             await listener(self._session, event, self._context)
         if self._on_commit is not None:
             notify_after_commit(self._session, self._on_commit)
+        await notify_other_processes(self._session)
         return event
+
+
+# PostgreSQL's channel for "events committed": `signoff.outbox.notifications` listens on it.
+OUTBOX_CHANNEL = "signoff_outbox"
+_NOTIFIED = "signoff.notified"
+
+
+async def notify_other_processes(session: AsyncSession) -> None:
+    """On PostgreSQL, NOTIFY the outbox channel in this transaction, once: the database
+    delivers it at commit (never on rollback), so another process's relay wakes as the
+    event becomes visible instead of at its next poll. SQLite has no such signal: there,
+    other processes poll (design §9.2)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    transaction = session.sync_session.get_transaction()
+    if session.sync_session.info.get(_NOTIFIED) is transaction:
+        return
+    session.sync_session.info[_NOTIFIED] = transaction
+    await session.execute(text(f"NOTIFY {OUTBOX_CHANNEL}"))
 
 
 _AFTER_COMMIT = "signoff.after_commit"

@@ -81,6 +81,9 @@ class EdgeMiddleware:
                 present = {name.lower() for name, _ in raw}
                 raw.append(request_id_header)
                 raw.extend(pair for pair in fixed if pair[0] not in present)
+                # The caller's request budgets (core/requestlimit.py); a 429 names its own.
+                if b"ratelimit" not in present:
+                    raw.extend(scope["state"].get("ratelimit_headers", ()))
             await send(message)
 
         begin = time.perf_counter()

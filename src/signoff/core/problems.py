@@ -148,21 +148,24 @@ async def send_problem(
     await response(scope, receive, send)
 
 
+async def send_error(
+    scope: Scope, receive: Receive, send: Send, exc: SignoffError, metrics: Metrics | None
+) -> None:
+    """A ``SignoffError`` from plain ASGI (the fast lane), as its handler renders it."""
+    count_outage(metrics, exc)
+    await send_problem(scope, receive, send, exc.status, exc.code, exc.headers, **_fields(exc))
+
+
 async def _signoff_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, SignoffError)
     # Apps made without create_app (a test's) have no services and count nothing.
     services = getattr(request.app.state, "services", None)
     count_outage(services.metrics if isinstance(services, Services) else None, exc)
-    return problem_response(
-        request,
-        exc.status,
-        exc.code,
-        exc.headers,
-        title=exc.title,
-        detail=exc.detail,
-        errors=exc.errors,
-        extra=exc.extra,
-    )
+    return problem_response(request, exc.status, exc.code, exc.headers, **_fields(exc))
+
+
+def _fields(exc: SignoffError) -> dict[str, Any]:
+    return {"title": exc.title, "detail": exc.detail, "errors": exc.errors, "extra": exc.extra}
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

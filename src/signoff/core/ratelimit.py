@@ -31,6 +31,15 @@ T = TypeVar("T")
 Counted = tuple[RateLimitItem, tuple[str, ...]]
 
 
+@dataclass(frozen=True)
+class Window:
+    """A counter after a request was counted: what it has left, and when it has room again."""
+
+    counted: Counted
+    remaining: int
+    reset_in_s: float
+
+
 class Counters:
     """Moving windows in Redis when configured, in this process otherwise and while Redis
     fails. ``strategy`` may trade the moving window's exactness for cost (a sliding window
@@ -99,16 +108,20 @@ class Counters:
         if wait > 0:
             raise refusal(retry_after_s=int(wait) + 1)
 
-    async def spend(self, keys: Sequence[Counted]) -> tuple[Counted, float] | None:
-        """Count one more against each counter; the first one already spent, with the seconds
-        until it has room again, or None when every counter had room."""
+    async def spend(self, keys: Sequence[Counted]) -> tuple[list[Window], bool]:
+        """Count one more against each counter in turn, until one is already spent: the
+        windows of the counters counted (the spent one last), and whether all had room."""
 
-        async def spend_all(limiter: RateLimiter) -> tuple[Counted, float] | None:
+        async def spend_all(limiter: RateLimiter) -> tuple[list[Window], bool]:
+            windows = []
             for item, ids in keys:
-                if not await limiter.hit(item, *ids):
-                    stats = await limiter.get_window_stats(item, *ids)
-                    return (item, ids), max(stats.reset_time - time.time(), 0.0)
-            return None
+                room = await limiter.hit(item, *ids)
+                stats = await limiter.get_window_stats(item, *ids)
+                reset_in = max(stats.reset_time - time.time(), 0.0)
+                windows.append(Window((item, ids), stats.remaining if room else 0, reset_in))
+                if not room:
+                    return windows, False
+            return windows, True
 
         return await self.run(spend_all)
 
@@ -129,8 +142,10 @@ class Counters:
 
 @dataclass(frozen=True)
 class OrgBudget:
-    """Requests per minute an organization allows itself; None where it set none."""
+    """Requests per minute an organization allows itself (None where it set none), and its
+    id: the one key its requests are counted under, whichever name a request used."""
 
+    org_id: str | None = None
     reads_per_minute: int | None = None
     writes_per_minute: int | None = None
 
@@ -141,5 +156,6 @@ class OrgBudget:
 
 class OrgBudgets(Protocol):
     async def budget(self, session: AsyncSession, org: str) -> OrgBudget:
-        """The budget of the organization ``org`` names (its slug or id)."""
+        """The budget of the organization ``org`` names (its slug or id); no ``org_id`` when
+        no organization has that name."""
         ...

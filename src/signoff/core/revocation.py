@@ -45,6 +45,11 @@ class RevocationList:
             )
 
     @property
+    def loaded(self) -> bool:
+        """Whether the list was filled from the record of revocations (``load_once``)."""
+        return self._loaded
+
+    @property
     def shared(self) -> bool:
         """Whether the list is shared through Redis now."""
         return self._redis is not None and time.monotonic() >= self._redis_down_until

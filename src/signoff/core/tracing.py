@@ -3,9 +3,11 @@
 With ``SIGNOFF_TRACING__OTLP_ENDPOINT`` set, each app gets its own tracer provider (not the
 global one, so that apps in one process, as in tests, never share spans) that exports in
 batches over OTLP/HTTP: a server span per request (W3C ``traceparent`` honoured), a child
-span per SQL statement on each engine, and in ``signoff serve`` a client span per outgoing
-``httpx`` request (webhooks, OIDC). Log lines logged within a span carry its ``trace_id``
-and ``span_id`` (core/logging.py). Health probes and scrapes make no spans.
+span per SQL statement run within a span on each engine, a consumer span per inbound NATS
+message (core/tracecontext.py continues the traces the outbox carries), and a client span per
+outgoing ``httpx`` request (webhooks, OIDC), in ``signoff serve`` and ``signoff worker``.
+Log lines logged within a span carry its ``trace_id`` and ``span_id`` (core/logging.py).
+Health probes and scrapes make no spans.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from opentelemetry.sdk.trace.export import (
     SpanExporter,
 )
 from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
-from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer
+from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer, get_current_span
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -70,6 +72,11 @@ def instrument(
         # One span per request, not one more per ASGI message sent or received.
         exclude_spans=["receive", "send"],
     )
+    instrument_engines(engines, provider)
+
+
+def instrument_engines(engines: list[tuple[str, AsyncEngine]], provider: TracerProvider) -> None:
+    """A span per SQL statement run inside a span (a request, a delivery, an inbound message)."""
     tracer = provider.get_tracer("signoff.db", signoff.__version__)
     for name, engine in engines:
         trace_statements(engine.sync_engine, tracer, name)
@@ -84,14 +91,26 @@ def instrument_outgoing_http(provider: TracerProvider) -> None:
         instrumentor.instrument(tracer_provider=provider)
 
 
+def uninstrument_outgoing_http() -> None:
+    """Undo ``instrument_outgoing_http`` when the process's tracer shuts down: its spans
+    would go to a provider that exports nothing any more (tests run on in one process)."""
+    instrumentor = HTTPXClientInstrumentor()
+    if instrumentor.is_instrumented_by_opentelemetry:
+        instrumentor.uninstrument()
+
+
 def trace_statements(engine: Engine, tracer: Tracer, pool: str) -> None:
     """A client span per statement, child of the span current when it runs (SQLAlchemy's
     async layer carries the context into its greenlet). Written here rather than taken
-    from opentelemetry-instrumentation-sqlalchemy, which refuses SQLAlchemy 2.1."""
+    from opentelemetry-instrumentation-sqlalchemy, which refuses SQLAlchemy 2.1. Statements
+    run outside any span (the background loops' polls, every second) make none: as root spans
+    they would drown the traces of work."""
     system = "postgresql" if engine.dialect.name == "postgresql" else engine.dialect.name
 
     @event.listens_for(engine, "before_cursor_execute")
     def _start(_conn: object, _cursor: object, statement: str, *args: object) -> None:
+        if not get_current_span().get_span_context().is_valid:
+            return
         context = args[1]
         operation = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else "SQL"
         span = tracer.start_span(

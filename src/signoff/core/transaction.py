@@ -18,7 +18,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
-from signoff.core.db import Database, classify_db_error
+from signoff.core.db import Database, DatabaseUnavailableError, classify_db_error
 from signoff.core.errors import SignoffError
 from signoff.core.logging import get_logger
 
@@ -32,15 +32,18 @@ BeforeCommit = Callable[[AsyncSession, Response], Awaitable[None]]
 class UnitOfWork:
     """A lazily opened session: requests that never touch the database never open one."""
 
-    def __init__(self, db: Database, *, read_only: bool) -> None:
+    def __init__(self, db: Database, *, read_only: bool, primary: bool = False) -> None:
         self._db = db
         self.read_only = read_only
+        # A reading request's engine, chosen as it starts (core/replica.py).
+        self.on_replica = read_only and not primary and db.reads_replica
         self._session: AsyncSession | None = None
         self._before_commit: list[BeforeCommit] = []
 
     def session(self) -> AsyncSession:
         if self._session is None:
-            self._session = self._db.session(read_only=self.read_only)
+            primary = not self.on_replica
+            self._session = self._db.session(read_only=self.read_only, primary=primary)
         return self._session
 
     @asynccontextmanager
@@ -122,7 +125,22 @@ class TransactionalRoute(APIRoute):
 
         async def run_in_transaction(request: Request) -> Response:
             db = _database(request)
-            uow = UnitOfWork(db, read_only=request.method in SAFE_METHODS)
+            read_only = request.method in SAFE_METHODS
+            if read_only and db.gate is not None:
+                await db.gate.before_read()
+                if db.reads_replica:
+                    try:
+                        return await run(request, UnitOfWork(db, read_only=True))
+                    except Exception as exc:
+                        if not _replica_failed(exc):
+                            raise
+                        # Reads are safe to run again: once, on the primary (design §14.6).
+                        db.gate.lost()
+                        log.warning("transaction.replica_failed", error=type(exc).__name__)
+                    return await run(request, UnitOfWork(db, read_only=True, primary=True))
+            return await run(request, UnitOfWork(db, read_only=read_only))
+
+        async def run(request: Request, uow: UnitOfWork) -> Response:
             request.state.uow = uow
             failed = True
             try:
@@ -140,6 +158,15 @@ class TransactionalRoute(APIRoute):
             return response
 
         return run_in_transaction
+
+
+def _replica_failed(exc: BaseException) -> bool:
+    """Whether the replica could not be reached or went away (not a slow query: that would
+    be as slow on the primary)."""
+    mapped = classify_db_error(exc)
+    if not isinstance(mapped, DatabaseUnavailableError):
+        return False
+    return mapped.reason not in {"statement_timeout", "pool_timeout", "too_many_clients"}
 
 
 def unit_of_work(request: Request) -> UnitOfWork:

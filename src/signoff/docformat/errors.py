@@ -75,6 +75,13 @@ class InvalidSectionBody(DocFormatError):
     code = "invalid_section_body"
 
 
+class HeadingPathTooLong(DocFormatError):
+    """An unnumbered template heading whose path (its and its ancestors' titles as slugs) is
+    longer than a section's template reference may be (`headings.MAX_KEY_LENGTH`)."""
+
+    code = "heading_path_too_long"
+
+
 class MissingTitle(DocFormatError):
     """Neither a `title` in the front matter, nor a `#` title heading, nor a title given."""
 

@@ -66,7 +66,9 @@ def table_spans(lines: Sequence[str]) -> list[TableSpan]:
     text = "\n".join(lines)
     if "|" not in text:
         return []
-    tokens = block_parser(DEFAULT_LIMITS.max_nesting_depth).parse(text)
+    # markdown-it ends a line at a lone "\r" too: its line numbers must be those of
+    # ``lines`` (split at "\n" only), or a span would point past them.
+    tokens = block_parser(DEFAULT_LIMITS.max_nesting_depth).parse(text.replace("\r", " "))
     blocks = (b for b in top_level_blocks(tokens) if b.type == "table_open")
     return [TableSpan(table_at(lines, b.start, b.end), b.start, b.end) for b in blocks]
 
@@ -155,13 +157,22 @@ def render_table(table: Table) -> str:
 
 
 def _render_row(cells: Sequence[str]) -> str:
-    return "|" + "|".join(_render_cell(cell) for cell in cells) + "|"
+    # A stray backtick is escaped only when the row would not read back without it (a
+    # later cell's backtick would close it into a code span across the `|`): an escape
+    # reads back as written, so escaping one that needs none would change the cell.
+    texts = [_cell_text(cell) for cell in cells]
+    plain = _join_row([text.replace("|", "\\|") for text in texts])
+    if split_row(plain) == texts:
+        return plain
+    return _join_row([_escape_stray_backticks(text).replace("|", "\\|") for text in texts])
 
 
-def _render_cell(cell: str) -> str:
-    text = "<br>".join(part.strip() for part in _LINE_BREAK.split(cell.strip()))
-    text = _escape_stray_backticks(text).replace("|", "\\|")
-    return f" {text} " if text else " "
+def _join_row(texts: Sequence[str]) -> str:
+    return "|" + "|".join(f" {text} " if text else " " for text in texts) + "|"
+
+
+def _cell_text(cell: str) -> str:
+    return "<br>".join(part.strip() for part in _LINE_BREAK.split(cell.strip()))
 
 
 def _escape_stray_backticks(cell: str) -> str:

@@ -14,8 +14,14 @@ from dataclasses import dataclass, field
 
 from markdown_it.token import Token
 
+from signoff.docformat.errors import HeadingPathTooLong
 from signoff.docformat.frontmatter import parse_front_matter, split_front_matter
-from signoff.docformat.headings import is_optional_title, path_segment
+from signoff.docformat.headings import (
+    MAX_KEY_LENGTH,
+    is_optional_title,
+    is_template_key,
+    path_segment,
+)
 from signoff.docformat.markdown import (
     full_parser,
     heading_level,
@@ -210,6 +216,13 @@ def _tree(
         stop = next((j for j in range(index + 1, end) if flat[j].raw.level <= level), end)
         path = _unique(f"{parent.path}/{path_segment(flat[index].raw.title)}", paths)
         key = flat[index].raw.number or path
+        if not is_template_key(key):
+            # Else every document on the template would fail to record which section is which.
+            raise HeadingPathTooLong(
+                f"the heading path {key[:60]}… is longer than {MAX_KEY_LENGTH} characters: "
+                "shorten the titles or number the sections",
+                line=flat[index].raw.line,
+            )
         optional = (
             parent.optional or is_optional_title(flat[index].raw.title) or key in marks.optional
         )

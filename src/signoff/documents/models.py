@@ -69,8 +69,7 @@ class Document(Base):
     def template_name(self) -> str:
         """The template it was made from, as `TemplateService.resolve` reads it:
         `backend-server@1`, `org:kep@3`."""
-        prefix = "org:" if self.template_source == "org" else ""
-        return f"{prefix}{self.template_slug}@{self.template_version}"
+        return template_name(self.template_source, self.template_slug, self.template_version)
 
 
 class DocumentAuthor(Base):
@@ -209,3 +208,9 @@ class LintPolicy(Base):
     blocking_severities: Mapped[list[str]] = mapped_column(JSONType)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(default=1)
+
+
+def template_name(source: str, slug: str, version: int) -> str:
+    """`backend-server@1`, `org:kep@3` (also for a document's Core row: the fast lane)."""
+    prefix = "org:" if source == "org" else ""
+    return f"{prefix}{slug}@{version}"

@@ -57,6 +57,12 @@ def parsed_document(
     return ParsedDocument(control, to_sections(versions), revision.preamble)
 
 
+def head_key(row: Sequence[object], fmt: str, encoding: str) -> tuple[object, ...]:
+    """The key of the head's whole response body: the document's entire row, so any change
+    to the document (a revision, a status, a title, archiving) is a different key."""
+    return ("head", tuple(row), fmt, encoding)
+
+
 class RenderCache:
     """A bounded LRU of rendered revisions (bytes), shared by the requests of a process."""
 

@@ -32,6 +32,12 @@ from signoff.documents.errors import (
     UnsupportedFormat,
 )
 from signoff.documents.filters import DocumentFilter
+from signoff.documents.representation import (
+    document_bytes,
+    encoding_for,
+    negotiate,
+    not_modified_response,
+)
 from signoff.documents.runtime import DocumentsRuntime
 from signoff.documents.schemas import (
     VERSION_PATTERN,
@@ -180,17 +186,7 @@ async def list_documents(
 def _format(request: Request, format: Format | None) -> Format:
     if format is not None:
         return format
-    accept = request.headers.get("accept", "*/*").lower()
-    for media, fmt in (
-        ("text/markdown", "markdown"),
-        ("text/html", "html"),
-        ("application/json", "json"),
-        ("*/*", "json"),
-        ("text/*", "markdown"),
-    ):
-        if media in accept:
-            return fmt  # type: ignore[return-value]
-    raise UnsupportedFormat("Accept application/json, text/markdown or text/html.")
+    return negotiate(request.headers.get("accept"))  # type: ignore[return-value]
 
 
 async def _lean_get_document(request: Request) -> Response | None:
@@ -252,11 +248,11 @@ async def get_document(
         row = await reading.head_row(access, doc)
         etag = representation_etag(row.id, row.head_revision, fmt, row.status)
         if not_modified(if_none_match, etag):
-            return Response(status_code=304, headers={"ETag": etag})
-        encoding = "gzip" if "gzip" in request.headers.get("accept-encoding", "") else "identity"
+            return not_modified_response(etag)
+        encoding = encoding_for(request.headers.get("accept-encoding"))
         cached = reading.cached_head(row, fmt, encoding)
         if cached is not None:
-            return _document_bytes(cached, etag, media, encoding)
+            return document_bytes(cached, etag, media, encoding)
     document = await reading.document(access, doc)
     number = revision if version is None else None
     if number is None and version is None:
@@ -264,7 +260,7 @@ async def get_document(
     if number is not None:  # the ETag is known before anything is loaded
         etag = document_etag(document, fmt, number)
         if not_modified(if_none_match, etag):
-            return Response(status_code=304, headers={"ETag": etag})
+            return not_modified_response(etag)
     snap = await reading.snapshot(document, revision=number, version=version)
     etag = document_etag(document, fmt, snap.revision.number)
     if fmt == "json":
@@ -277,15 +273,8 @@ async def get_document(
         body = await reading.rendered(document, snap.revision, fmt)
     if at_head and snap.revision.number == row.head_revision:
         bodies = reading.keep_head(row, fmt, body)
-        return _document_bytes(bodies[encoding], etag, media, encoding)
-    return _document_bytes(body, etag, media, "identity")
-
-
-def _document_bytes(body: bytes, etag: str, media: str, encoding: str) -> Response:
-    headers = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Accept"}
-    if encoding != "identity":
-        headers |= {"Content-Encoding": encoding, "Vary": "Accept, Accept-Encoding"}
-    return Response(body, headers=headers, media_type=media)
+        return document_bytes(bodies[encoding], etag, media, encoding)
+    return document_bytes(body, etag, media, "identity")
 
 
 @router.put(

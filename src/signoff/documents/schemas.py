@@ -9,7 +9,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, model_validator
 
 from signoff.docformat import LintConfig, LintReport
-from signoff.documents.models import Document, LintPolicy, Revision, SectionVersion
+from signoff.documents.models import (
+    KEY_PREFIX,
+    Document,
+    LintPolicy,
+    Revision,
+    SectionVersion,
+    template_name,
+)
 from signoff.documents.rendering import status_of
 from signoff.documents.service.reading import SearchResult, SectionChange, Snapshot
 
@@ -203,20 +210,32 @@ class SearchHitRead(BaseModel):
 
 
 def summary(document: Document) -> DocumentSummary:
-    return DocumentSummary(
-        id=document.id,
-        key=document.key,
-        title=document.title,
-        status=document.status,
-        version=document.version,
-        revision=document.head_revision,
-        approved_version=f"{document.major}.0" if document.major else None,
-        approved_at=document.approved_at,
-        template=document.template_name,
-        created_at=document.created_at,
-        updated_at=document.updated_at,
-        archived_at=document.archived_at,
-    )
+    return DocumentSummary(**_summary_fields(document, document.key))
+
+
+def row_summary(row: Any) -> DocumentSummary:
+    """``summary`` of the document's Core row (the fast lane's list): the same fields, from
+    columns the database already typed, so not validated again."""
+    return DocumentSummary.model_construct(**_summary_fields(row, f"{KEY_PREFIX}{row.number}"))
+
+
+def _summary_fields(document: Any, key: str) -> dict[str, Any]:
+    return {
+        "id": document.id,
+        "key": key,
+        "title": document.title,
+        "status": document.status,
+        "version": document.version,
+        "revision": document.head_revision,
+        "approved_version": f"{document.major}.0" if document.major else None,
+        "approved_at": document.approved_at,
+        "template": template_name(
+            document.template_source, document.template_slug, document.template_version
+        ),
+        "created_at": document.created_at,
+        "updated_at": document.updated_at,
+        "archived_at": document.archived_at,
+    }
 
 
 def section_summary(s: SectionVersion) -> SectionSummary:

@@ -8,6 +8,10 @@ A message carries the event as its data and the Standard Webhooks headers
 organization's slug). It is acknowledged when the handler answers 2xx; terminated (never
 redelivered, logged) when it answers a refusal that retrying cannot change (400, 401, 404,
 413, 415, 422); and redelivered later otherwise (a conflict, a 5xx, the database away).
+
+Each message is handled in a consumer span (design §13.3) that continues the ``traceparent``
+the message carries (a Signoff relay's publish span, or an upstream producer's), so its SQL
+and the events it records are found under the trace that sent it.
 """
 
 from __future__ import annotations
@@ -17,8 +21,11 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from opentelemetry.trace import SpanKind, Status, StatusCode, TracerProvider
+
 from signoff.core.config import NatsSettings
 from signoff.core.logging import get_logger
+from signoff.core.tracecontext import NOT_TRACED, Continuation
 
 log = get_logger("signoff.inbound")
 
@@ -28,11 +35,14 @@ FINAL = {400, 401, 404, 413, 415, 422}
 
 
 class InboundConsumer:
-    def __init__(self, settings: NatsSettings, handle: Handler) -> None:
+    def __init__(
+        self, settings: NatsSettings, handle: Handler, tracer: TracerProvider | None = None
+    ) -> None:
         assert settings.url is not None
         assert settings.inbound_subject is not None
         self._settings = settings
         self._handle = handle
+        self._spans = Continuation(tracer, "signoff.inbound") if tracer else NOT_TRACED
         self._nc: Any = None
         self._sub: Any = None
         self._task: asyncio.Task[None] | None = None
@@ -83,11 +93,24 @@ class InboundConsumer:
     async def _one(self, msg: Any) -> str:
         headers = {k.lower(): v for k, v in (msg.headers or {}).items()}
         org = headers.get("signoff-org", "")
-        try:
-            status, label = await self._handle(org, headers, msg.data)
-        except Exception:
-            log.exception("inbound.nats_failed", subject=msg.subject)
-            status, label = 503, "handler_failed"
+        attributes = {
+            "messaging.system": "nats",
+            "messaging.operation": "process",
+            "messaging.destination.name": msg.subject,
+            "signoff.org": org,
+        }
+        traceparent = headers.get("traceparent")
+        with self._spans.span(
+            f"process {msg.subject}", traceparent, kind=SpanKind.CONSUMER, attributes=attributes
+        ) as span:
+            try:
+                status, label = await self._handle(org, headers, msg.data)
+            except Exception:
+                log.exception("inbound.nats_failed", subject=msg.subject)
+                status, label = 503, "handler_failed"
+            span.set_attribute("signoff.outcome", label)
+            if status >= 400:
+                span.set_status(Status(StatusCode.ERROR, f"{status} {label}"))
         if 200 <= status < 300:
             await msg.ack()
             return "acked"

@@ -137,18 +137,23 @@ class OrgRepository:
         return [r[0] for r in rows], cursor
 
 
-async def request_budget(session: AsyncSession, org: str) -> tuple[int | None, int | None] | None:
-    """The budgets the organization named by ``org`` (its slug, or its id as an API key's
-    organization is named) set itself; None when it set none. A Core select: every request
-    of an organization not in the cache asks."""
+async def request_budget(
+    session: AsyncSession, org: str
+) -> tuple[str, int | None, int | None] | None:
+    """The id of the organization named by ``org`` (its slug, or its id as an API key's
+    organization is named) and the budgets it set itself (None where it set none); None when
+    no organization has that name. A Core select: every request of an organization not in
+    the cache asks."""
     try:
         named = Organization.id == uuid.UUID(org)
     except ValueError:
         named = Organization.slug == org
     query = (
-        select(OrgRequestLimit.reads_per_minute, OrgRequestLimit.writes_per_minute)
-        .join(Organization, Organization.id == OrgRequestLimit.org_id)
+        select(Organization.id, OrgRequestLimit.reads_per_minute, OrgRequestLimit.writes_per_minute)
+        .outerjoin(OrgRequestLimit, OrgRequestLimit.org_id == Organization.id)
         .where(named)
     )
     row = (await session.execute(query)).first()
-    return (row.reads_per_minute, row.writes_per_minute) if row is not None else None
+    if row is None:
+        return None
+    return str(row.id), row.reads_per_minute, row.writes_per_minute

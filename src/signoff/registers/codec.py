@@ -39,14 +39,22 @@ def read_rows(kind: Kind, body: str) -> list[Row]:
     index = {c.strip().lower(): i for i, c in enumerate(span.table.columns)}
     rows = []
     for cells in span.table.rows:
+        # One shape for a row, so that what `write_rows` writes reads back the same: it
+        # writes every required column (empty when the table had none) and an optional one
+        # only when some row fills it. So a required field is always there, and an optional
+        # one only with a value.
         row = {
-            col.field: cells[index[col.header.lower()]].strip()
+            col.field: value
             for col in kind.columns
-            if col.header.lower() in index
+            if (value := _cell(cells, index.get(col.header.lower()))) or not col.optional
         }
         if not is_placeholder(row.get(kind.key, "")):
             rows.append(row)
     return rows
+
+
+def _cell(cells: Sequence[str], at: int | None) -> str:
+    return "" if at is None else cells[at].strip()
 
 
 def write_rows(kind: Kind, body: str, rows: Sequence[Row]) -> str:

@@ -16,12 +16,22 @@ from signoff.documents.repository import DocumentRepository
 from signoff.documents.runtime import DocumentsRuntime
 from signoff.documents.service.documents import DocumentService
 from signoff.documents.service.writer import RevisionWriter
-from signoff.inbound.consumer import Handler
+from signoff.inbound.consumer import Handler, InboundConsumer
 from signoff.inbound.service import Applied, InboundReceiver, inbound_box
 from signoff.orgs.repository import OrgRepository
 from signoff.orgs.service import MemberService, TeamService
 from signoff.registers.service import RegisterService
 from signoff.templates.service import TemplateService
+
+
+def inbound_consumer(services: Services) -> InboundConsumer:
+    """The consumer of inbound events from NATS, in ``signoff serve`` and ``signoff worker``
+    alike: each message applied in a transaction of its own, in a span of its own when the
+    services trace."""
+    from signoff.runtime.worker import Transactions
+
+    handle = inbound_handler(services, Transactions(services.db))
+    return InboundConsumer(services.settings.nats, handle, services.tracer_provider)
 
 
 def inbound_handler(services: Services, transact: Transact) -> Handler:

@@ -14,10 +14,10 @@ import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from opentelemetry.trace import TracerProvider
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from signoff.accounts.runtime import AccountsRuntime
 from signoff.audit.service import append as audit_append
@@ -38,6 +38,7 @@ from signoff.notify.metrics import NoticeMetrics
 from signoff.notify.models import EmailNotice
 from signoff.notify.queue import Letter, NoticeQueue, SendResult
 from signoff.outbox.jetstream import JetStreamPublisher
+from signoff.outbox.notifications import OutboxNotifications
 from signoff.outbox.relay import Destination, OutboxRelay, outbox_gauges
 from signoff.registers.jobs import mark_overdue_questions
 from signoff.review.jobs import expire_approvals
@@ -48,6 +49,12 @@ from signoff.webhooks.queue import Job as Delivery
 from signoff.webhooks.runtime import WebhooksRuntime
 from signoff.webhooks.sender import Sender
 from signoff.webhooks.transport import webhook_client
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import TracerProvider as SdkTracerProvider
+    from opentelemetry.sdk.trace.export import SpanExporter
+
+    from signoff.inbound.consumer import InboundConsumer
 
 log = get_logger("signoff.worker")
 
@@ -251,6 +258,9 @@ class Background:
         scheduler = Scheduler(db, clock, [*jobs(settings, accounts), *(extra_jobs or [])])
         background = cls(scheduler, relay, engine, notices)
         background._closers.append(client.aclose)
+        if db.dialect == "postgresql" and isinstance(db.primary, AsyncEngine):
+            # Woken by the commits of other processes too, not only by their next poll.
+            background.add(OutboxNotifications(db, relay.wake))
         return background
 
     def start(self) -> None:
@@ -323,21 +333,39 @@ def email_notices(
     return queue, engine
 
 
-async def run_worker(settings: Settings) -> None:
-    """``signoff worker``: the background work without the HTTP server, until SIGTERM."""
-    import signal
+@dataclass
+class WorkerParts:
+    """What ``signoff worker`` runs, built apart from its signals so tests build the same."""
 
-    # Every model, as in the app: a foreign key's column type comes from the table it
-    # references, so a table whose model was never imported would leave it untyped.
-    import signoff.migrations.metadata  # noqa: F401
+    db: Database
+    background: Background
+    accounts: AccountsRuntime
+    tracer: SdkTracerProvider | None
+    consumer: InboundConsumer | None
+
+    async def close(self) -> None:
+        await self.background.stop()
+        await self.accounts.close()
+        await self.db.dispose()
+        if self.tracer is not None:
+            from signoff.core import tracing
+
+            self.tracer.shutdown()  # exports the spans still in its batch
+            tracing.uninstrument_outgoing_http()
+
+
+def build_worker(settings: Settings, exporter: SpanExporter | None = None) -> WorkerParts:
+    """The worker's parts. Its tracing (design §13.3) is off unless configured (``exporter``:
+    tests, as ``create_app``'s): its deliveries and the inbound messages it consumes continue
+    the traces of what caused them, with their SQL and outgoing HTTP as child spans."""
     from signoff.core import tracing
     from signoff.core.clock import SystemClock
 
     db = Database.from_settings(settings.database)
-    # Its deliveries continue the traces of the writes that caused them (design §13.3).
-    tracer = tracing.tracer_provider(settings.tracing)
+    tracer = tracing.tracer_provider(settings.tracing, exporter)
     if tracer is not None:
         tracing.instrument_outgoing_http(tracer)
+        tracing.instrument_engines(db.engines(), tracer)
     accounts = AccountsRuntime.from_settings(settings)
     metrics = Metrics()
     extra = []
@@ -348,14 +376,10 @@ async def run_worker(settings: Settings) -> None:
     background = Background.build(
         settings, db, clock, metrics, accounts, webhooks, extra, tracer=tracer
     )
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+    consumer = None
     if settings.nats.url is not None and settings.nats.inbound_subject is not None:
         # The consumer applies each message through the inbound service, as the route does.
-        from signoff.inbound.consumer import InboundConsumer
-        from signoff.runtime.inbound import inbound_handler
+        from signoff.runtime.inbound import inbound_consumer
         from signoff.runtime.services import build_services
 
         services = build_services(
@@ -365,18 +389,33 @@ async def run_worker(settings: Settings) -> None:
             metrics,
             events_committed=background.relay.wake,
             runtimes=(accounts, webhooks, background),
+            tracer_provider=tracer,
         )
-        background.add(InboundConsumer(settings.nats, inbound_handler(services, Transactions(db))))
-    await background.start_at_schema_head(db)
+        consumer = inbound_consumer(services)
+        background.add(consumer)
+    return WorkerParts(db, background, accounts, tracer, consumer)
+
+
+async def run_worker(settings: Settings) -> None:
+    """``signoff worker``: the background work without the HTTP server, until SIGTERM."""
+    import signal
+
+    # Every model, as in the app: a foreign key's column type comes from the table it
+    # references, so a table whose model was never imported would leave it untyped.
+    import signoff.migrations.metadata  # noqa: F401
+
+    worker = build_worker(settings)
+    background = worker.background
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await background.start_at_schema_head(worker.db)
     log.info("worker.started", jobs=[j.name for j in background.scheduler.jobs])
     try:
         await stop.wait()
     finally:
-        await background.stop()
-        await accounts.close()
-        await db.dispose()
-        if tracer is not None:
-            tracer.shutdown()  # exports the spans still in its batch
+        await worker.close()
         log.info("worker.stopped")
 
 

@@ -28,7 +28,7 @@ from signoff.documents import search, work
 from signoff.documents.errors import DocumentNotFound, InvalidLintPolicy, RevisionNotFound
 from signoff.documents.filters import DocumentFilter
 from signoff.documents.models import Document, LintPolicy, Revision, SectionVersion
-from signoff.documents.rendering import RenderCache, parsed_document, status_of
+from signoff.documents.rendering import RenderCache, head_key, parsed_document, status_of
 from signoff.documents.repository import DocumentRepository
 from signoff.orgs.service import OrgAccess
 from signoff.templates.service import TemplateService
@@ -157,13 +157,13 @@ class ReadingService:
         """The head's whole response body, when an earlier request made it. Keyed by the
         document's entire row: any change to the document (a revision, a status, a title,
         archiving) is a different key, and the old entry ages out of the LRU."""
-        return self._cache.get(("head", tuple(row), fmt, encoding))
+        return self._cache.get(head_key(row, fmt, encoding))
 
     def keep_head(self, row: Row[Any], fmt: str, body: bytes) -> dict[str, bytes]:
         """Keep the head's body, as is and gzipped; returns both by encoding."""
         bodies = {"identity": body, "gzip": gzip.compress(body, compresslevel=6, mtime=0)}
         for encoding, value in bodies.items():
-            self._cache.put(("head", tuple(row), fmt, encoding), value)
+            self._cache.put(head_key(row, fmt, encoding), value)
         return bodies
 
     async def rendered(self, document: Document, revision: Revision, fmt: str) -> bytes:

@@ -71,6 +71,9 @@ class AccessService:
         self._cache = cache or AccessCache(0)
 
     async def resolve(self, slug: str, principal: Principal, events: EventRecorder) -> OrgAccess:
+        known = cached_access(self._cache, slug, principal)
+        if known is not None:
+            return known
         org = await self._org(slug)
         if principal.kind != "user":
             if principal.org_id != org.id:
@@ -157,3 +160,18 @@ class AccessService:
             )
         )
         return membership
+
+
+def cached_access(cache: AccessCache, slug: str, principal: Principal) -> OrgAccess | None:
+    """The caller's access to the organization from the cache alone (no database): what
+    ``AccessService.resolve`` answers when both the organization and the role are cached.
+    None for anything else, which ``resolve`` loads (or refuses)."""
+    org = cache.get(("org", slug))
+    if not isinstance(org, Organization):
+        return None
+    if principal.kind != "user":
+        if principal.org_id != org.id:
+            return None
+        return OrgAccess(org, principal, role_for_scopes(principal.scopes))
+    role = cache.get(("role", org.id, principal.user_id))
+    return OrgAccess(org, principal, role) if isinstance(role, Role) else None

@@ -43,6 +43,11 @@ class OrgBudgetCache:
         self._known[org] = (now + self._ttl, budget)
         return budget
 
+    def cached(self, org: str) -> OrgBudget | None:
+        """The budget while it is known, without a database (the fast lane's)."""
+        cached = self._known.get(org)
+        return cached[1] if cached is not None and cached[0] > time.monotonic() else None
+
     def forget(self, *orgs: str) -> None:
         for org in orgs:
             self._known.pop(org, None)
