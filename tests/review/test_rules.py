@@ -257,6 +257,7 @@ async def test_edits_dismiss_exactly_the_approvals_that_covered_them(
     view = await approval(client, people, key)
     assert [d["id"] for d in view["dismissed"]] == [sec["id"]]
     assert "§7.2 changed" in view["dismissed"][0]["dismissed_reason"]
+    assert view["dismissed"][0]["dismissed_by_revision"] == before["revision"] + 2
     assert {a["review_id"] for a in view["approvals"]} == {dba["id"], narrow["id"]}
     async with AsyncSession(connection) as session:
         events = (

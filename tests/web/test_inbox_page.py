@@ -59,7 +59,7 @@ def section(page: str, heading: str) -> str:
 async def test_threads_that_mention_me(client: httpx.AsyncClient, person: Person) -> None:
     people = await cast(client)
     key = await submitted(client, people)
-    sam = people.security.email
+    sam, dee, author = people.security.email, people.dba.email, people.author.headers
     by_name = await comment(client, people, key, f"@{local(sam)} is this token rule right?")
     by_email = await comment(client, people, key, f"Ask @{sam.upper()}.")
     await comment(client, people, key, f"@{local(sam)}x is someone else; mail {sam} is no mention")
@@ -88,6 +88,24 @@ async def test_threads_that_mention_me(client: httpx.AsyncClient, person: Person
     assert found == {by_name, by_email, in_reply}
     other = section(await inbox(person, people, people.dba.email), "Threads that mention you")
     assert "No open thread mentions you" in other
+
+    # The index follows an edit of the thread's text: a mention taken out, one put in.
+    for thread_id, body in ((by_name, "Is this token rule right?"), (in_reply, "@" + local(dee))):
+        etag = (
+            await client.get(people.doc(key, f"/comments/{thread_id}"), headers=author)
+        ).headers["etag"]
+        ok(
+            await client.patch(
+                people.doc(key, f"/comments/{thread_id}"),
+                json={"body": body},
+                headers=author | {"If-Match": etag},
+            )
+        )
+    mentions = section(await inbox(person, people, sam), "Threads that mention you")
+    # `in_reply` still mentions sam in its reply; `by_name` no longer does.
+    assert set(re.findall(r"/review#t-([0-9a-f-]{36})", mentions)) == {by_email, in_reply}
+    other = section(await inbox(person, people, dee), "Threads that mention you")
+    assert set(re.findall(r"/review#t-([0-9a-f-]{36})", other)) == {in_reply}
 
 
 async def test_my_dismissed_approval_and_an_approval_that_expires_soon(

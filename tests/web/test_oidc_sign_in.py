@@ -214,3 +214,80 @@ def _refused(response: httpx.Response, words: str) -> None:
     assert words.lower() in response.text.lower(), response.text
     assert 'action="/ui/sign-in"' in response.text
     assert not signed_in(response)
+
+
+def _app_with(settings: Settings, db: Database, idp: Issuer, **update: Any) -> FastAPI:
+    oidc = OidcSettings(
+        issuer=idp.url, audience="signoff-test", allow_insecure_http=True, org_claim="groups"
+    )
+    return create_app(settings.model_copy(update={"oidc": oidc, **update}), database=db)
+
+
+async def test_the_org_claim_makes_the_browser_a_member_as_it_does_a_token(
+    client: httpx.AsyncClient, settings: Settings, db: Database, idp: Issuer
+) -> None:
+    """The rule of the provider's API tokens (AccessService, design §7.3), applied at the
+    browser's sign-in: each existing organization the claim names is joined, never as
+    owner; the home page lists it at once; a membership already there is left alone."""
+    owner = await sign_up(client)
+    org = owner.orgs[0]
+    app = _app_with(settings, db, idp)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="https://signoff.test") as web:
+        idp.login_claims = {
+            "sub": "carol",
+            "email": "carol@idp.example",
+            "groups": [f"{org}:owner", "no-such-org"],
+        }
+        back = await through_issuer(web)
+        assert back.status_code == 303, back.text
+        home = await web.get("/ui/")
+        assert home.status_code == 303
+        assert home.headers["location"] == f"/ui/orgs/{org}/inbox"
+        assert (await web.get(home.headers["location"])).status_code == 200
+        members = await client.get(f"/v1/orgs/{org}/members", headers=owner.headers)
+        roles = {m["email"]: m["role"] for m in members.json()["items"]}
+        assert roles["carol@idp.example"] == "admin"  # an owner claim grants admin at most
+
+        # Signed in again with another role claimed: the membership stays as it is.
+        idp.login_claims["groups"] = [f"{org}:viewer"]
+        web.cookies.clear()
+        assert (await through_issuer(web)).status_code == 303
+        members = await client.get(f"/v1/orgs/{org}/members", headers=owner.headers)
+        assert {m["email"]: m["role"] for m in members.json()["items"]}[
+            "carol@idp.example"
+        ] == "admin"
+
+
+async def test_the_provider_sign_in_is_under_the_sign_in_throttle(
+    settings: Settings, db: Database, idp: Issuer
+) -> None:
+    """Failed callbacks spend the address's counter that wrong passwords spend; once it
+    is spent, the start and the callback are refused in words (429), before any call to
+    the provider, and so is a password sign-in from the same address."""
+    throttle = settings.throttle.model_copy(update={"per_address": "2/minute"})
+    app = _app_with(settings, db, idp, throttle=throttle)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="https://signoff.test") as web:
+        for _ in range(2):
+            start = await web.get("/ui/sign-in/oidc")
+            assert start.status_code == 303
+            state = parse_qs(urlsplit(start.headers["location"]).query)["state"][0]
+            failed = await web.get(
+                "/ui/sign-in/oidc/callback", params={"error": "access_denied", "state": state}
+            )
+            assert failed.status_code == 401
+        for path in ("/ui/sign-in/oidc", "/ui/sign-in/oidc/callback?code=x&state=y"):
+            refused = await web.get(path)
+            assert refused.status_code == 429, (path, refused.text)
+            assert refused.headers["content-type"].startswith("text/html")
+            assert "Too many failed sign-in attempts" in refused.text
+            assert int(refused.headers["retry-after"]) >= 1
+        page = await web.get("/ui/sign-in")
+        csrf = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        password = await web.post(
+            "/ui/sign-in",
+            data={"csrf_token": csrf, "email": "someone@example.com", "password": "x" * 12},
+        )
+        assert password.status_code == 429
+    assert idp.token_requests == []

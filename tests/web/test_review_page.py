@@ -7,7 +7,7 @@ import re
 
 import httpx
 
-from tests.review.support import cast, import_filled, ok
+from tests.review.support import cast, edit_section, import_filled, ok, verdict
 from tests.web.pages import Person
 
 
@@ -68,3 +68,22 @@ async def test_a_review_through_the_page_forms(client: httpx.AsyncClient, person
     assert withdrawn.status_code == 303
     head = ok(await client.get(people.doc(key), headers=people.author.headers))
     assert head["status"] == "draft"
+
+
+async def test_a_dismissed_approval_links_the_change_that_dismissed_it(
+    client: httpx.AsyncClient, person: Person
+) -> None:
+    people = await cast(client)
+    key = await import_filled(client, people)
+    ok(
+        await client.post(people.doc(key, "/submission"), json={}, headers=people.author.headers),
+        201,
+    )
+    approved = ok(await verdict(client, people, people.security, key, "approve"), 201)
+    edited = await edit_section(client, people, key, "7.2", "\nRoles are checked per request.\n")
+    assert edited is not None
+    await person.sign_in(people.author.email)
+    page = (await person.get(f"/ui/orgs/{people.org}/documents/{key}/review")).text
+    now = ok(await client.get(people.doc(key), headers=people.author.headers))["revision"]
+    link = f'/diff?from={approved["revision"]}&amp;to={now}">The change that dismissed it</a>'
+    assert link in page, re.findall(r"Dismissed approvals.{0,800}", page, re.S)

@@ -13,6 +13,7 @@ from fastapi import Request
 
 from signoff.accounts.errors import InvalidToken, SessionRevoked
 from signoff.accounts.models import ServiceAccount
+from signoff.accounts.oidc import external_principal
 from signoff.accounts.repository import AccountRepository
 from signoff.accounts.runtime import AccountsRuntime
 from signoff.accounts.service import CredentialService
@@ -20,7 +21,6 @@ from signoff.accounts.service.credentials import API_KEY_PREFIX
 from signoff.core.access_cache import CREDENTIALS, AccessCache
 from signoff.core.auth import Principal
 from signoff.core.events import EventContext, EventRecorder
-from signoff.core.permissions import ALL_SCOPES
 from signoff.core.services import Services
 from signoff.core.transaction import UnitOfWork
 
@@ -136,13 +136,7 @@ class AccountsAuthenticator:
             )
             users = self._runtime.users(session, events, state.clock)
             user = await users.from_external(claims)
-        return Principal(
-            kind="user",
-            id=user.id,
-            user_id=user.id,
-            scopes=ALL_SCOPES,
-            org_claims=claims.org_claims,
-        )
+        return external_principal(user.id, claims)
 
     def _credentials(self, request: Request, repo: AccountRepository) -> CredentialService:
         state = Services.of(request.app)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,6 +21,8 @@ import jwt
 from signoff.accounts.errors import InvalidToken
 from signoff.core.config import OidcSettings
 from signoff.core.logging import get_logger
+from signoff.core.permissions import ALL_SCOPES
+from signoff.core.principal import Principal
 
 log = get_logger("signoff.oidc")
 # Never accepted from an issuer, whatever the settings say: symmetric keys would let anyone
@@ -35,6 +38,18 @@ class ExternalIdentityClaims:
     email_verified: bool
     name: str | None
     org_claims: frozenset[tuple[str, str | None]]
+
+
+def external_principal(user_id: uuid.UUID, claims: ExternalIdentityClaims) -> Principal:
+    """The user behind the provider's token or sign-in, carrying the organizations the
+    provider vouches for (``AccessService`` joins them by its claim rule)."""
+    return Principal(
+        kind="user",
+        id=user_id,
+        user_id=user_id,
+        scopes=ALL_SCOPES,
+        org_claims=claims.org_claims,
+    )
 
 
 class OidcError(Exception):

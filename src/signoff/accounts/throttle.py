@@ -1,7 +1,8 @@
 """Login throttling, checked before any password is hashed.
 
 Three counters of failed logins, each with progressive tiers (settings.throttle):
-- per client address: stops one machine from spraying many accounts;
+- per client address: stops one machine from spraying many accounts (a failed browser
+  sign-in through the identity provider counts here too: it names no account);
 - per account and address: stops guessing one account from one place;
 - per account from any address: stops a distributed attack on one account, but it is not
   applied to addresses the account signed in from before, so an attacker cannot lock the
@@ -36,8 +37,7 @@ class LoginThrottle:
     def _counters(self, account: str, address: str | None, *, known_address: bool) -> list[Counted]:
         acct = self.counters.id("account:" + account.lower())
         addr = self.counters.id("address:" + (address or "unknown"))
-        counters: list[Counted]
-        counters = [(item, ("addr", addr)) for item in self._address]
+        counters = self._address_counters(address)
         counters += [(item, ("acct-addr", acct, addr)) for item in self._account_address]
         if not known_address:
             counters += [(item, ("acct", acct)) for item in self._account]
@@ -47,6 +47,18 @@ class LoginThrottle:
         """Refuse (429 with Retry-After) when any counter is spent; costs no hashing."""
         counters = self._counters(account, address, known_address=known_address)
         await self.counters.check(counters, LoginThrottled)
+
+    def _address_counters(self, address: str | None) -> list[Counted]:
+        addr = self.counters.id("address:" + (address or "unknown"))
+        return [(item, ("addr", addr)) for item in self._address]
+
+    async def check_address(self, address: str | None) -> None:
+        """A sign-in with no account named yet (through the identity provider): refused
+        while the address's counter, the one password failures spend too, is spent."""
+        await self.counters.check(self._address_counters(address), LoginThrottled)
+
+    async def failed_address(self, address: str | None) -> None:
+        await self.counters.hit(self._address_counters(address))
 
     async def failed(self, account: str, address: str | None) -> None:
         await self.counters.hit(self._counters(account, address, known_address=False))

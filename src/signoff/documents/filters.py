@@ -13,6 +13,8 @@ class DocumentFilter:
     author: uuid.UUID | None = None  # a user who wrote a revision
     q: str | None = None  # words in the title
     archived: bool = False  # archived documents too
+    # Made from this template, named as at creation: `backend-server` or `org:<slug>`.
+    template: str | None = None
 
     @property
     def scope(self) -> str:
@@ -20,4 +22,5 @@ class DocumentFilter:
         Only the filters given, by name, as cursors issued before the filter was typed."""
         given = [("archived", self.archived), ("author", self.author), ("q", self.q)]
         given.append(("status", self.status))  # by name, as the dict's keys were sorted
+        given.append(("template", self.template))
         return "documents:" + ":".join(f"{k}={v}" for k, v in given if v)

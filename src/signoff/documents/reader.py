@@ -73,6 +73,14 @@ class SectionRef(Protocol):
     def content_hash(self) -> str: ...
 
 
+class HeadSection(SectionRef, Protocol):
+    """A section with the template section it matched, which ownership rules may name
+    (a ``SectionDigest``, or the documents service's own row)."""
+
+    @property
+    def template_number(self) -> str | None: ...
+
+
 @dataclass(frozen=True)
 class DocumentHead:
     id: uuid.UUID
@@ -178,6 +186,36 @@ class DocumentReader(TenantRepository[Document]):
             )
             for s in await self.session.scalars(query)
         ]
+
+    async def head_outlines(
+        self, ids: Iterable[uuid.UUID]
+    ) -> dict[uuid.UUID, list[tuple[str, str | None, str | None]]]:
+        """The (section id, number, template key) of each document's head sections, in
+        order: what ownership rules match, in one Core select for a list page (no bodies)."""
+        wanted = list(set(ids))
+        if not wanted:
+            return {}
+        query = (
+            select(
+                Document.id,
+                SectionVersion.section_id,
+                SectionVersion.number,
+                SectionVersion.template_number,
+            )
+            .join(Revision, Revision.document_id == Document.id)
+            .join(RevisionSection, RevisionSection.revision_id == Revision.id)
+            .join(SectionVersion, SectionVersion.id == RevisionSection.section_version_id)
+            .where(
+                self.owned(),
+                Document.id.in_(wanted),
+                Revision.number == Document.head_revision,
+            )
+            .order_by(Document.id, RevisionSection.position)
+        )
+        outlines: dict[uuid.UUID, list[tuple[str, str | None, str | None]]] = {}
+        for doc_id, section_id, number, template_key in await self.session.execute(query):
+            outlines.setdefault(doc_id, []).append((section_id, number, template_key))
+        return outlines
 
     async def revisions(self, document_id: uuid.UUID) -> list[RevisionRef]:
         """Every revision of the document, oldest first."""

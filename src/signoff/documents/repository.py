@@ -127,6 +127,11 @@ class DocumentRepository:
                     )
                 )
             )
+        if filters.template:
+            # As a document is created from it: `backend-server` (built in) or `org:api`.
+            name = filters.template
+            source, slug = ("org", name[4:]) if name.startswith("org:") else ("builtin", name)
+            stmt = stmt.where(Document.template_source == source, Document.template_slug == slug)
         if filters.q:
             stmt = stmt.where(Document.title.ilike(f"%{_escape_like(filters.q)}%", escape="\\"))
         rows, cursor = await keyset_page(

@@ -163,13 +163,22 @@ async def list_documents(
     author: Annotated[str | None, Query(description="A user id.")] = None,
     q: Annotated[str | None, Query(max_length=200, description="Words in the title.")] = None,
     archived: bool = False,
+    template: Annotated[
+        str | None,
+        Query(
+            max_length=70,
+            description="Made from this template: `backend-server` (built in) or `org:<slug>`.",
+        ),
+    ] = None,
 ) -> Page[DocumentSummary]:
     """Documents of the organization, newest first."""
     try:
         by = uuid.UUID(author) if author else None
     except ValueError:
         return Page(items=[], next_cursor=None)
-    filters = DocumentFilter(status=status, author=by, q=q, archived=archived)
+    filters = DocumentFilter(
+        status=status, author=by, q=q, archived=archived, template=template or None
+    )
     items, cursor = await reading.page(access, page, filters)
     return Page(items=[summary(d) for d in items], next_cursor=cursor)
 

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from signoff.docformat import LintConfig, LintReport, SectionDiff
+from signoff.docformat import LintConfig, LintReport
 from signoff.documents.models import (
     KEY_PREFIX,
     Document,
@@ -18,7 +18,7 @@ from signoff.documents.models import (
     template_name,
 )
 from signoff.documents.rendering import status_of
-from signoff.documents.service.reading import SearchResult, Snapshot
+from signoff.documents.service.reading import SearchResult, SectionChange, Snapshot
 
 Status = Literal["draft", "in_review", "approved"]
 
@@ -292,24 +292,20 @@ def revision_read(r: Revision) -> RevisionRead:
     )
 
 
-def diff_read(before: Snapshot, after: Snapshot, diffs: list[SectionDiff]) -> DiffRead:
-    items = []
-    for d in diffs:
-        section = d.new or d.old
-        assert section is not None
-        items.append(
-            SectionDiffRead(
-                section_id=section.id,
-                number=section.number,
-                title=section.title,
-                status=d.status.value,
-                diff=d.diff,
-            )
-        )
+def diff_read(before: Revision, after: Revision, changes: list[SectionChange]) -> DiffRead:
     return DiffRead(
-        from_=RevisionRef(revision=before.revision.number, version=before.revision.version),
-        to=RevisionRef(revision=after.revision.number, version=after.revision.version),
-        sections=items,
+        from_=RevisionRef(revision=before.number, version=before.version),
+        to=RevisionRef(revision=after.number, version=after.version),
+        sections=[
+            SectionDiffRead(
+                section_id=c.section_id,
+                number=c.number,
+                title=c.title,
+                status=c.status.value,
+                diff=c.diff,
+            )
+            for c in changes
+        ],
     )
 
 

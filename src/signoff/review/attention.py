@@ -5,7 +5,8 @@ their approvals of approved documents that expire soon under the organization's 
 A mention is ``@`` and the person's email (``@ann@example.com``) or the part of it before
 the ``@`` (``@ann``), in any case, not followed by more of a name (``@anna`` is not
 ``@ann``). Signoff has no separate handles: the email is what members already know of each
-other.
+other. The threads that may mention a person are found by index (``comment_mention``,
+filled as comments are written: ``mentions.py``), then matched exactly here.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from datetime import datetime, timedelta
 from signoff.core.clock import Clock
 from signoff.documents.reader import DocumentHead, DocumentReader
 from signoff.orgs.service import OrgAccess
+from signoff.review.mentions import names_of
 from signoff.review.models import CommentThread, Review
 from signoff.review.repository import ReviewRepository
 
@@ -61,8 +63,7 @@ class AttentionService:
 
     async def mentions(self, access: OrgAccess, email: str) -> list[Mention]:
         """Unresolved threads of live documents that mention the person, newest first."""
-        local = email.partition("@")[0]
-        candidates = await self._repo.open_threads_containing(access.org_id, "@" + local, LIMIT)
+        candidates = await self._repo.open_threads_mentioning(access.org_id, names_of(email), LIMIT)
         replies = await self._repo.replies([t.id for t in candidates])
         pattern = mention_pattern(email)
         found = [

@@ -9,6 +9,7 @@ resolved; resolving one may complete the round.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from signoff.core.clock import Clock
@@ -28,6 +29,7 @@ from signoff.review.errors import (
 )
 from signoff.review.events import About, Change, CommentChanged, CommentReplied, about
 from signoff.review.filters import ThreadFilter
+from signoff.review.mentions import handles
 from signoff.review.models import CommentReply, CommentThread
 from signoff.review.repository import ReviewRepository
 from signoff.review.service import ReviewService, find
@@ -112,6 +114,7 @@ class CommentService:
             version=1,
         )
         await self._repo.add(thread)
+        await self._repo.index_mentions(thread, handles(body))
         await self._events.emit(_changed(document, thread, "created"))
         return ThreadView(thread, [], section)
 
@@ -132,6 +135,7 @@ class CommentService:
             created_at=now,
         )
         await self._repo.add(reply)
+        await self._repo.index_mentions(thread, handles(body))
         thread.replies += 1
         thread.updated_at, thread.version = now, thread.version + 1
         await self._events.emit(CommentReplied(**_on(document, thread), reply_id=reply.id))
@@ -175,6 +179,9 @@ class CommentService:
             changed.append("updated")
         if body is not None and body != thread.body:
             thread.body = body
+            replies = (await self._repo.replies([thread.id]))[thread.id]
+            names = handles(body).union(*(handles(r.body) for r in replies))
+            await self._repo.index_mentions(thread, names, replace=True)
             changed.append("updated")
         if changed:
             thread.updated_at, thread.version = now, thread.version + 1
@@ -196,8 +203,19 @@ class CommentService:
         page: PageRequest,
         filters: ThreadFilter | None = None,
     ) -> tuple[list[ThreadView], str | None]:
-        document = await self._documents.get(access, ref)
-        head = await self._reviews.rounds.head_sections(document)
+        return await self.page_of(await self._documents.get(access, ref), page, filters)
+
+    async def page_of(
+        self,
+        document: DocumentRef,
+        page: PageRequest,
+        filters: ThreadFilter | None = None,
+        head: Sequence[SectionRef] | None = None,
+    ) -> tuple[list[ThreadView], str | None]:
+        """Threads of a document the caller has read through the documents service;
+        ``head``: the head revision's sections when the caller has them already."""
+        if head is None:
+            head = await self._reviews.rounds.head_sections(document)
         filters = filters or ThreadFilter()
         if filters.section is not None:
             section = find(head, filters.section)

@@ -15,6 +15,7 @@ from signoff.core.events import EventRecorder
 from signoff.documents.reader import (
     DocumentReader,
     DocumentRef,
+    HeadSection,
     LockedDocument,
     SectionDigest,
     SectionRef,
@@ -82,6 +83,7 @@ class Judged:
     evaluation: Evaluation
     sections: Sequence[SectionRef]
     owners: dict[str, list[str]]
+    reviews: list[Review]  # every verdict of the round, in order of creation
 
 
 class Rounds:
@@ -105,11 +107,19 @@ class Rounds:
         reader = DocumentReader(self.repo.session, document.org_id)
         return await reader.sections(document.id, document.head_revision)
 
-    async def judge(self, document: DocumentRef, round_: ReviewRound | None) -> Judged:
+    async def judge(
+        self,
+        document: DocumentRef,
+        round_: ReviewRound | None,
+        head: Sequence[HeadSection] | None = None,
+    ) -> Judged:
+        """The round's state and what the rules make of it. ``head``: the sections of the
+        document's head revision when the caller has read them already (a page that shows
+        them), so that they are not read twice."""
         # Sessions do not autoflush: what this transaction changed (a thread resolved, a
         # review recorded) must reach the database before the queries below read it back.
         await self.repo.session.flush()
-        sections = await self.head_sections(document)
+        sections = list(head) if head is not None else await self.head_sections(document)
         policy = await self.policy(document.org_id)
         owners = owned_sections(
             policy.owners, [(s.section_id, s.number, s.template_number) for s in sections]
@@ -140,7 +150,7 @@ class Rounds:
             blocking_threads=await self.repo.blocking_threads(document.id),
             blocking_questions=await self.repo.blocking_questions(document),
         )
-        return Judged(state, evaluate(state), sections, owners)
+        return Judged(state, evaluate(state), sections, owners, reviews)
 
     async def complete_if_met(
         self, document: LockedDocument, round_: ReviewRound, actor: str | None
@@ -152,9 +162,7 @@ class Rounds:
         if not judged.evaluation.met:
             return False
         counted = {v.review_id for v in judged.evaluation.counted}
-        approvals = [
-            approval_record(r) for r in await self.repo.reviews(round_.id) if r.id in counted
-        ]
+        approvals = [approval_record(r) for r in judged.reviews if r.id in counted]
         saved = await self._writer.approve(document, actor)
         now = self._clock.now()
         round_.outcome, round_.closed_at, round_.closed_by = "approved", now, actor

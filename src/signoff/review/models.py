@@ -151,3 +151,17 @@ class CommentReply(Base):
     )
     author_name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CommentMention(Base):
+    """A name a thread's text or one of its replies may mention (``review/mentions.py``):
+    the inbox finds the threads that mention a person by this index, not by scanning text."""
+
+    __tablename__ = "comment_mention"
+    __table_args__ = (Index("ix_comment_mention_org_id_handle", "org_id", "handle"),)
+
+    thread_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("comment_thread.id", ondelete="CASCADE"), primary_key=True
+    )
+    handle: Mapped[str] = mapped_column(String(254), primary_key=True)
+    org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signoff.core.pagination import CursorCodec, PageRequest, keyset_page
@@ -14,7 +14,14 @@ from signoff.documents.reader import DocumentReader, DocumentRef
 from signoff.orgs.reader import TeamReader
 from signoff.registers.reader import RegisterReader
 from signoff.review.filters import ThreadFilter
-from signoff.review.models import CommentReply, CommentThread, Review, ReviewPolicy, ReviewRound
+from signoff.review.models import (
+    CommentMention,
+    CommentReply,
+    CommentThread,
+    Review,
+    ReviewPolicy,
+    ReviewRound,
+)
 
 
 class ReviewRepository:
@@ -48,6 +55,25 @@ class ReviewRepository:
         if outcome is not None:
             query = query.where(ReviewRound.outcome == outcome)
         return await self.session.scalar(query.order_by(ReviewRound.number.desc()).limit(1))
+
+    async def open_and_approved(
+        self, document_id: uuid.UUID
+    ) -> tuple[ReviewRound | None, ReviewRound | None]:
+        """The open round and the last approved one, in one statement: a round opens only
+        when none is open, so the open round, when there is one, is the newest."""
+        query = (
+            select(ReviewRound)
+            .where(
+                ReviewRound.document_id == document_id,
+                ReviewRound.outcome.in_(("open", "approved")),
+            )
+            .order_by(ReviewRound.number.desc())
+            .limit(2)
+        )
+        rounds = list(await self.session.scalars(query))
+        open_ = rounds[0] if rounds and rounds[0].outcome == "open" else None
+        approved = [r for r in rounds if r.outcome == "approved"]
+        return open_, approved[0] if approved else None
 
     async def approved_round(self, document_id: uuid.UUID, version: str) -> ReviewRound | None:
         query = select(ReviewRound).where(
@@ -172,26 +198,44 @@ class ReviewRepository:
         query = select(ReviewPolicy).where(ReviewPolicy.approval_expiry_days.is_not(None))
         return list(await self.session.scalars(query))
 
-    async def open_threads_containing(
-        self, org_id: uuid.UUID, text: str, limit: int
+    async def open_threads_mentioning(
+        self, org_id: uuid.UUID, names: Sequence[str], limit: int
     ) -> list[CommentThread]:
-        """Unresolved threads whose opening comment or a reply contains ``text`` (any case),
-        newest first: the candidates a caller then matches exactly."""
-        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        replied = select(CommentReply.thread_id).where(
-            CommentReply.body.ilike(pattern, escape="\\")
+        """Unresolved threads indexed under any of ``names`` (``comment_mention``), newest
+        first: the candidates a caller then matches exactly."""
+        mentioned = select(CommentMention.thread_id).where(
+            CommentMention.org_id == org_id, CommentMention.handle.in_(list(names))
         )
         query = (
             select(CommentThread)
             .where(
                 CommentThread.org_id == org_id,
                 CommentThread.resolved_at.is_(None),
-                or_(CommentThread.body.ilike(pattern, escape="\\"), CommentThread.id.in_(replied)),
+                CommentThread.id.in_(mentioned),
             )
             .order_by(CommentThread.created_at.desc(), CommentThread.id.desc())
             .limit(limit)
         )
         return list(await self.session.scalars(query))
+
+    async def index_mentions(
+        self, thread: CommentThread, names: set[str], *, replace: bool = False
+    ) -> None:
+        """Add ``names`` to the thread's mentions (``replace``: they become all of them)."""
+        if replace:
+            await self.session.execute(
+                delete(CommentMention).where(CommentMention.thread_id == thread.id)
+            )
+            known: set[str] = set()
+        else:
+            known = set(
+                await self.session.scalars(
+                    select(CommentMention.handle).where(CommentMention.thread_id == thread.id)
+                )
+            )
+        for name in sorted(names - known):
+            self.session.add(CommentMention(thread_id=thread.id, handle=name, org_id=thread.org_id))
+        await self.session.flush()
 
     async def reviews_by(
         self, org_id: uuid.UUID, reviewer_id: uuid.UUID, outcome: str

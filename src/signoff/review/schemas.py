@@ -110,6 +110,9 @@ class ReviewRead(BaseModel):
     created_at: datetime
     dismissed_at: datetime | None
     dismissed_reason: str | None
+    dismissed_by_revision: int | None = Field(
+        default=None, description="The revision whose edit dismissed this approval."
+    )
 
 
 class ReviewCreated(ReviewRead):
@@ -247,6 +250,7 @@ def review_read(r: Review, round_number: int) -> ReviewRead:
         created_at=r.created_at,
         dismissed_at=r.dismissed_at,
         dismissed_reason=r.dismissed_reason,
+        dismissed_by_revision=r.dismissed_by_revision,
     )
 
 

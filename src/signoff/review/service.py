@@ -12,7 +12,13 @@ from signoff.core.clock import Clock
 from signoff.core.concurrency import etag_of, require_if_match
 from signoff.core.events import Event, EventRecorder
 from signoff.core.pagination import PageRequest
-from signoff.documents.reader import DocumentReader, DocumentRef, LockedDocument, SectionRef
+from signoff.documents.reader import (
+    DocumentReader,
+    DocumentRef,
+    HeadSection,
+    LockedDocument,
+    SectionRef,
+)
 from signoff.documents.service.documents import DocumentService
 from signoff.documents.service.reading import ReadingService
 from signoff.orgs.service import MemberService, OrgAccess
@@ -41,7 +47,7 @@ from signoff.review.events import (
 )
 from signoff.review.metrics import ApprovalMetrics
 from signoff.review.models import Review, ReviewPolicy, ReviewRound
-from signoff.review.ownership import OwnerRule, valid_pattern
+from signoff.review.ownership import OwnerRule, owned_sections, valid_pattern
 from signoff.review.repository import ReviewRepository
 
 
@@ -414,12 +420,33 @@ class ReviewService:
         return items, rounds, cursor
 
     async def approval(self, access: OrgAccess, ref: str) -> ApprovalView:
-        document = await self._documents.get(access, ref)
-        round_ = await self._repo.open_round(document.id)
-        judged = await self.rounds.judge(document, round_)
-        reviews = await self._repo.reviews(round_.id) if round_ else []
-        last = await self._repo.last_round(document.id, "approved")
-        return ApprovalView(document, round_, judged, reviews, last)
+        return await self.approval_of(await self._documents.get(access, ref))
+
+    async def approval_of(
+        self, document: DocumentRef, head: Sequence[HeadSection] | None = None
+    ) -> ApprovalView:
+        """The approval view of a document the caller has read through the documents
+        service (its access is checked there); ``head``: the head revision's sections when
+        the caller has them already (the reader page), so they are read once."""
+        round_, last = await self._repo.open_and_approved(document.id)
+        judged = await self.rounds.judge(document, round_, head)
+        return ApprovalView(document, round_, judged, judged.reviews, last)
+
+    async def owner_teams(
+        self, access: OrgAccess, documents: Sequence[DocumentRef]
+    ) -> dict[uuid.UUID, list[str]]:
+        """The teams that own sections of each document's head under the organization's
+        ownership rules (those ``GET .../approval`` judges by), for a list of documents:
+        two statements whatever their number."""
+        policy = await self.policy(access)
+        if not policy.owners or not documents:
+            return {}
+        reader = DocumentReader(self._repo.session, access.org_id)
+        outlines = await reader.head_outlines(d.id for d in documents)
+        return {
+            doc_id: sorted(owned_sections(policy.owners, outline))
+            for doc_id, outline in outlines.items()
+        }
 
 
 def _resolve(head: Sequence[SectionRef], refs: Sequence[str]) -> list[SectionRef]:

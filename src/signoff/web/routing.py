@@ -44,6 +44,8 @@ def refused(
 ) -> PageRefused:
     """The form page again, with the refusal in words, at the refusal's status."""
     response = html(request, template, {**context, "error": cause}, status=cause.status)
+    if "Retry-After" in cause.headers:  # a throttle's refusal says when to try again
+        response.headers["Retry-After"] = cause.headers["Retry-After"]
     kind = KeptPageRefused if cause.keep_changes else PageRefused
     return kind(cause, response)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from signoff.core.clock import Clock
 from signoff.core.cpu import CpuPool
 from signoff.core.pagination import PageRequest
 from signoff.docformat import (
+    DiffStatus,
     LintConfig,
     LintReport,
     ParsedDocument,
@@ -50,6 +52,31 @@ class Snapshot:
 
     def parsed(self) -> ParsedDocument:
         return parsed_document(self.document, self.revision, self.sections, self.template)
+
+
+@dataclass(frozen=True)
+class SectionChange:
+    """One section's change between two revisions: what a diff shows of it."""
+
+    section_id: str | None
+    number: str | None
+    title: str
+    status: DiffStatus
+    diff: str
+
+    @classmethod
+    def of(cls, change: SectionDiff) -> SectionChange:
+        section = change.new or change.old
+        assert section is not None
+        return cls(section.id, section.number, section.title, change.status, change.diff)
+
+    def row(self) -> list[str | None]:
+        return [self.section_id, self.number, self.title, self.status.value, self.diff]
+
+    @classmethod
+    def from_row(cls, row: list[str]) -> SectionChange:
+        section_id, number, title, status, diff = row
+        return cls(section_id, number, title, DiffStatus(status), diff)
 
 
 @dataclass(frozen=True)
@@ -90,6 +117,12 @@ class ReadingService:
     async def snapshot(
         self, document: Document, *, revision: int | None = None, version: str | None = None
     ) -> Snapshot:
+        found = await self._revision(document, revision=revision, version=version)
+        return Snapshot(document, found, await self._repo.sections_of(found.id))
+
+    async def _revision(
+        self, document: Document, *, revision: int | None = None, version: str | None = None
+    ) -> Revision:
         if version is not None:
             found = await self._repo.revision_by_version(document.id, version)
         else:
@@ -97,7 +130,7 @@ class ReadingService:
         if found is None:
             asked = f"version {version}" if version else f"revision {revision}"
             raise RevisionNotFound(f"{document.key} has no {asked}.")
-        return Snapshot(document, found, await self._repo.sections_of(found.id))
+        return found
 
     @property
     def session(self) -> AsyncSession:
@@ -162,10 +195,18 @@ class ReadingService:
 
     async def diff(
         self, document: Document, old: str, new: str
-    ) -> tuple[Snapshot, Snapshot, list[SectionDiff]]:
-        before = await self.snapshot(document, **_which(old))  # type: ignore[arg-type]
-        after = await self.snapshot(document, **_which(new))  # type: ignore[arg-type]
-        earlier, later = before.parsed(), after.parsed()
+    ) -> tuple[Revision, Revision, list[SectionChange]]:
+        """The per-section changes from one revision (or version) to another. Revisions
+        are immutable, so the changes of a pair are computed once and kept in the render
+        cache: a diff asked again reads the two revision rows and nothing else."""
+        before = await self._revision(document, **_which(old))  # type: ignore[arg-type]
+        after = await self._revision(document, **_which(new))  # type: ignore[arg-type]
+        key = (document.id, "diff", before.number, after.number)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return before, after, [SectionChange.from_row(c) for c in json.loads(cached)]
+        earlier = Snapshot(document, before, await self._repo.sections_of(before.id)).parsed()
+        later = Snapshot(document, after, await self._repo.sections_of(after.id)).parsed()
         diffs = await self._cpu.run(
             work.diff,
             earlier,
@@ -173,7 +214,9 @@ class ReadingService:
             size=work.size_of(earlier, later),
             what="comparing the revisions",
         )
-        return before, after, diffs
+        changes = [SectionChange.of(d) for d in diffs]
+        self._cache.put(key, json.dumps([c.row() for c in changes]).encode())
+        return before, after, changes
 
     async def lint(self, access: OrgAccess, snap: Snapshot) -> tuple[LintReport, LintConfig]:
         loaded = await self._templates.resolve(access.org_id, snap.template)

@@ -20,6 +20,10 @@ from signoff.orgs.models import Membership, Organization
 from signoff.orgs.policies import claimable_role
 from signoff.orgs.repository import OrgRepository
 
+# An identity provider's groups claim may list many groups that are no organization here:
+# a sign-in looks up at most this many.
+MAX_CLAIMED = 100
+
 
 @dataclass(frozen=True)
 class OrgAccess:
@@ -112,6 +116,21 @@ class AccessService:
         )
         self._cache.put(("org", slug), copy, stamp, org_id=org.id)
         return org
+
+    async def join_claimed(self, principal: Principal, events: EventRecorder) -> list[str]:
+        """At a browser's sign-in through the identity provider: join each existing
+        organization the org claim names, by the rule ``resolve`` applies to the provider's
+        API tokens on first use (``_join_by_claim``), so that the person's organizations are
+        listed at once. Existing memberships are left as they are. The slugs joined."""
+        assert principal.user_id is not None
+        joined = []
+        for slug in sorted({slug for slug, _ in principal.org_claims})[:MAX_CLAIMED]:
+            org = await self._repo.org_by_slug(slug)
+            if org is None or await self._repo.membership(org.id, principal.user_id):
+                continue
+            if await self._join_by_claim(org, principal, events) is not None:
+                joined.append(slug)
+        return joined
 
     async def _join_by_claim(
         self, org: Organization, principal: Principal, events: EventRecorder

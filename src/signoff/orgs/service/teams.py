@@ -13,6 +13,7 @@ from signoff.core.pagination import PageRequest
 from signoff.orgs.errors import MemberNotFound, SlugTaken, TeamNotFound
 from signoff.orgs.events import TeamCreated, TeamMemberChanged
 from signoff.orgs.models import Team, TeamMember
+from signoff.orgs.reader import TeamReader
 from signoff.orgs.repository import OrgRepository
 from signoff.orgs.service.access import OrgAccess
 
@@ -46,6 +47,10 @@ class TeamService:
         if team is None:
             raise TeamNotFound(f"No team '{slug}'.")
         return team
+
+    async def slugs_of(self, access: OrgAccess, user_id: uuid.UUID) -> set[str]:
+        """The teams a member is in, in one statement."""
+        return await TeamReader(self._repo.session, access.org_id).of_user(user_id)
 
     async def member_ids(self, team: Team) -> list[uuid.UUID]:
         return await self._repo.team_member_ids(team.id)

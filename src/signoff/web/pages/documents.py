@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from typing import Annotated
 
@@ -21,6 +22,7 @@ from signoff.documents.rendering import RenderCache
 from signoff.documents.runtime import DocumentsRuntime
 from signoff.documents.schemas import DocumentCreate, document_read, search_hit, summary
 from signoff.documents.service.reading import FORMATS
+from signoff.review.router import Reviews
 from signoff.templates import service as builtin_templates
 from signoff.templates.deps import Templates
 from signoff.templates.schemas import summary as template_summary
@@ -43,8 +45,11 @@ async def list_documents(
     access: OrgReader,
     documents: Documents,
     reading: Reading,
+    templates: Templates,
+    reviews: Reviews,
     q: Annotated[str, Query(max_length=200)] = "",
     status: Annotated[str, Query(max_length=20)] = "",
+    template: Annotated[str, Query(max_length=70)] = "",
     cursor: Annotated[str | None, Query(max_length=1024)] = None,
 ) -> Response:
     """Newest first, keyset-paginated like the API; with words, the full-text search."""
@@ -52,11 +57,16 @@ async def list_documents(
     hits = [search_hit(r) for r in await reading.search(access, q, PAGE)] if q else []
     items, next_cursor = [], None
     scores: dict[str, int] = {}
+    owners: dict[uuid.UUID, list[str]] = {}
+    found: Sequence[DocumentRow] = []
     if not q:
-        filters = DocumentFilter(status=status if status in STATUSES else None)
+        filters = DocumentFilter(
+            status=status if status in STATUSES else None, template=template or None
+        )
         found, next_cursor = await documents.page(access, PageRequest(PAGE, cursor), filters)
         items = [summary(d) for d in found]
         scores = await _completeness(request, access, reading, found)
+        owners = await reviews.owner_teams(access, found)
     return html(
         request,
         "documents/list.html",
@@ -66,8 +76,11 @@ async def list_documents(
             "q": q,
             "status": status,
             "statuses": STATUSES,
+            "template": template,
+            "templates": await _templates(access, templates),
             "next_cursor": next_cursor,
             "completeness": scores if not q else {},
+            "owners": {d.key: owners.get(d.id, []) for d in found},
         },
     )
 

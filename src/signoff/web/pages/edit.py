@@ -13,6 +13,7 @@ from signoff.documents.deps import Documents
 from signoff.documents.reader import LockedDocument, SectionRow
 from signoff.documents.schemas import SectionPut, summary
 from signoff.documents.service.documents import find_section, section_etag
+from signoff.templates.deps import Templates
 from signoff.web.access import OrgWriter
 from signoff.web.forms import parse, text
 from signoff.web.render import PAGE_HEADERS, html
@@ -34,6 +35,7 @@ def _context(
         "etag": section_etag(document, section),
         "preview": render_fragment(body),
         "theirs": None,
+        "guidance": None,
         **extra,
     }
 
@@ -46,11 +48,18 @@ async def edit_section_page(
     browser: BrowserDep,
     access: OrgWriter,
     documents: Documents,
+    templates: Templates,
 ) -> Response:
     document = await documents.writable(access, doc)
     _, sections = await documents.head(document)
     found = find_section(sections, section)
-    return html(request, "documents/edit.html", _context(document, found, found.body))
+    # The template's guidance for this section (ui.md: the editor shows it), rendered by
+    # the same sanitizer as the section: an organization's template is user content.
+    loaded = await templates.resolve(access.org_id, document.template_name)
+    spec = loaded.parsed.get(found.template_number) if found.template_number else None
+    guidance = render_fragment(spec.guidance) if spec is not None and spec.guidance else None
+    context = _context(document, found, found.body, guidance=guidance)
+    return html(request, "documents/edit.html", context)
 
 
 @router.post(BASE + "/edit")

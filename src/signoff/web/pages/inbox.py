@@ -24,7 +24,6 @@ from signoff.documents.deps import Documents
 from signoff.documents.filters import DocumentFilter
 from signoff.documents.schemas import DocumentSummary, summary
 from signoff.orgs.deps import TeamServiceDep
-from signoff.orgs.service import OrgAccess
 from signoff.registers.kinds import QUESTIONS
 from signoff.registers.router import Registers
 from signoff.registers.service import OrgItemFilter
@@ -47,11 +46,6 @@ class Waiting:
     since: datetime
     days: int
     asks: list[MissingRead]
-
-
-async def _my_teams(access: OrgAccess, teams: TeamServiceDep, me: uuid.UUID) -> set[str]:
-    found, _ = await teams.page(access, PageRequest(limit=200))
-    return {t.slug for t in found if me in await teams.member_ids(t)}
 
 
 def _asks_me(missing: list[MissingRead], me: uuid.UUID, my_teams: set[str]) -> list[MissingRead]:
@@ -78,14 +72,14 @@ async def inbox(
     assert browser.active is not None  # org_page has refused anyone else
     me = browser.active.user_id
     email, name = browser.active.user_email, browser.active.user_name
-    my_teams = await _my_teams(access, teams, me)
+    my_teams = await teams.slugs_of(access, me)
     in_review, more = await documents.page(
         access, PageRequest(LIMIT), DocumentFilter(status="in_review")
     )
     now = clock.now()
     waiting = []
     for document in in_review:
-        view = approval_read(await reviews.approval(access, document.key))
+        view = approval_read(await reviews.approval_of(document))
         asks = _asks_me(view.missing, me, my_teams)
         if asks and view.round is not None:
             since = view.round.opened_at

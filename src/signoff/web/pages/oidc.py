@@ -1,6 +1,8 @@
 """ "Sign in with <issuer>": the redirect to the identity provider and its callback.
 
-The flow cookie carries the sign-in's ``state`` and where to go after it, signed with the
+Both are under the sign-in throttle's counter per client address (``LoginThrottle``): a
+failed callback counts as a wrong password does, and a spent counter refuses both. The
+flow cookie carries the sign-in's ``state`` and where to go after it, signed with the
 server's secret and valid ten minutes; the callback must bring back the same state (no
 login CSRF: a code obtained by someone else cannot be redeemed in this browser). The
 callback is a GET (the provider redirects the browser), so its writes (the user at first
@@ -20,14 +22,16 @@ from starlette.responses import RedirectResponse, Response
 
 from signoff.accounts.deps import Runtime
 from signoff.accounts.errors import ExternalSignInFailed
-from signoff.accounts.oidc import ExternalIdentityClaims
+from signoff.accounts.oidc import ExternalIdentityClaims, external_principal
 from signoff.accounts.oidc_login import OidcLogin
+from signoff.accounts.throttle import LoginThrottled
 from signoff.core.config import Settings
 from signoff.core.errors import NotFoundError, SignoffError
 from signoff.core.events import EventRecorder
 from signoff.core.services import Services
 from signoff.core.transaction import UnitOfWork, UoW
-from signoff.core.web import SettingsDep, event_context
+from signoff.core.web import ClientAddress, SettingsDep, event_context
+from signoff.orgs.deps import get_access_service, get_repo
 from signoff.web.forms import safe_next
 from signoff.web.routing import refused, web_router
 from signoff.web.session import COOKIE, Browser, BrowserDep, cookie_header, sessions_for
@@ -89,11 +93,13 @@ async def start_oidc_sign_in(
     browser: BrowserDep,
     runtime: Runtime,
     settings: SettingsDep,
+    address: ClientAddress,
     next_: Annotated[str | None, Query(alias="next", max_length=2000)] = None,
 ) -> Response:
     login = _login(runtime)
     target = safe_next(next_)
     try:
+        await runtime.throttle.check_address(address)
         url, state = await login.start(_redirect_uri(request, settings))
     except SignoffError as exc:
         context = sign_in_context(runtime, target, "", settings)
@@ -114,17 +120,24 @@ async def _start_session(
     browser: Browser,
     claims: ExternalIdentityClaims,
 ) -> str:
-    """The person behind the verified id_token, signed in: a new session (rotated)."""
+    """The person behind the verified id_token, signed in: a new session (rotated), and
+    a member of the organizations the provider's org claim names, by the rule its API
+    tokens follow (``AccessService``)."""
     async with uow.side_write() as session:
-        clock = Services.of(request.app).clock
+        services = Services.of(request.app)
+        clock, settings = services.clock, services.settings
         events = EventRecorder(
             session,
             clock,
             context=await event_context(request, None),
-            listeners=Services.of(request.app).event_listeners,
+            listeners=services.event_listeners,
         )
         users = runtime.users(session, events, clock)
         user = await users.sign_in_external(claims)
+        access = await get_access_service(
+            request, await get_repo(request, session), clock, settings
+        )
+        await access.join_claimed(external_principal(user.id, claims), events)
         return await sessions_for(request, session).start(user.id, replacing=browser.token)
 
 
@@ -135,6 +148,7 @@ async def finish_oidc_sign_in(
     runtime: Runtime,
     settings: SettingsDep,
     uow: UoW,
+    address: ClientAddress,
     code: Param = None,
     state: Param = None,
     error: Param = None,
@@ -143,6 +157,11 @@ async def finish_oidc_sign_in(
     secret = settings.secret_key.get_secret_value()
     clear = cookie_header(FLOW_COOKIE, "", settings, max_age=None, clear=True)
     target = "/ui/"
+    try:
+        await runtime.throttle.check_address(address)
+    except LoginThrottled as exc:
+        context = sign_in_context(runtime, target, "", settings)
+        raise refused(request, exc, "auth/sign_in.html", context) from exc
     try:
         expected, target = _read_flow(
             secret,
@@ -156,6 +175,9 @@ async def finish_oidc_sign_in(
         claims = await login.finish(code, state, _redirect_uri(request, settings))
         token = await _start_session(request, runtime, uow, browser, claims)
     except SignoffError as exc:
+        # A failed answer counts against the address as a wrong password does: each one
+        # may have cost a call to the provider.
+        await runtime.throttle.failed_address(address)
         context = sign_in_context(runtime, target, "", settings)
         failure = refused(request, exc, "auth/sign_in.html", context)
         failure.response.headers.append("set-cookie", clear)

@@ -92,8 +92,11 @@ async def read_document(
     rendered = (await reading.rendered(document, snap.revision, "html")).decode()
     article = cut(rendered, snap.sections)
     lint = await _lint(request, access, reading, policies, snap)
-    approval = approval_read(await reviews.approval(access, doc)) if head else None
-    threads, _ = await comments.page(access, doc, PageRequest(limit=200))
+    # The head's sections, read once above, are what the round is judged on and where the
+    # threads are placed: the services take them rather than read them again.
+    sections = snap.sections if head else None
+    approval = approval_read(await reviews.approval_of(document, sections)) if head else None
+    threads, _ = await comments.page_of(document, PageRequest(limit=200), head=sections)
     annotate(article, approval, lint.findings, [comment_read(t) for t in threads])
     return html(
         request,

@@ -51,10 +51,10 @@ class ReviewPage:
     async def context(self, access: OrgAccess) -> dict[str, Any]:
         document = await self.documents.get(access, self.doc)
         _, sections = await self.documents.head(document)
-        threads, _ = await self.comments.page(access, self.doc, PageRequest(limit=200))
+        threads, _ = await self.comments.page_of(document, PageRequest(limit=200), head=sections)
         return {
             "document": summary(document),
-            "approval": approval_read(await self.reviews.approval(access, self.doc)),
+            "approval": approval_read(await self.reviews.approval_of(document, sections)),
             "sections": sections,
             "threads": [comment_read(t) for t in threads],
             "can_write": access.role.label in ("member", "admin", "owner"),
